@@ -1,0 +1,14 @@
+#!/bin/sh
+# Installs the Debian packages vmsim needs when any is missing. Idempotent.
+set -e
+PKGS="build-essential pkg-config libgsl-dev libjansson-dev check gnuplot-nox valgrind"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "vmsim: installing:$missing" >&2
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing

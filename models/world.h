@@ -1,0 +1,156 @@
+/* world.h - the runtime state of one simulated run and its entities.
+ *
+ * Layers, bottom up: pCPUs (topology) run vCPUs under a host scheduler
+ * (models/host); each vCPU runs the guest tasks its VM's guest scheduler puts
+ * on it (models/guest); tasks execute a workload (models/workloads) that
+ * takes guest spinlocks (models/locks). On bare metal (host scheduler "none")
+ * the one VM's vCPUs are the cores themselves, so the same code runs native.
+ *
+ * Progress model: a task's activity (computing, spinning, taking over a lock)
+ * advances only while its vCPU is RUNNING and the task is that vCPU's
+ * current task. Each vCPU has at most one pending "progress" event: the next
+ * milestone of its current activity. Whenever anything changes, the vCPU
+ * layer first settles (charges elapsed time to the activity) and then
+ * re-arms the event (vcpu_settle / vcpu_arm in models/vcpu.h). */
+#ifndef VMSIM_WORLD_H
+#define VMSIM_WORLD_H
+
+#include <gsl/gsl_rng.h>
+#include <stdint.h>
+
+#include "models/config.h"
+#include "sim/evq.h"
+#include "sim/stats.h"
+
+typedef struct world world;
+typedef struct vm vm;
+typedef struct vcpu vcpu;
+typedef struct task task;
+typedef struct pcpu pcpu;
+typedef struct lock lock;
+
+/* Host-side state of a vCPU thread. */
+typedef enum vcpu_hstate { VH_RUNNING, VH_RUNNABLE, VH_HALTED } vcpu_hstate;
+
+/* What a task is doing. */
+typedef enum task_act {
+    TA_NONE,  /* between steps (never seen by the vCPU layer) */
+    TA_WORK,  /* computing: `left` ns of CPU time remain */
+    TA_SPIN,  /* waiting for `wlock`, spinning (or halted if `pv_halted`) */
+    TA_ACQ,   /* granted `wlock`; `left` ns of transfer cost remain */
+    TA_BLOCK, /* blocked (sleeping), not on any run queue */
+    TA_DEAD
+} task_act;
+
+#define TASK_MAX_HELD 8
+
+struct task {
+    int id;                /* index in vm->tasks */
+    vm *vm;                /* owning VM */
+    vcpu *vc;              /* vCPU it is queued on or running on (NULL when blocked) */
+    task_act act;          /* current activity */
+    sim_time left;         /* TA_WORK / TA_ACQ: ns remaining */
+    lock *wlock;           /* TA_SPIN / TA_ACQ: the lock waited for */
+    int wpos;              /* lock-private waiter data (ticket number, ...) */
+    int pv_halted;         /* spinning waiter has halted its vCPU (pv wait) */
+    sim_time spin_left;    /* ns of spinning before the lock's spin timeout */
+    sim_time wait_start;   /* when the current lock request started */
+    int preempt_count;     /* > 0: the guest may not switch it out */
+    int need_resched;      /* slice expired while non-preemptible */
+    sim_time slice_used;   /* guest: CPU time used in the current slice */
+    int nheld;             /* locks held */
+    lock *held[TASK_MAX_HELD];
+    int on_rq;             /* queued on vc's run queue */
+    task *rq_next;         /* run-queue link */
+    int phase;             /* workload-private step counter */
+    gsl_rng *rng;          /* the task's own stream */
+};
+
+struct vcpu {
+    int id;                 /* index within its VM */
+    int gid;                /* global index over all VMs */
+    vm *vm;                 /* owning VM */
+    vcpu_hstate hs;         /* host state */
+    pcpu *pc;               /* pCPU running it (NULL unless VH_RUNNING) */
+    int last_pcpu;          /* pCPU it last ran on (-1 never) */
+    task *cur;              /* current guest task, NULL = guest idle */
+    task *rq_head, *rq_tail;/* guest run queue of runnable tasks (not cur) */
+    int nrq;                /* tasks on the run queue */
+    ev_id ev;               /* pending progress event */
+    sim_time seg_start;     /* progress of the current segment counts from here */
+    sim_time since;         /* when hs last changed (accounting) */
+    int preempted;          /* descheduled while runnable (for directed yield) */
+    int dy_eligible;        /* PLE: toggles for vCPUs that are spinning */
+    double ple_window;      /* current PLE window, cycles */
+    sim_time ple_left;      /* ns of spinning until the next PLE exit */
+    int wake_pending;       /* a wake-up is in flight (no double wakes) */
+    /* host-scheduler private fields */
+    int64_t vruntime;       /* cfs: virtual runtime, ns */
+    int64_t credit;         /* credit: credits, ns of allowance */
+    int prio;               /* credit: BOOST/UNDER/OVER */
+    int home;               /* pinned: pCPU index */
+    vcpu *hq_next;          /* host run-queue link */
+    int on_hq;              /* on a host run queue */
+    int hq_pcpu;            /* which pCPU's queue */
+    /* accounting (ns and counts, measurement window only) */
+    sim_time t_run, t_steal, t_halt, t_spin;
+    uint64_t n_preempt, n_halt, n_kick, n_ple, n_dy, n_migrate;
+    gsl_rng *rng;
+};
+
+struct vm {
+    int id;
+    vm_cfg cfg;            /* its configuration (copied) */
+    int nvcpus;
+    vcpu *vcpus;
+    int ntasks, cap_tasks;
+    task **tasks;
+    int nlocks;
+    lock *locks[CFG_MAX_LOCKS];
+    int last_boosted;      /* PLE directed yield round robin */
+    uint64_t ops;          /* workload operations completed (window) */
+    void *wl_state;        /* workload-private */
+};
+
+struct pcpu {
+    int id;                /* index among used pCPUs */
+    int hw;                /* hardware core index in the full host */
+    int socket;            /* NUMA node */
+    int core;              /* core index within its socket */
+    vcpu *cur;             /* running vCPU or NULL (idle) */
+    vcpu *rq_head, *rq_tail;/* host run queue (scheduler-private use) */
+    int nrq;
+    ev_id tick;            /* scheduler timer */
+    sim_time since;        /* cur started here (slice accounting) */
+    sim_time busy;         /* ns with a vCPU on it (window) */
+};
+
+typedef struct hv_ops hv_ops;
+
+struct world {
+    ev_sim sim;
+    const scenario *sc;    /* configuration (borrowed) */
+    sim_time warmup;       /* statistics count from here */
+    int npcpus;
+    pcpu *pcpus;
+    const hv_ops *hv;      /* host scheduler */
+    void *hv_state;        /* its private state */
+    int nvms;
+    vm *vms;
+    int nvcpus;            /* over all VMs */
+    vcpu **all_vcpus;
+    gsl_rng *rng;          /* world-level stream (host scheduler decisions) */
+    struct trace *trace;   /* optional timeline writer */
+};
+
+/* 1 once the warm-up period is over. */
+static inline int world_measuring(const world *w) { return w->sim.now >= w->warmup; }
+/* Part of [a, b) after warm-up. */
+static inline sim_time world_window(const world *w, sim_time a, sim_time b)
+{
+    if (a < w->warmup)
+        a = w->warmup;
+    return b > a ? b - a : 0;
+}
+
+#endif

@@ -1,0 +1,239 @@
+#include "sim/evq.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/mem.h"
+
+#define EV_NONE UINT32_MAX
+#define EV_FREE UINT32_MAX
+#define SLOT_BITS 24
+#define SLOT_MASK ((1u << SLOT_BITS) - 1)
+/* The heap array is offset by EV_OFS entries inside a 64-byte aligned block
+ * so that children 4k+1..4k+4 sit at block indices 4k+4..4k+7: one line. */
+#define EV_OFS 3
+
+static inline int ev_less(const ev_hent *a, const ev_hent *b)
+{
+    return a->time < b->time || (a->time == b->time && a->key < b->key);
+}
+
+static void ev_grow_heap(ev_sim *sim, uint32_t cap)
+{
+    void *mem = NULL;
+    size_t bytes = ((size_t)cap + EV_OFS) * sizeof(ev_hent);
+    bytes = (bytes + 63) & ~(size_t)63;
+    if (posix_memalign(&mem, 64, bytes) != 0) {
+        fprintf(stderr, "vmsim: internal error: out of memory (event heap)\n");
+        exit(1);
+    }
+    ev_hent *heap = (ev_hent *)mem + EV_OFS;
+    if (sim->n)
+        memcpy(heap, sim->heap, sim->n * sizeof(ev_hent));
+    free(sim->heap_mem);
+    sim->heap_mem = mem;
+    sim->heap = heap;
+    sim->cap = cap;
+}
+
+void ev_init(ev_sim *sim, uint32_t hint)
+{
+    memset(sim, 0, sizeof *sim);
+    sim->end = SIM_TIME_MAX;
+    sim->free_head = EV_NONE;
+    if (hint < 64)
+        hint = 64;
+    ev_grow_heap(sim, hint);
+    sim->recs = vs_xcalloc(hint, sizeof(ev_rec));
+    sim->seq = 1;
+}
+
+void ev_free(ev_sim *sim)
+{
+    free(sim->heap_mem);
+    free(sim->recs);
+    sim->heap_mem = NULL;
+    sim->heap = NULL;
+    sim->recs = NULL;
+    sim->n = sim->cap = sim->nrec = 0;
+}
+
+uint64_t ev_bytes(const ev_sim *sim)
+{
+    return (uint64_t)sim->cap * (sizeof(ev_hent) + sizeof(ev_rec));
+}
+
+static inline void ev_place(ev_sim *sim, uint32_t i, ev_hent e)
+{
+    sim->heap[i] = e;
+    sim->recs[e.key & SLOT_MASK].pos = i;
+}
+
+static inline void ev_sift_up(ev_sim *sim, uint32_t i, ev_hent e)
+{
+    ev_hent *h = sim->heap;
+    while (i > 0) {
+        uint32_t p = (i - 1) >> 2;
+        if (!ev_less(&e, &h[p]))
+            break;
+        ev_place(sim, i, h[p]);
+        i = p;
+    }
+    ev_place(sim, i, e);
+}
+
+static inline void ev_sift_down(ev_sim *sim, uint32_t i, ev_hent e)
+{
+    ev_hent *h = sim->heap;
+    uint32_t n = sim->n;
+    for (;;) {
+        uint32_t c = 4 * i + 1;
+        if (c >= n)
+            break;
+        uint32_t m = c;
+        uint32_t last = c + 3 < n ? c + 3 : n - 1;
+        for (uint32_t k = c + 1; k <= last; k++)
+            if (ev_less(&h[k], &h[m]))
+                m = k;
+        if (!ev_less(&h[m], &e))
+            break;
+        ev_place(sim, i, h[m]);
+        i = m;
+    }
+    ev_place(sim, i, e);
+}
+
+ev_id ev_schedule(ev_sim *sim, sim_time t, ev_handler fn, void *ctx, uint64_t arg)
+{
+    uint32_t slot = sim->free_head;
+    if (slot == EV_NONE) {
+        if (sim->nrec >= EV_MAX_PENDING) {
+            fprintf(stderr, "vmsim: internal error: more than %u events pending\n", EV_MAX_PENDING);
+            exit(1);
+        }
+        if (sim->nrec == sim->cap) {
+            uint32_t cap = sim->cap * 2;
+            if (cap > EV_MAX_PENDING)
+                cap = EV_MAX_PENDING;
+            ev_grow_heap(sim, cap);
+            sim->recs = vs_xreallocarray(sim->recs, cap, sizeof(ev_rec));
+        }
+        slot = sim->nrec++;
+        sim->recs[slot].gen = 1;
+    } else {
+        sim->free_head = sim->recs[slot].pos;
+    }
+    ev_rec *r = &sim->recs[slot];
+    r->fn = fn;
+    r->ctx = ctx;
+    r->arg = arg;
+    if (t < sim->now)
+        t = sim->now; /* never schedule into the past */
+    ev_hent e = {t, (sim->seq++ << SLOT_BITS) | slot};
+    uint32_t i = sim->n++;
+    if (sim->n > sim->peak)
+        sim->peak = sim->n;
+    ev_sift_up(sim, i, e);
+    return ((uint64_t)r->gen << 32) | slot;
+}
+
+static inline void ev_release(ev_sim *sim, uint32_t slot)
+{
+    ev_rec *r = &sim->recs[slot];
+    r->fn = NULL;
+    r->gen++;
+    if (r->gen == 0)
+        r->gen = 1;
+    r->pos = sim->free_head;
+    sim->free_head = slot;
+}
+
+static inline ev_rec *ev_lookup(const ev_sim *sim, ev_id id)
+{
+    uint32_t slot = (uint32_t)id, gen = (uint32_t)(id >> 32);
+    if (id == 0 || slot >= sim->nrec)
+        return NULL;
+    ev_rec *r = &sim->recs[slot];
+    if (r->gen != gen || r->fn == NULL)
+        return NULL;
+    return r;
+}
+
+sim_time ev_time_of(const ev_sim *sim, ev_id id)
+{
+    ev_rec *r = ev_lookup(sim, id);
+    return r ? sim->heap[r->pos].time : -1;
+}
+
+/* Removes the entry at heap position i. */
+static void ev_remove_at(ev_sim *sim, uint32_t i)
+{
+    ev_hent last = sim->heap[--sim->n];
+    if (i == sim->n)
+        return;
+    if (i > 0 && ev_less(&last, &sim->heap[(i - 1) >> 2]))
+        ev_sift_up(sim, i, last);
+    else
+        ev_sift_down(sim, i, last);
+}
+
+int ev_cancel(ev_sim *sim, ev_id id)
+{
+    ev_rec *r = ev_lookup(sim, id);
+    if (!r)
+        return 0;
+    ev_remove_at(sim, r->pos);
+    ev_release(sim, (uint32_t)id);
+    return 1;
+}
+
+ev_stop ev_run(ev_sim *sim)
+{
+    sim->stop_asked = 0;
+    for (;;) {
+        if (sim->n == 0)
+            return EV_STOP_EMPTY;
+        ev_hent top = sim->heap[0];
+        if (top.time > sim->end) {
+            sim->now = sim->end;
+            return EV_STOP_TIME;
+        }
+        if (sim->budget && sim->processed >= sim->budget)
+            return EV_STOP_BUDGET;
+        if (sim->seq >= EV_MAX_SEQ)
+            return EV_STOP_BUDGET;
+        uint32_t slot = (uint32_t)(top.key & SLOT_MASK);
+        ev_rec *r = &sim->recs[slot];
+        ev_handler fn = r->fn;
+        void *ctx = r->ctx;
+        uint64_t arg = r->arg;
+        /* pop the root */
+        ev_hent last = sim->heap[--sim->n];
+        if (sim->n)
+            ev_sift_down(sim, 0, last);
+        ev_release(sim, slot);
+        sim->now = top.time;
+        sim->processed++;
+        fn(sim, ctx, arg);
+        if (sim->stop_asked)
+            return EV_STOP_ASKED;
+    }
+}
+
+int ev_sanity(const ev_sim *sim)
+{
+    for (uint32_t i = 0; i < sim->n; i++) {
+        uint32_t slot = (uint32_t)(sim->heap[i].key & SLOT_MASK);
+        if (slot >= sim->nrec || sim->recs[slot].pos != i || !sim->recs[slot].fn)
+            return 0;
+        if (i > 0 && ev_less(&sim->heap[i], &sim->heap[(i - 1) >> 2]))
+            return 0;
+    }
+    uint32_t nfree = 0;
+    for (uint32_t s = sim->free_head; s != EV_NONE; s = sim->recs[s].pos) {
+        if (s >= sim->nrec || sim->recs[s].fn || ++nfree > sim->nrec)
+            return 0;
+    }
+    return nfree + sim->n == sim->nrec;
+}

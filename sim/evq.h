@@ -1,0 +1,121 @@
+/* evq.h - the discrete-event core: simulated time, the pending-event set,
+ * the event-record pool and the run loop.
+ *
+ * Time is integer nanoseconds (sim_time). Events are ordered by (time,
+ * insertion sequence): two events at the same time fire in the order they
+ * were scheduled, so a run is deterministic.
+ *
+ * Pending-event set: an array 4-ary min-heap of 16-byte entries
+ * {time, key = seq << 24 | slot}, children of entry k at 4k+1..4k+4, laid
+ * out so that every group of four siblings shares one 64-byte cache line.
+ * Event records live in a pool indexed by slot; each record stores its heap
+ * position (O(log n) cancel) and a generation counter (stale ids are
+ * harmless). Records are recycled through a free list; the pool and the heap
+ * grow by doubling only when the number of pending events reaches a new high,
+ * so the steady-state loop allocates nothing.
+ *
+ * Invariants: heap[i] <= heap[child(i)]; recs[slot(heap[i])].pos == i;
+ * a record is either pending (pos < n) or on the free list (pos == EV_FREE).
+ * Limits: at most EV_MAX_PENDING events pending (2^24) and 2^40 insertions
+ * per run; ev_schedule reports the first, ev_run stops at the second. */
+#ifndef VMSIM_EVQ_H
+#define VMSIM_EVQ_H
+
+#include <stdint.h>
+
+typedef int64_t sim_time;
+
+#define SIM_NS ((sim_time)1)
+#define SIM_US ((sim_time)1000)
+#define SIM_MS ((sim_time)1000000)
+#define SIM_S ((sim_time)1000000000)
+#define SIM_TIME_MAX INT64_MAX
+
+#define EV_MAX_PENDING (1u << 24)
+#define EV_MAX_SEQ ((uint64_t)1 << 40)
+
+typedef struct ev_sim ev_sim;
+
+/* An event handler: called with the simulation (sim->now is the event's
+ * time), the context pointer and the argument given to ev_schedule. */
+typedef void (*ev_handler)(ev_sim *sim, void *ctx, uint64_t arg);
+
+/* Identifies one scheduled event for ev_cancel. 0 never names an event. */
+typedef uint64_t ev_id;
+
+typedef struct ev_hent { /* one heap entry */
+    sim_time time;       /* when the event fires */
+    uint64_t key;        /* insertion sequence << 24 | pool slot */
+} ev_hent;
+
+typedef struct ev_rec { /* one event record in the pool */
+    ev_handler fn;      /* handler; NULL while free */
+    void *ctx;          /* handler context */
+    uint64_t arg;       /* handler argument */
+    uint32_t pos;       /* heap position, or next free slot while free */
+    uint32_t gen;       /* generation, bumped each time the slot is freed */
+} ev_rec;
+
+typedef enum ev_stop {
+    EV_STOP_EMPTY,  /* no event left */
+    EV_STOP_TIME,   /* the next event is after the end time */
+    EV_STOP_BUDGET, /* the event budget was spent */
+    EV_STOP_ASKED   /* a handler called ev_stop_now */
+} ev_stop;
+
+struct ev_sim {
+    /* public, read-only for handlers */
+    sim_time now;        /* current simulated time, ns */
+    uint64_t processed;  /* events fired so far */
+    /* settings, set before ev_run */
+    sim_time end;        /* stop before firing an event later than this */
+    uint64_t budget;     /* stop after this many events fired (0 = none) */
+    /* private */
+    ev_hent *heap;       /* heap entries; heap[0] is the root */
+    void *heap_mem;      /* allocation behind heap (aligned) */
+    uint32_t n;          /* pending events */
+    uint32_t cap;        /* heap capacity */
+    ev_rec *recs;        /* the record pool */
+    uint32_t nrec;       /* records ever created */
+    uint32_t free_head;  /* first free record, EV_NONE if none */
+    uint64_t seq;        /* next insertion sequence number */
+    int stop_asked;      /* set by ev_stop_now */
+    uint32_t peak;       /* most events pending at once */
+};
+
+/* Initialises an empty simulation at time 0 with room for `hint` pending
+ * events (more are allocated on demand). Can't fail (aborts on OOM). */
+void ev_init(ev_sim *sim, uint32_t hint);
+/* Frees the heap and the pool. */
+void ev_free(ev_sim *sim);
+
+/* Schedules fn(sim, ctx, arg) at absolute time `t` (t >= sim->now).
+ * Returns the event's id. Aborts if more than EV_MAX_PENDING would be
+ * pending (model code bounds its event count from validated input). */
+ev_id ev_schedule(ev_sim *sim, sim_time t, ev_handler fn, void *ctx, uint64_t arg);
+/* Schedules after a delay (>= 0) from now. */
+static inline ev_id ev_after(ev_sim *sim, sim_time d, ev_handler fn, void *ctx, uint64_t arg)
+{
+    return ev_schedule(sim, sim->now + d, fn, ctx, arg);
+}
+/* Cancels a pending event. Returns 1 if it was pending, 0 if the id is 0,
+ * already fired or already cancelled. O(log n). */
+int ev_cancel(ev_sim *sim, ev_id id);
+/* Time of the pending event `id`, or -1 if it is not pending. */
+sim_time ev_time_of(const ev_sim *sim, ev_id id);
+
+/* Fires events in order until the set is empty, the next event is later
+ * than sim->end, sim->budget events have fired or a handler asks to stop.
+ * On EV_STOP_TIME the clock is advanced to sim->end. */
+ev_stop ev_run(ev_sim *sim);
+/* Asks ev_run to return after the current handler. */
+static inline void ev_stop_now(ev_sim *sim) { sim->stop_asked = 1; }
+
+/* Number of pending events. */
+static inline uint32_t ev_pending(const ev_sim *sim) { return sim->n; }
+/* Bytes held by the heap and the pool (for the benchmark's memory figure). */
+uint64_t ev_bytes(const ev_sim *sim);
+/* Debug check of every invariant above; returns 1 if all hold. */
+int ev_sanity(const ev_sim *sim);
+
+#endif
