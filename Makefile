@@ -10,7 +10,7 @@ PKGS      = gsl jansson
 OPT      ?= -O2
 WERROR   ?= -Werror
 CFLAGS   ?= $(OPT) -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-format-truncation $(WERROR) -I. \
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-format-truncation $(WERROR) -I. \
             -DVMSIM_VERSION='"$(VERSION)"' -DVMSIM_DATADIR='"$(PREFIX)/share/vmsim"'
 VERSION   = 0.1.0
 BUILD    ?= build
@@ -64,8 +64,8 @@ test: all $(TEST_BIN)
 	  if [ $$fail = 0 ]; then echo "ALL TESTS PASSED"; else echo "SOME TESTS FAILED"; exit 1; fi
 
 asan:
-	$(MAKE) BUILD=build-asan BIN=build-asan/bin OPT=-O1 \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	$(MAKE) BUILD=build-asan BIN=build-asan/bin \
+	  OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
 valgrind: all

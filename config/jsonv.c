@@ -211,7 +211,7 @@ int jv_done(jv_obj *o)
     const char *key;
     json_t *v;
     json_object_foreach(o->obj, key, v) {
-        int ok = 0;
+        int ok = key[0] == '_'; /* "_comment", "_source": notes, never read */
         for (int i = 0; i < o->nknown && !ok; i++)
             ok = strcmp(o->known[i], key) == 0;
         if (ok)

@@ -51,7 +51,8 @@ int jv_enum(jv_obj *o, const char *key, int required, const char *const *names, 
             int *out);
 /* Child object; *present = 0 (and child wraps an empty object) when absent. */
 int jv_child(jv_obj *o, const char *key, jv_obj *child, int *present);
-/* Rejects keys no getter asked for. */
+/* Rejects keys no getter asked for. Keys starting with '_' are comments
+ * (sources, notes) and always accepted. */
 int jv_done(jv_obj *o);
 
 /* Levenshtein distance, for suggestions. */

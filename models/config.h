@@ -65,18 +65,8 @@ typedef struct hv_cfg {
     int pin[CFG_MAX_VCPUS];   /* pinned: pCPU of vCPU i (same for every VM) */
 } hv_cfg;
 
-typedef enum lock_algo {
-    LOCK_TICKET,
-    LOCK_TAS,
-    LOCK_MCS,
-    LOCK_PV_TICKET,
-    LOCK_PVQSPINLOCK,
-    LOCK_OTICKET,
-    LOCK_NALGOS
-} lock_algo;
-
 typedef struct lock_cfg {
-    lock_algo algo;        /* algorithm */
+    int algo;              /* index in the lock registry (models/locks/lock.h) */
     double spin_threshold; /* pv: PAUSE iterations before halting (2^15) */
     int window;            /* oticket: waiters within this distance of the head never halt */
     int kick_ahead;        /* oticket: extra halted waiters kicked at unlock */

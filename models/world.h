@@ -62,7 +62,9 @@ struct task {
     lock *held[TASK_MAX_HELD];
     int on_rq;             /* queued on vc's run queue */
     task *rq_next;         /* run-queue link */
+    sim_time overhead;     /* CPU time owed before the next computation (kicks sent) */
     int phase;             /* workload-private step counter */
+    int wl_data;           /* workload-private */
     gsl_rng *rng;          /* the task's own stream */
 };
 
@@ -121,6 +123,8 @@ struct pcpu {
     vcpu *rq_head, *rq_tail;/* host run queue (scheduler-private use) */
     int nrq;
     ev_id tick;            /* scheduler timer */
+    int64_t min_vr;        /* cfs: the queue's min_vruntime */
+    sim_time exec_start;   /* cfs: cur's vruntime is charged up to here */
     sim_time since;        /* cur started here (slice accounting) */
     sim_time busy;         /* ns with a vCPU on it (window) */
 };
@@ -128,7 +132,7 @@ struct pcpu {
 typedef struct hv_ops hv_ops;
 
 struct world {
-    ev_sim sim;
+    ev_sim sim;            /* must stay first: see world_of */
     const scenario *sc;    /* configuration (borrowed) */
     sim_time warmup;       /* statistics count from here */
     int npcpus;
@@ -142,6 +146,9 @@ struct world {
     gsl_rng *rng;          /* world-level stream (host scheduler decisions) */
     struct trace *trace;   /* optional timeline writer */
 };
+
+/* The world an event handler runs in (sim is the world's first member). */
+static inline world *world_of(ev_sim *sim) { return (world *)sim; }
 
 /* 1 once the warm-up period is over. */
 static inline int world_measuring(const world *w) { return w->sim.now >= w->warmup; }

@@ -13,16 +13,18 @@
 /* The heap array is offset by EV_OFS entries inside a 64-byte aligned block
  * so that children 4k+1..4k+4 sit at block indices 4k+4..4k+7: one line. */
 #define EV_OFS 3
+#define EV_PAD 4 /* sentinel entries kept after the last one */
+#define EV_SENTINEL (~(ev_hent)0)
 
-static inline int ev_less(const ev_hent *a, const ev_hent *b)
-{
-    return a->time < b->time || (a->time == b->time && a->key < b->key);
-}
+static inline int ev_less(const ev_hent *a, const ev_hent *b) { return *a < *b; }
+static inline sim_time ev_htime(ev_hent e) { return (sim_time)(uint64_t)(e >> 64); }
+static inline uint32_t ev_hslot(ev_hent e) { return (uint32_t)e & SLOT_MASK; }
+static inline ev_hent ev_hmake(sim_time t, uint64_t key) { return ((ev_hent)(uint64_t)t << 64) | key; }
 
 static void ev_grow_heap(ev_sim *sim, uint32_t cap)
 {
     void *mem = NULL;
-    size_t bytes = ((size_t)cap + EV_OFS) * sizeof(ev_hent);
+    size_t bytes = ((size_t)cap + EV_OFS + EV_PAD) * sizeof(ev_hent);
     bytes = (bytes + 63) & ~(size_t)63;
     if (posix_memalign(&mem, 64, bytes) != 0) {
         fprintf(stderr, "vmsim: internal error: out of memory (event heap)\n");
@@ -31,6 +33,8 @@ static void ev_grow_heap(ev_sim *sim, uint32_t cap)
     ev_hent *heap = (ev_hent *)mem + EV_OFS;
     if (sim->n)
         memcpy(heap, sim->heap, sim->n * sizeof(ev_hent));
+    for (uint32_t k = sim->n; k < cap + EV_PAD; k++)
+        heap[k] = EV_SENTINEL;
     free(sim->heap_mem);
     sim->heap_mem = mem;
     sim->heap = heap;
@@ -67,7 +71,7 @@ uint64_t ev_bytes(const ev_sim *sim)
 static inline void ev_place(ev_sim *sim, uint32_t i, ev_hent e)
 {
     sim->heap[i] = e;
-    sim->recs[e.key & SLOT_MASK].pos = i;
+    sim->recs[ev_hslot(e)].pos = i;
 }
 
 static inline void ev_sift_up(ev_sim *sim, uint32_t i, ev_hent e)
@@ -83,6 +87,9 @@ static inline void ev_sift_up(ev_sim *sim, uint32_t i, ev_hent e)
     ev_place(sim, i, e);
 }
 
+/* Sifts e down from position i. Entries at n..n+3 are always EV_SENTINEL
+ * (larger than any key), so every sibling group can be read whole and the
+ * smallest of four found without branches. */
 static inline void ev_sift_down(ev_sim *sim, uint32_t i, ev_hent e)
 {
     ev_hent *h = sim->heap;
@@ -91,14 +98,16 @@ static inline void ev_sift_down(ev_sim *sim, uint32_t i, ev_hent e)
         uint32_t c = 4 * i + 1;
         if (c >= n)
             break;
-        uint32_t m = c;
-        uint32_t last = c + 3 < n ? c + 3 : n - 1;
-        for (uint32_t k = c + 1; k <= last; k++)
-            if (ev_less(&h[k], &h[m]))
-                m = k;
-        if (!ev_less(&h[m], &e))
+        ev_hent a = h[c], b = h[c + 1], x = h[c + 2], y = h[c + 3];
+        int ba = b < a, yx = y < x;
+        ev_hent m1 = ba ? b : a, m2 = yx ? y : x;
+        uint32_t i1 = c + (uint32_t)ba, i2 = c + 2 + (uint32_t)yx;
+        int second = m2 < m1;
+        ev_hent mv = second ? m2 : m1;
+        uint32_t m = second ? i2 : i1;
+        if (!(mv < e))
             break;
-        ev_place(sim, i, h[m]);
+        ev_place(sim, i, mv);
         i = m;
     }
     ev_place(sim, i, e);
@@ -130,11 +139,16 @@ ev_id ev_schedule(ev_sim *sim, sim_time t, ev_handler fn, void *ctx, uint64_t ar
     r->arg = arg;
     if (t < sim->now)
         t = sim->now; /* never schedule into the past */
-    ev_hent e = {t, (sim->seq++ << SLOT_BITS) | slot};
-    uint32_t i = sim->n++;
-    if (sim->n > sim->peak)
-        sim->peak = sim->n;
-    ev_sift_up(sim, i, e);
+    ev_hent e = ev_hmake(t, (sim->seq++ << SLOT_BITS) | slot);
+    if (sim->hole) { /* replace the fired root: one sift-down */
+        sim->hole = 0;
+        ev_sift_down(sim, 0, e);
+    } else {
+        uint32_t i = sim->n++;
+        if (sim->n > sim->peak)
+            sim->peak = sim->n;
+        ev_sift_up(sim, i, e);
+    }
     return ((uint64_t)r->gen << 32) | slot;
 }
 
@@ -163,13 +177,26 @@ static inline ev_rec *ev_lookup(const ev_sim *sim, ev_id id)
 sim_time ev_time_of(const ev_sim *sim, ev_id id)
 {
     ev_rec *r = ev_lookup(sim, id);
-    return r ? sim->heap[r->pos].time : -1;
+    return r ? ev_htime(sim->heap[r->pos]) : -1;
+}
+
+/* Completes a deferred pop of the fired root. */
+static inline void ev_fill_hole(ev_sim *sim)
+{
+    if (!sim->hole)
+        return;
+    sim->hole = 0;
+    ev_hent last = sim->heap[--sim->n];
+    sim->heap[sim->n] = EV_SENTINEL;
+    if (sim->n)
+        ev_sift_down(sim, 0, last);
 }
 
 /* Removes the entry at heap position i. */
 static void ev_remove_at(ev_sim *sim, uint32_t i)
 {
     ev_hent last = sim->heap[--sim->n];
+    sim->heap[sim->n] = EV_SENTINEL;
     if (i == sim->n)
         return;
     if (i > 0 && ev_less(&last, &sim->heap[(i - 1) >> 2]))
@@ -183,6 +210,7 @@ int ev_cancel(ev_sim *sim, ev_id id)
     ev_rec *r = ev_lookup(sim, id);
     if (!r)
         return 0;
+    ev_fill_hole(sim);
     ev_remove_at(sim, r->pos);
     ev_release(sim, (uint32_t)id);
     return 1;
@@ -195,7 +223,8 @@ ev_stop ev_run(ev_sim *sim)
         if (sim->n == 0)
             return EV_STOP_EMPTY;
         ev_hent top = sim->heap[0];
-        if (top.time > sim->end) {
+        sim_time t = ev_htime(top);
+        if (t > sim->end) {
             sim->now = sim->end;
             return EV_STOP_TIME;
         }
@@ -203,19 +232,17 @@ ev_stop ev_run(ev_sim *sim)
             return EV_STOP_BUDGET;
         if (sim->seq >= EV_MAX_SEQ)
             return EV_STOP_BUDGET;
-        uint32_t slot = (uint32_t)(top.key & SLOT_MASK);
+        uint32_t slot = ev_hslot(top);
         ev_rec *r = &sim->recs[slot];
         ev_handler fn = r->fn;
         void *ctx = r->ctx;
         uint64_t arg = r->arg;
-        /* pop the root */
-        ev_hent last = sim->heap[--sim->n];
-        if (sim->n)
-            ev_sift_down(sim, 0, last);
         ev_release(sim, slot);
-        sim->now = top.time;
+        sim->hole = 1; /* the root is popped lazily: see ev_schedule */
+        sim->now = t;
         sim->processed++;
         fn(sim, ctx, arg);
+        ev_fill_hole(sim);
         if (sim->stop_asked)
             return EV_STOP_ASKED;
     }
@@ -223,8 +250,10 @@ ev_stop ev_run(ev_sim *sim)
 
 int ev_sanity(const ev_sim *sim)
 {
+    if (sim->hole)
+        return 0;
     for (uint32_t i = 0; i < sim->n; i++) {
-        uint32_t slot = (uint32_t)(sim->heap[i].key & SLOT_MASK);
+        uint32_t slot = ev_hslot(sim->heap[i]);
         if (slot >= sim->nrec || sim->recs[slot].pos != i || !sim->recs[slot].fn)
             return 0;
         if (i > 0 && ev_less(&sim->heap[i], &sim->heap[(i - 1) >> 2]))

@@ -5,9 +5,13 @@
  * insertion sequence): two events at the same time fire in the order they
  * were scheduled, so a run is deterministic.
  *
- * Pending-event set: an array 4-ary min-heap of 16-byte entries
- * {time, key = seq << 24 | slot}, children of entry k at 4k+1..4k+4, laid
- * out so that every group of four siblings shares one 64-byte cache line.
+ * Pending-event set: an array 4-ary min-heap of 16-byte entries, each one
+ * unsigned 128-bit key time << 64 | seq << 24 | slot (so one integer
+ * comparison orders by time, then insertion sequence), children of entry k
+ * at 4k+1..4k+4, laid out so that every group of four siblings shares one
+ * 64-byte cache line. While a handler runs, the fired root stays in place
+ * as a hole: the first event the handler schedules replaces it with one
+ * sift-down (pop and push fused); otherwise the pop completes afterwards.
  * Event records live in a pool indexed by slot; each record stores its heap
  * position (O(log n) cancel) and a generation counter (stale ids are
  * harmless). Records are recycled through a free list; the pool and the heap
@@ -43,10 +47,8 @@ typedef void (*ev_handler)(ev_sim *sim, void *ctx, uint64_t arg);
 /* Identifies one scheduled event for ev_cancel. 0 never names an event. */
 typedef uint64_t ev_id;
 
-typedef struct ev_hent { /* one heap entry */
-    sim_time time;       /* when the event fires */
-    uint64_t key;        /* insertion sequence << 24 | pool slot */
-} ev_hent;
+/* One heap entry: time << 64 | insertion sequence << 24 | pool slot. */
+typedef unsigned __int128 ev_hent;
 
 typedef struct ev_rec { /* one event record in the pool */
     ev_handler fn;      /* handler; NULL while free */
@@ -80,6 +82,7 @@ struct ev_sim {
     uint32_t free_head;  /* first free record, EV_NONE if none */
     uint64_t seq;        /* next insertion sequence number */
     int stop_asked;      /* set by ev_stop_now */
+    int hole;            /* heap[0] has fired and awaits replacement */
     uint32_t peak;       /* most events pending at once */
 };
 

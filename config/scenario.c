@@ -1,0 +1,807 @@
+#include "config/scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config/jsonv.h"
+#include "models/host/hv.h"
+#include "models/locks/lock.h"
+#include "models/workloads/wl.h"
+#include "sim/mem.h"
+
+#define SC_MAX_FILE (16u << 20) /* scenario files above 16 MiB are refused */
+#define SC_MAX_DEPTH 64         /* nesting deeper than this is refused */
+#define MAX_COST_NS 1e9         /* no single cost above one second */
+#define MAX_DURATION_S 1e6
+
+void scenario_free(scenario *sc)
+{
+    for (int i = 0; i < sc->nvms; i++) {
+        dist_free(&sc->vms[i].wl.think);
+        dist_free(&sc->vms[i].wl.hold);
+    }
+    free(sc->vms);
+    sc->vms = NULL;
+    sc->nvms = 0;
+}
+
+static int sc_depth(const json_t *v, int d)
+{
+    if (d > SC_MAX_DEPTH)
+        return d;
+    int m = d;
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *c;
+        json_object_foreach((json_t *)v, k, c) {
+            int x = sc_depth(c, d + 1);
+            if (x > m)
+                m = x;
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(v, i, c) {
+            int x = sc_depth(c, d + 1);
+            if (x > m)
+                m = x;
+        }
+    }
+    return m;
+}
+
+json_t *sc_read_json(const char *path, vs_err *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        err_input(err, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        err_input(err, "%s: not a regular file", path);
+        return NULL;
+    }
+    if ((unsigned long long)st.st_size > SC_MAX_FILE) {
+        err_input(err, "%s: file too large (%lld bytes, at most %u)", path, (long long)st.st_size,
+                  SC_MAX_FILE);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!doc) {
+        err_input(err, "%s:%d:%d: invalid JSON: %s", path, je.line, je.column, je.text);
+        return NULL;
+    }
+    if (sc_depth(doc, 0) > SC_MAX_DEPTH) {
+        json_decref(doc);
+        err_input(err, "%s: nested more than %d levels deep", path, SC_MAX_DEPTH);
+        return NULL;
+    }
+    return doc;
+}
+
+/* --- paths -------------------------------------------------------------- */
+
+/* Splits the next path component into buf; returns pointer after it or NULL
+ * at the end. Accepts "a.b", "a[0].b", "a.0.b". */
+static const char *sc_next_comp(const char *p, char *buf, size_t n, int *is_index)
+{
+    size_t k = 0;
+    *is_index = 0;
+    if (*p == '[') {
+        p++;
+        while (*p && *p != ']' && k + 1 < n)
+            buf[k++] = *p++;
+        if (*p == ']')
+            p++;
+        *is_index = 1;
+    } else {
+        while (*p && *p != '.' && *p != '[' && k + 1 < n)
+            buf[k++] = *p++;
+    }
+    buf[k] = 0;
+    if (*p == '.')
+        p++;
+    return p;
+}
+
+static int sc_all_digits(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+json_t *sc_get_path(json_t *doc, const char *path)
+{
+    json_t *cur = doc;
+    const char *p = path;
+    char comp[256];
+    while (cur && *p) {
+        int idx;
+        p = sc_next_comp(p, comp, sizeof comp, &idx);
+        if (json_is_array(cur) && sc_all_digits(comp))
+            cur = json_array_get(cur, strtoul(comp, NULL, 10));
+        else if (json_is_object(cur))
+            cur = json_object_get(cur, comp);
+        else
+            return NULL;
+    }
+    return cur;
+}
+
+int sc_set_path(json_t *doc, const char *path, json_t *value, vs_err *err)
+{
+    json_t *cur = doc;
+    const char *p = path;
+    char comp[256], sofar[1024] = "";
+    if (!*path) {
+        json_decref(value);
+        return err_input(err, "--set: empty path");
+    }
+    for (;;) {
+        int idx;
+        p = sc_next_comp(p, comp, sizeof comp, &idx);
+        if (!comp[0]) {
+            json_decref(value);
+            return err_input(err, "--set %s: empty path component", path);
+        }
+        size_t l = strlen(sofar);
+        snprintf(sofar + l, sizeof sofar - l, "%s%s", l ? "." : "", comp);
+        int last = *p == 0;
+        if (json_is_array(cur)) {
+            if (!sc_all_digits(comp) || strtoul(comp, NULL, 10) >= json_array_size(cur)) {
+                json_decref(value);
+                return err_input(err, "--set %s: %s: no such array element (the array has %zu)",
+                                 path, sofar, json_array_size(cur));
+            }
+            size_t i = strtoul(comp, NULL, 10);
+            if (last)
+                return json_array_set_new(cur, i, value) ? err_internal(err, "--set failed") : 0;
+            cur = json_array_get(cur, i);
+        } else if (json_is_object(cur)) {
+            if (last)
+                return json_object_set_new(cur, comp, value) ? err_input(err, "--set %s: invalid key", path) : 0;
+            json_t *next = json_object_get(cur, comp);
+            if (!next) {
+                next = json_object();
+                json_object_set_new(cur, comp, next);
+            }
+            cur = next;
+        } else {
+            json_decref(value);
+            return err_input(err, "--set %s: %s is not an object or array", path, sofar);
+        }
+    }
+}
+
+int sc_apply_set(json_t *doc, const char *assignment, vs_err *err)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment)
+        return err_input(err, "--set %s: expected PATH=VALUE", assignment);
+    char path[1024];
+    size_t pl = (size_t)(eq - assignment);
+    if (pl >= sizeof path)
+        return err_input(err, "--set: path too long");
+    memcpy(path, assignment, pl);
+    path[pl] = 0;
+    const char *val = eq + 1;
+    json_error_t je;
+    json_t *v = json_loads(val, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+    if (!v)
+        v = json_string(val);
+    if (!v)
+        return err_input(err, "--set %s: value is not valid UTF-8", path);
+    return sc_set_path(doc, path, v, err);
+}
+
+/* --- presets ------------------------------------------------------------ */
+
+static int sc_is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int sc_find_preset(const char *file, const char *kind, const char *name, char *buf, size_t n,
+                   vs_err *err)
+{
+    if (strchr(name, '/') || strstr(name, ".json")) { /* a path, relative to the scenario */
+        if (name[0] == '/') {
+            snprintf(buf, n, "%s", name);
+        } else {
+            const char *slash = strrchr(file, '/');
+            if (slash)
+                snprintf(buf, n, "%.*s/%s", (int)(slash - file), file, name);
+            else
+                snprintf(buf, n, "%s", name);
+        }
+        if (sc_is_file(buf))
+            return 0;
+        return err_input(err, "%s: preset file %s not found", file, buf);
+    }
+    char dir[4096];
+    const char *slash = strrchr(file, '/');
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - file), file);
+    else
+        snprintf(dir, sizeof dir, ".");
+    for (int up = 0; up < 4; up++) {
+        snprintf(buf, n, "%s/%s/%s.json", dir, kind, name);
+        if (sc_is_file(buf))
+            return 0;
+        size_t l = strlen(dir);
+        if (l + 3 >= sizeof dir)
+            break;
+        strcat(dir, "/..");
+    }
+    const char *env = getenv("VMSIM_DATADIR");
+    if (env) {
+        snprintf(buf, n, "%s/%s/%s.json", env, kind, name);
+        if (sc_is_file(buf))
+            return 0;
+    }
+    snprintf(buf, n, "%s/%s/%s.json", VMSIM_DATADIR, kind, name);
+    if (sc_is_file(buf))
+        return 0;
+    return err_input(err, "%s: %s preset \"%s\" not found (looked for %s/%s.json beside the scenario "
+                          "and up to three directories above, in $VMSIM_DATADIR and in %s)",
+                     file, kind, name, kind, name, VMSIM_DATADIR);
+}
+
+/* --- sections ------------------------------------------------------------- */
+
+static int sc_dist(jv_obj *parent, const char *key, int required, double def_mean, dist *out)
+{
+    static const char *const kinds[] = {"const", "exp", "uniform", "lognormal", "gamma", "empirical"};
+    jv_obj o;
+    int present;
+    if (jv_child(parent, key, &o, &present))
+        return -1;
+    if (!present) {
+        if (required) {
+            json_t *dummy;
+            return jv_require(parent, key, &dummy);
+        }
+        *out = dist_exp(def_mean);
+        return 0;
+    }
+    int k;
+    if (jv_enum(&o, "dist", 1, kinds, 6, 0, &k))
+        return -1;
+    double mean, lo, hi, cv, shape;
+    switch ((dist_kind)k) {
+    case DIST_CONST:
+    case DIST_EXP:
+        if (jv_num(&o, "mean_ns", 1, 0, 0, 1e12, &mean))
+            return -1;
+        *out = k == DIST_CONST ? dist_const(mean) : dist_exp(mean);
+        break;
+    case DIST_UNIFORM:
+        if (jv_num(&o, "min_ns", 1, 0, 0, 1e12, &lo) || jv_num(&o, "max_ns", 1, 0, 0, 1e12, &hi))
+            return -1;
+        if (hi < lo)
+            return jv_fail(&o, "max_ns", jv_get(&o, "max_ns"), "a number >= min_ns");
+        *out = dist_uniform(lo, hi);
+        break;
+    case DIST_LOGNORMAL:
+        if (jv_num(&o, "mean_ns", 1, 0, 1e-3, 1e12, &mean) || jv_num(&o, "cv", 1, 0, 0, 100, &cv))
+            return -1;
+        *out = dist_lognormal(mean, cv);
+        break;
+    case DIST_GAMMA:
+        if (jv_num(&o, "mean_ns", 1, 0, 1e-3, 1e12, &mean) ||
+            jv_num(&o, "shape", 1, 0, 1e-3, 1e6, &shape))
+            return -1;
+        *out = dist_gamma(mean, shape);
+        break;
+    case DIST_EMPIRICAL: {
+        json_t *vals, *wts = jv_get(&o, "weights");
+        if (jv_require(&o, "values_ns", &vals))
+            return -1;
+        size_t n = json_array_size(vals);
+        if (!json_is_array(vals) || n < 1 || n > DIST_MAX_EMPIRICAL)
+            return jv_fail(&o, "values_ns", vals, "an array of 1 to 100000 numbers");
+        if (wts && (!json_is_array(wts) || json_array_size(wts) != n))
+            return jv_fail(&o, "weights", wts, "an array as long as values_ns");
+        double *v = vs_xcalloc(n, sizeof(double)), *wv = wts ? vs_xcalloc(n, sizeof(double)) : NULL;
+        double tw = 0;
+        for (size_t i = 0; i < n; i++) {
+            json_t *x = json_array_get(vals, i);
+            char p[64];
+            if (!json_is_number(x) || !(json_number_value(x) >= 0) || json_number_value(x) > 1e12) {
+                snprintf(p, sizeof p, "values_ns[%zu]", i);
+                free(v);
+                free(wv);
+                return jv_fail(&o, p, x, "a number in [0, 1e12]");
+            }
+            v[i] = json_number_value(x);
+            if (wv) {
+                json_t *y = json_array_get(wts, i);
+                if (!json_is_number(y) || !(json_number_value(y) >= 0) || !isfinite(json_number_value(y))) {
+                    snprintf(p, sizeof p, "weights[%zu]", i);
+                    free(v);
+                    free(wv);
+                    return jv_fail(&o, p, y, "a number >= 0");
+                }
+                wv[i] = json_number_value(y);
+                tw += wv[i];
+            }
+        }
+        if (wv && !(tw > 0)) {
+            free(v);
+            free(wv);
+            return jv_fail(&o, "weights", wts, "weights with a positive sum");
+        }
+        *out = dist_empirical(v, wv, (int)n);
+        free(v);
+        free(wv);
+        break;
+    }
+    }
+    if (jv_done(&o)) {
+        dist_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *const cost_keys[] = {
+    "line_same_core_ns", "line_same_socket_ns", "line_one_hop_ns", "line_two_hops_ns",
+};
+static const char *const migrate_keys[] = {
+    "migrate_same_core_ns", "migrate_same_socket_ns", "migrate_one_hop_ns", "migrate_two_hops_ns",
+};
+
+static int sc_host(jv_obj *root, const char *file, json_t *doc, host_cfg *h, json_t **merged_out)
+{
+    vs_err *err = root->err;
+    json_t *hv = json_object_get(doc, "host");
+    json_t *merged = NULL;
+    const char *hfile = file;
+    char ppath[4096];
+    if (hv && json_is_object(hv) && json_object_get(hv, "preset")) {
+        json_t *pn = json_object_get(hv, "preset");
+        if (!json_is_string(pn))
+            return jv_fail(root, "host.preset", pn, "a preset name or path (string)");
+        if (sc_find_preset(file, "hosts", json_string_value(pn), ppath, sizeof ppath, err))
+            return -1;
+        merged = sc_read_json(ppath, err);
+        if (!merged)
+            return -1;
+        if (!json_is_object(merged)) {
+            json_decref(merged);
+            return err_input(err, "%s: expected a host object at the top level", ppath);
+        }
+        json_t *over = json_deep_copy(hv);
+        json_object_del(over, "preset");
+        json_object_update_recursive(merged, over);
+        json_decref(over);
+        hfile = ppath;
+        snprintf(h->name, sizeof h->name, "%s", json_string_value(pn));
+    } else if (hv) {
+        merged = json_incref(hv);
+    }
+    if (!merged) {
+        json_t *d;
+        return jv_require(root, "host", &d);
+    }
+    *merged_out = merged; /* the caller frees it after validation (messages borrow keys) */
+    jv_obj o;
+    if (jv_open(&o, merged, hfile, "host", err))
+        return -1;
+    jv_get(&o, "preset");
+    const char *name;
+    if (jv_str(&o, "name", 0, NULL, &name))
+        return -1;
+    if (name)
+        snprintf(h->name, sizeof h->name, "%s", name);
+    else if (!h->name[0])
+        snprintf(h->name, sizeof h->name, "custom");
+    jv_get(&o, "description");
+    if (jv_intv(&o, "sockets", 1, 1, 1, CFG_MAX_SOCKETS, &h->sockets) ||
+        jv_intv(&o, "cores_per_socket", 1, 1, 1, CFG_MAX_CORES, &h->cores_per_socket) ||
+        jv_intv(&o, "smt", 0, 1, 1, 2, &h->smt) || jv_num(&o, "ghz", 0, 2.0, 0.1, 10, &h->ghz))
+        return -1;
+    int total = h->sockets * h->cores_per_socket * h->smt;
+    if (total > CFG_MAX_CORES)
+        return err_input(err, "%s: host: %d hardware threads; at most %d are supported", hfile, total,
+                         CFG_MAX_CORES);
+    static const char *const placements[] = {"fill", "spread"};
+    if (jv_intv(&o, "cores", 0, 0, 0, total, &h->cores) ||
+        jv_enum(&o, "placement", 0, placements, 2, 0, &h->spread))
+        return -1;
+    /* NUMA hops: default 1 between any two sockets */
+    json_t *hops = jv_get(&o, "numa_hops");
+    for (int a = 0; a < h->sockets; a++)
+        for (int b = 0; b < h->sockets; b++)
+            h->hops[a][b] = a != b;
+    if (hops) {
+        if (!json_is_array(hops) || (int)json_array_size(hops) != h->sockets)
+            return jv_fail(&o, "numa_hops", hops, "a square matrix (array of arrays) with one row per socket");
+        for (int a = 0; a < h->sockets; a++) {
+            json_t *row = json_array_get(hops, (size_t)a);
+            char p[64];
+            snprintf(p, sizeof p, "numa_hops[%d]", a);
+            if (!json_is_array(row) || (int)json_array_size(row) != h->sockets)
+                return jv_fail(&o, p, row, "a row with one entry per socket (the matrix must be square)");
+            for (int b = 0; b < h->sockets; b++) {
+                json_t *x = json_array_get(row, (size_t)b);
+                snprintf(p, sizeof p, "numa_hops[%d][%d]", a, b);
+                if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > 8)
+                    return jv_fail(&o, p, x, "an integer hop count in [0, 8]");
+                h->hops[a][b] = (int)json_integer_value(x);
+                if ((a == b) != (h->hops[a][b] == 0))
+                    return jv_fail(&o, p, x, a == b ? "0 on the diagonal" : "at least 1 off the diagonal");
+            }
+        }
+        for (int a = 0; a < h->sockets; a++)
+            for (int b = 0; b < a; b++)
+                if (h->hops[a][b] != h->hops[b][a]) {
+                    char p[64];
+                    snprintf(p, sizeof p, "numa_hops[%d][%d]", a, b);
+                    return jv_fail(&o, p, json_array_get(json_array_get(hops, (size_t)a), (size_t)b),
+                                   "a symmetric matrix (equal to numa_hops[b][a])");
+                }
+    }
+    jv_obj c;
+    if (jv_child(&o, "costs", &c, NULL))
+        return -1;
+    /* Defaults: mid-points of the ranges in shared MODEL.md section 3 [est];
+     * presets cite their own values. */
+    static const double line_def[] = {15, 50, 150, 215};
+    static const double mig_def[] = {0, 2000, 10000, 15000};
+    for (int k = 0; k < DIST_NCLASS; k++)
+        if (jv_num(&c, cost_keys[k], 0, line_def[k], 0, MAX_COST_NS, &h->line_ns[k]) ||
+            jv_num(&c, migrate_keys[k], 0, mig_def[k], 0, MAX_COST_NS, &h->migrate_ns[k]))
+            return -1;
+    if (jv_num(&c, "coherence_ns", 0, 0, 0, MAX_COST_NS, &h->coherence_ns) ||
+        jv_num(&c, "pause_cycles", 0, 10, 0.01, 1e6, &h->pause_cycles) ||
+        jv_num(&c, "vmexit_ns", 0, 400, 0, MAX_COST_NS, &h->vmexit_ns) ||
+        jv_num(&c, "kick_ns", 0, 1500, 0, MAX_COST_NS, &h->kick_ns) ||
+        jv_num(&c, "ipi_ns", 0, 1500, 0, MAX_COST_NS, &h->ipi_ns) ||
+        jv_num(&c, "wake_ns", 0, 10000, 0, MAX_COST_NS, &h->wake_ns) ||
+        jv_num(&c, "native_wake_ns", 0, 1000, 0, MAX_COST_NS, &h->native_wake_ns) ||
+        jv_num(&c, "ctx_switch_ns", 0, 2000, 0, MAX_COST_NS, &h->ctx_switch_ns) || jv_done(&c))
+        return -1;
+    return jv_done(&o);
+}
+
+static int sc_hv(jv_obj *root, hv_cfg *c, int npcpus)
+{
+    jv_obj o;
+    if (jv_child(root, "hypervisor", &o, NULL))
+        return -1;
+    const char *names[HV_NKINDS];
+    hv_kind kinds[HV_NKINDS];
+    for (int i = 0; i < hv_nregistry; i++) {
+        names[i] = hv_registry[i].name;
+        kinds[i] = hv_registry[i].kind;
+    }
+    int k;
+    if (jv_enum(&o, "scheduler", 0, names, hv_nregistry, 0, &k))
+        return -1;
+    c->kind = kinds[k];
+    /* CFS tunables: kernel/sched/fair.c defaults, scaled by
+     * 1 + log2(min(ncpus, 8)) as the kernel does (SCHED_TUNABLESCALING_LOG). */
+    double lat, ming, wg, factor = 1 + floor(log2(npcpus < 8 ? npcpus : 8));
+    int scale;
+    int64_t slice, bal, cs, ct, rl;
+    if (jv_num(&o, "sched_latency_ns", 0, 6e6, 1e3, 1e10, &lat) ||
+        jv_num(&o, "min_granularity_ns", 0, 0.75e6, 1e3, 1e10, &ming) ||
+        jv_num(&o, "wakeup_granularity_ns", 0, 1e6, 0, 1e10, &wg) ||
+        jv_bool(&o, "scale_with_cpus", 1, &scale) ||
+        jv_int(&o, "balance_ns", 0, 4000000, 0, 10000000000LL, &bal) ||
+        jv_int(&o, "slice_ns", 0, 30000000, 1000, 10000000000LL, &slice) ||
+        jv_int(&o, "credit_slice_ns", 0, 30000000, 1000, 10000000000LL, &cs) ||
+        jv_int(&o, "credit_tick_ns", 0, 10000000, 1000, 10000000000LL, &ct) ||
+        jv_int(&o, "ratelimit_ns", 0, 1000000, 0, 10000000000LL, &rl))
+        return -1;
+    if (!scale)
+        factor = 1;
+    c->latency = (sim_time)(lat * factor);
+    c->min_gran = (sim_time)(ming * factor);
+    c->wakeup_gran = (sim_time)(wg * factor);
+    c->balance = bal;
+    c->slice = slice;
+    c->credit_slice = cs;
+    c->credit_tick = ct;
+    c->ratelimit = rl;
+    jv_obj p;
+    if (jv_child(&o, "ple", &p, NULL))
+        return -1;
+    /* KVM vmx.c defaults: ple_window 4096, grow 2, max INT_MAX / grow. */
+    if (jv_bool(&p, "enabled", 1, &c->ple) ||
+        jv_num(&p, "window_cycles", 0, 4096, 1, 1e12, &c->ple_window) ||
+        jv_num(&p, "grow", 0, 2, 1, 1000, &c->ple_grow) ||
+        jv_num(&p, "window_max_cycles", 0, 1073741823.0, 1, 1e15, &c->ple_window_max) || jv_done(&p))
+        return -1;
+    if (c->ple_window_max < c->ple_window)
+        return jv_fail(&p, "window_max_cycles", jv_get(&p, "window_max_cycles"),
+                       "a number >= window_cycles");
+    json_t *pin = jv_get(&o, "pin");
+    c->npin = 0;
+    if (pin) {
+        if (!json_is_array(pin) || json_array_size(pin) < 1 || json_array_size(pin) > CFG_MAX_VCPUS)
+            return jv_fail(&o, "pin", pin, "an array of pCPU indexes, one per vCPU");
+        c->npin = (int)json_array_size(pin);
+        for (int i = 0; i < c->npin; i++) {
+            json_t *x = json_array_get(pin, (size_t)i);
+            char pp[64], what[96];
+            snprintf(pp, sizeof pp, "pin[%d]", i);
+            snprintf(what, sizeof what, "a pCPU index in [0, %d]", npcpus - 1);
+            if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) >= npcpus)
+                return jv_fail(&o, pp, x, what);
+            c->pin[i] = (int)json_integer_value(x);
+        }
+    }
+    return jv_done(&o);
+}
+
+static int sc_lock(jv_obj *guest, lock_cfg *lc)
+{
+    jv_obj o;
+    if (jv_child(guest, "lock", &o, NULL))
+        return -1;
+    const char *names[64];
+    for (int i = 0; i < lock_nregistry && i < 64; i++)
+        names[i] = lock_registry[i].name;
+    if (jv_enum(&o, "algorithm", 0, names, lock_nregistry, 0, &lc->algo))
+        return -1;
+    int64_t win, ka;
+    /* SPIN_THRESHOLD = 1 << 15 in Linux 4.1 (arch/x86/include/asm/spinlock.h)
+     * and 4.2 (qspinlock_paravirt.h). */
+    if (jv_num(&o, "spin_threshold", 0, 32768, 1, 1e12, &lc->spin_threshold))
+        return -1;
+    int is_ot = strcmp(lock_registry[lc->algo].name, "oticket") == 0;
+    if (jv_int(&o, "window", 0, is_ot ? 2 : 0, 0, CFG_MAX_VCPUS, &win) ||
+        jv_int(&o, "kick_ahead", 0, is_ot ? 1 : 0, 0, CFG_MAX_VCPUS, &ka))
+        return -1;
+    if (!is_ot && (win || ka))
+        return jv_fail(&o, win ? "window" : "kick_ahead", jv_get(&o, win ? "window" : "kick_ahead"),
+                       "0 (window and kick_ahead apply to the oticket algorithm only)");
+    lc->window = (int)win;
+    lc->kick_ahead = (int)ka;
+    return jv_done(&o);
+}
+
+static int sc_workload(jv_obj *wo, wl_cfg *wl)
+{
+    const char *names[WL_NKINDS];
+    for (int i = 0; i < WL_NKINDS; i++)
+        names[i] = wl_kind_name((wl_kind)i);
+    int k;
+    if (jv_enum(wo, "type", 1, names, WL_NKINDS, 0, &k))
+        return -1;
+    wl->kind = (wl_kind)k;
+    if (jv_intv(wo, "threads", 0, 0, 0, CFG_MAX_THREADS, &wl->threads) ||
+        jv_bool(wo, "kernel_lock", 0, &wl->kernel_lock))
+        return -1;
+    if (sc_dist(wo, "think", 1, 0, &wl->think))
+        return -1;
+    if (sc_dist(wo, "hold", 1, 0, &wl->hold)) {
+        dist_free(&wl->think);
+        return -1;
+    }
+    if (jv_done(wo)) {
+        dist_free(&wl->think);
+        dist_free(&wl->hold);
+        return -1;
+    }
+    return 0;
+}
+
+/* Parses guest + workload sections (from `doc`, the VM's merged view). */
+static int sc_vm(json_t *gdoc, json_t *wdoc, const char *file, const char *gpath, const char *wpath,
+                 vm_cfg *v, vs_err *err)
+{
+    jv_obj g, wo;
+    if (gdoc) {
+        if (jv_open(&g, gdoc, file, gpath, err))
+            return -1;
+    } else {
+        jv_open(&g, NULL, file, gpath, err);
+    }
+    int64_t slice;
+    if (sc_lock(&g, &v->lock) || jv_int(&g, "slice_ns", 0, 3000000, 1000, 10000000000LL, &slice) ||
+        jv_done(&g))
+        return -1;
+    v->slice = slice;
+    if (!wdoc)
+        return err_input(err, "%s: %s: required key missing", file, wpath);
+    if (jv_open(&wo, wdoc, file, wpath, err))
+        return -1;
+    return sc_workload(&wo, &v->wl);
+}
+
+int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err)
+{
+    memset(sc, 0, sizeof *sc);
+    jv_obj root;
+    json_t *hostdoc = NULL;
+    int rc = -1;
+    if (jv_open(&root, doc, file, "", err))
+        return -1;
+    const char *name;
+    double dur, warm;
+    int64_t seed, maxev;
+    if (jv_str(&root, "name", 0, NULL, &name))
+        goto out;
+    if (!name) {
+        const char *b = strrchr(file, '/');
+        name = b ? b + 1 : file;
+    }
+    snprintf(sc->name, sizeof sc->name, "%s", name);
+    jv_get(&root, "description");
+    if (jv_int(&root, "seed", 0, 1, 0, INT64_MAX, &seed) ||
+        jv_num(&root, "duration_s", 1, 0, 1e-9, MAX_DURATION_S, &dur) ||
+        jv_num(&root, "warmup_s", 0, 0, 0, MAX_DURATION_S, &warm) ||
+        jv_int(&root, "max_events", 0, 0, 0, (int64_t)EV_MAX_SEQ - 1, &maxev))
+        goto out;
+    if (warm >= dur) {
+        jv_fail(&root, "warmup_s", jv_get(&root, "warmup_s"), "a number below duration_s");
+        goto out;
+    }
+    sc->seed = (uint64_t)seed;
+    sc->duration = (sim_time)llround(dur * 1e9);
+    sc->warmup = (sim_time)llround(warm * 1e9);
+    sc->max_events = (uint64_t)maxev;
+    jv_get(&root, "host");
+    if (sc_host(&root, file, doc, &sc->host, &hostdoc))
+        goto out;
+    int npcpus = sc->host.cores ? sc->host.cores
+                                : sc->host.sockets * sc->host.cores_per_socket * sc->host.smt;
+    if (sc_hv(&root, &sc->hv, npcpus))
+        goto out;
+    /* VMs: {"count": N, "vcpus": K | "host"} or an array of {"name", "vcpus", "guest", "workload"} */
+    json_t *vms = jv_get(&root, "vms"), *guest = jv_get(&root, "guest"), *wl = jv_get(&root, "workload");
+    if (guest && !json_is_object(guest)) {
+        jv_fail(&root, "guest", guest, "an object");
+        goto out;
+    }
+    if (wl && !json_is_object(wl)) {
+        jv_fail(&root, "workload", wl, "an object");
+        goto out;
+    }
+    int count = 1;
+    json_t *arr = NULL;
+    jv_obj vo;
+    int vcpus_host = 1, vcpus = 0;
+    if (vms && json_is_array(vms)) {
+        arr = vms;
+        count = (int)json_array_size(vms);
+        if (count < 1 || count > CFG_MAX_VMS) {
+            jv_fail(&root, "vms", vms, "an array of 1 to 256 VMs");
+            goto out;
+        }
+    } else {
+        if (jv_child(&root, "vms", &vo, NULL) || jv_intv(&vo, "count", 0, 1, 1, CFG_MAX_VMS, &count))
+            goto out;
+        json_t *vc = jv_get(&vo, "vcpus");
+        if (vc && json_is_string(vc) && strcmp(json_string_value(vc), "host") == 0) {
+            vcpus_host = 1;
+        } else if (vc) {
+            vcpus_host = 0;
+            if (jv_intv(&vo, "vcpus", 1, 1, 1, CFG_MAX_VCPUS, &vcpus))
+                goto out;
+        }
+        if (jv_done(&vo))
+            goto out;
+    }
+    sc->vms = vs_xcalloc((size_t)count, sizeof(vm_cfg));
+    for (int i = 0; i < count; i++) {
+        vm_cfg *v = &sc->vms[i];
+        json_t *g = guest ? json_deep_copy(guest) : NULL, *w = wl ? json_deep_copy(wl) : NULL;
+        char gpath[64] = "guest", wpath[64] = "workload";
+        snprintf(v->name, sizeof v->name, "vm%d", i);
+        v->vcpus = vcpus_host ? npcpus : vcpus;
+        if (arr) {
+            jv_obj e;
+            char ep[32];
+            snprintf(ep, sizeof ep, "vms[%d]", i);
+            const char *vn;
+            json_t *eg, *ew, *vc;
+            int bad = jv_open(&e, json_array_get(arr, (size_t)i), file, ep, err) ||
+                      jv_str(&e, "name", 0, NULL, &vn);
+            if (!bad) {
+                if (vn)
+                    snprintf(v->name, sizeof v->name, "%s", vn);
+                vc = jv_get(&e, "vcpus");
+                if (vc && !(json_is_string(vc) && strcmp(json_string_value(vc), "host") == 0))
+                    bad = jv_intv(&e, "vcpus", 1, 1, 1, CFG_MAX_VCPUS, &v->vcpus);
+                eg = jv_get(&e, "guest");
+                ew = jv_get(&e, "workload");
+                if (!bad && eg) { /* per-VM overrides merge over the shared sections */
+                    if (!json_is_object(eg))
+                        bad = jv_fail(&e, "guest", eg, "an object");
+                    else {
+                        if (!g)
+                            g = json_object();
+                        json_object_update_recursive(g, eg);
+                        snprintf(gpath, sizeof gpath, "%s.guest", ep);
+                    }
+                }
+                if (!bad && ew) {
+                    if (!json_is_object(ew))
+                        bad = jv_fail(&e, "workload", ew, "an object");
+                    else {
+                        if (!w)
+                            w = json_object();
+                        json_object_update_recursive(w, ew);
+                        snprintf(wpath, sizeof wpath, "%s.workload", ep);
+                    }
+                }
+                if (!bad)
+                    bad = jv_done(&e);
+            }
+            if (bad) {
+                json_decref(g);
+                json_decref(w);
+                sc->nvms = i;
+                goto out;
+            }
+        }
+        int bad = sc_vm(g, w, file, gpath, wpath, v, err);
+        json_decref(g);
+        json_decref(w);
+        if (bad) {
+            sc->nvms = i;
+            goto out;
+        }
+        sc->nvms = i + 1;
+    }
+    if (jv_done(&root))
+        goto out;
+    /* Cross-section checks */
+    int total = 0;
+    for (int i = 0; i < sc->nvms; i++)
+        total += sc->vms[i].vcpus;
+    if (sc->hv.kind == HV_NONE && (sc->nvms != 1 || total > npcpus)) {
+        err_input(err, "%s: hypervisor.scheduler: \"none\" (bare metal) runs one VM with at most one "
+                       "vCPU per core; found %d VMs with %d vCPUs on %d cores",
+                  file, sc->nvms, total, npcpus);
+        goto out;
+    }
+    if (sc->hv.npin) {
+        for (int i = 0; i < sc->nvms; i++)
+            if (sc->vms[i].vcpus > sc->hv.npin) {
+                err_input(err, "%s: hypervisor.pin: %d entries, but VM %s has %d vCPUs", file,
+                          sc->hv.npin, sc->vms[i].name, sc->vms[i].vcpus);
+                goto out;
+            }
+    }
+    if (total > 65536) {
+        err_input(err, "%s: vms: %d vCPUs in all; at most 65536 are supported", file, total);
+        goto out;
+    }
+    rc = 0;
+out:
+    json_decref(hostdoc);
+    if (rc)
+        scenario_free(sc);
+    return rc;
+}
+
+int sc_load(const char *file, char *const *sets, int nsets, scenario *sc, vs_err *err)
+{
+    json_t *doc = sc_read_json(file, err);
+    if (!doc)
+        return -1;
+    for (int i = 0; i < nsets; i++)
+        if (sc_apply_set(doc, sets[i], err)) {
+            json_decref(doc);
+            return -1;
+        }
+    int rc = sc_load_doc(doc, file, sc, err);
+    json_decref(doc);
+    return rc;
+}

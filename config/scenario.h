@@ -1,0 +1,39 @@
+/* scenario.h - loading and validating scenario documents.
+ *
+ * A scenario is one JSON document (docs/scenario-format.md). Loading goes:
+ * read the file -> apply --set overrides to the document -> merge the host
+ * preset -> validate every key into a `scenario` (models/config.h). Every
+ * error names the file, the JSON path, what was expected and what was found. */
+#ifndef VMSIM_SCENARIO_H
+#define VMSIM_SCENARIO_H
+
+#include <jansson.h>
+
+#include "models/config.h"
+#include "sim/err.h"
+
+/* Reads a JSON file into a document (new reference). Errors name the file,
+ * line and column. */
+json_t *sc_read_json(const char *path, vs_err *err);
+/* Applies one "PATH=VALUE" override to doc. PATH is dotted, array elements
+ * by index ("vms.0.vcpus" or "vms[0].vcpus"); missing objects on the way are
+ * created. VALUE is parsed as JSON (number, true, "text", [..]) and
+ * otherwise taken as a plain string. */
+int sc_apply_set(json_t *doc, const char *assignment, vs_err *err);
+/* Sets PATH to a JSON value (stolen) - what sc_apply_set does after parsing. */
+int sc_set_path(json_t *doc, const char *path, json_t *value, vs_err *err);
+/* Looks PATH up in doc (borrowed, NULL if absent). */
+json_t *sc_get_path(json_t *doc, const char *path);
+/* Validates doc (read from `file`, which locates presets) into *sc.
+ * sc_free releases it. */
+int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err);
+/* Reads, applies nset overrides, validates. */
+int sc_load(const char *file, char *const *sets, int nsets, scenario *sc, vs_err *err);
+
+/* Directory list searched for presets ("hosts/NAME.json"): the scenario's
+ * directory and its parents up to three levels, $VMSIM_DATADIR, the
+ * installed data directory. Resolves `name` to a path in buf. */
+int sc_find_preset(const char *file, const char *kind, const char *name, char *buf, size_t n,
+                   vs_err *err);
+
+#endif

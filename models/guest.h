@@ -1,0 +1,41 @@
+/* guest.h - the guest OS: tasks on vCPUs.
+ *
+ * Each vCPU has a FIFO run queue of runnable tasks besides its current one.
+ * A task that becomes runnable goes to its last vCPU if that is idle, else
+ * to an idle vCPU of the VM, else to the vCPU with the shortest queue. An
+ * idle vCPU first steals a queued task from the busiest vCPU of its VM, then
+ * halts (HLT); queuing a task on a halted vCPU wakes it with an IPI. Tasks
+ * sharing a vCPU are time-sliced round robin (vm_cfg.slice of CPU time);
+ * a task holding or waiting for a kernel spinlock is not preemptible (the
+ * switch waits until it drops its last one), a user-level lock is.
+ *
+ * Workloads drive tasks through task_compute / task_lock / task_unlock /
+ * task_block / task_exit from their step function (models/workloads/wl.h). */
+#ifndef VMSIM_GUEST_H
+#define VMSIM_GUEST_H
+
+#include "models/world.h"
+
+/* Creates a task in VM v (blocked, on no vCPU). */
+task *task_new(world *w, vm *v);
+/* Makes a blocked task runnable and places it on a vCPU. */
+void guest_wake_task(world *w, task *t);
+/* Runs workload steps for t until it starts an activity that takes time. */
+void task_continue(world *w, task *t);
+
+/* Called by the vCPU layer. */
+void guest_work_done(world *w, task *t);     /* TA_WORK finished */
+void guest_slice_expired(world *w, vcpu *vc);/* slice over, others wait */
+void guest_vcpu_resumed(world *w, vcpu *vc); /* idle vCPU runs again */
+
+/* --- workload API (call only from a step) ------------------------------ */
+void task_compute(world *w, task *t, sim_time ns);
+void task_lock(world *w, task *t, lock *l);
+void task_unlock(world *w, task *t, lock *l);
+void task_block(world *w, task *t);
+void task_exit(world *w, task *t);
+/* CPU time the task must additionally spend before its next computation
+ * (hypercalls, IPIs it sent). */
+void task_add_overhead(task *t, sim_time ns);
+
+#endif

@@ -1,0 +1,260 @@
+/* cfs: Linux CFS as it schedules QEMU vCPU threads (kernel/sched/fair.c,
+ * 3.x/4.x), simplified:
+ *  - one run queue per pCPU; equal weights, so vruntime is CPU time;
+ *  - the current thread runs for its ideal slice max(sched_latency / nr,
+ *    min_granularity), then the runnable thread with the least vruntime runs
+ *    (checked exactly at the slice end, not at the next timer tick);
+ *  - a waking thread gets vruntime max(own, min_vruntime - latency/2)
+ *    (GENTLE_FAIR_SLEEPERS) and preempts the current one if that one's
+ *    vruntime is ahead by more than wakeup_granularity;
+ *  - wake-up placement: the last pCPU if idle, else an idle pCPU on the same
+ *    socket (select_idle_sibling in the LLC), else the last pCPU's queue;
+ *  - load balancing: an idle pCPU pulls a waiting thread from the busiest
+ *    queue (same socket first); every `balance` ns one pass moves waiting
+ *    threads from the busiest to the least busy queue while they differ by
+ *    two or more. Migrations pay the NUMA-dependent refill cost in vcpu.c;
+ *  - directed yield (yield_to): the target runs next on its pCPU at once,
+ *    the yielding thread gives way if anything else waits on its own. */
+#include "models/host/hv.h"
+#include "models/vcpu.h"
+
+static void cfs_update(world *w, pcpu *pc)
+{
+    if (pc->cur) {
+        sim_time d = w->sim.now - pc->exec_start;
+        if (d > 0)
+            pc->cur->vruntime += d;
+    }
+    pc->exec_start = w->sim.now;
+    int64_t m = INT64_MAX;
+    if (pc->cur)
+        m = pc->cur->vruntime;
+    for (vcpu *v = pc->rq_head; v; v = v->hq_next)
+        if (v->vruntime < m)
+            m = v->vruntime;
+    if (m != INT64_MAX && m > pc->min_vr)
+        pc->min_vr = m;
+}
+
+static sim_time cfs_slice(const world *w, const pcpu *pc)
+{
+    int nr = pc->nrq + (pc->cur != NULL);
+    sim_time s = nr > 0 ? w->sc->hv.latency / nr : w->sc->hv.latency;
+    return s < w->sc->hv.min_gran ? w->sc->hv.min_gran : s;
+}
+
+static void cfs_tick(ev_sim *sim, void *ctx, uint64_t arg);
+
+static void cfs_arm(world *w, pcpu *pc)
+{
+    if (pc->tick) {
+        ev_cancel(&w->sim, pc->tick);
+        pc->tick = 0;
+    }
+    if (pc->cur && pc->nrq > 0)
+        pc->tick = ev_schedule(&w->sim, pc->since + cfs_slice(w, pc), cfs_tick, pc, 0);
+}
+
+/* Least vruntime on the queue (first in queue order among equals). */
+static vcpu *cfs_pick(pcpu *pc)
+{
+    vcpu *best = NULL;
+    for (vcpu *v = pc->rq_head; v; v = v->hq_next)
+        if (!best || v->vruntime < best->vruntime)
+            best = v;
+    return best;
+}
+
+static void cfs_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
+{
+    pc->exec_start = w->sim.now;
+    hv_run_on(w, pc, vc, from_halt);
+}
+
+/* Moves a waiting vCPU from src's queue to dst's, renormalising vruntime. */
+static void cfs_migrate(pcpu *src, pcpu *dst, vcpu *vc)
+{
+    hq_remove(src, vc);
+    vc->vruntime = vc->vruntime - src->min_vr + dst->min_vr;
+    hq_push(dst, vc);
+}
+
+/* An idle pCPU pulls a waiting vCPU from the busiest queue. */
+static int cfs_pull(world *w, pcpu *pc)
+{
+    pcpu *busiest = NULL;
+    for (int i = 0; i < w->npcpus; i++) {
+        pcpu *p = &w->pcpus[i];
+        if (p == pc || p->nrq == 0)
+            continue;
+        if (!busiest || p->nrq > busiest->nrq ||
+            (p->nrq == busiest->nrq && p->socket == pc->socket && busiest->socket != pc->socket))
+            busiest = p;
+    }
+    if (!busiest)
+        return 0;
+    cfs_update(w, busiest);
+    vcpu *vc = cfs_pick(busiest);
+    cfs_migrate(busiest, pc, vc);
+    cfs_arm(w, busiest);
+    return 1;
+}
+
+/* pc's current slot is free: run the next, pull one, or go idle. */
+static void cfs_next(world *w, pcpu *pc)
+{
+    if (pc->nrq == 0)
+        cfs_pull(w, pc);
+    vcpu *next = cfs_pick(pc);
+    if (next) {
+        hq_remove(pc, next);
+        cfs_run(w, pc, next, 0);
+    }
+    cfs_arm(w, pc);
+}
+
+static void cfs_preempt(world *w, pcpu *pc)
+{
+    vcpu *cur = pc->cur;
+    cfs_update(w, pc);
+    vcpu_sched_out(w, cur, VH_RUNNABLE);
+    hq_push(pc, cur);
+    cfs_next(w, pc);
+}
+
+static void cfs_tick(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    world *w = world_of(sim);
+    pcpu *pc = ctx;
+    pc->tick = 0;
+    if (!pc->cur || pc->nrq == 0)
+        return;
+    cfs_preempt(w, pc);
+}
+
+static void cfs_balance(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)ctx;
+    (void)arg;
+    world *w = world_of(sim);
+    for (int moves = 0; moves < w->npcpus; moves++) {
+        pcpu *hi = NULL, *lo = NULL;
+        for (int i = 0; i < w->npcpus; i++) {
+            pcpu *p = &w->pcpus[i];
+            int nr = p->nrq + (p->cur != NULL);
+            if (!hi || nr > hi->nrq + (hi->cur != NULL))
+                hi = p;
+            if (!lo || nr < lo->nrq + (lo->cur != NULL))
+                lo = p;
+        }
+        if (!hi || hi->nrq == 0 || (hi->nrq + (hi->cur != NULL)) - (lo->nrq + (lo->cur != NULL)) < 2)
+            break;
+        cfs_update(w, hi);
+        cfs_migrate(hi, lo, cfs_pick(hi));
+        cfs_arm(w, hi);
+        if (!lo->cur)
+            cfs_next(w, lo);
+        else
+            cfs_arm(w, lo);
+    }
+    ev_after(&w->sim, w->sc->hv.balance, cfs_balance, NULL, 0);
+}
+
+static void cfs_init(world *w)
+{
+    if (w->sc->hv.balance > 0)
+        ev_after(&w->sim, w->sc->hv.balance, cfs_balance, NULL, 0);
+}
+
+static pcpu *cfs_select(world *w, vcpu *vc)
+{
+    pcpu *last = vc->last_pcpu >= 0 ? &w->pcpus[vc->last_pcpu] : &w->pcpus[vc->gid % w->npcpus];
+    if (!last->cur && last->nrq == 0)
+        return last;
+    for (int k = 1; k < w->npcpus; k++) {
+        pcpu *p = &w->pcpus[(last->id + k) % w->npcpus];
+        if (p->socket == last->socket && !p->cur && p->nrq == 0)
+            return p;
+    }
+    if (vc->last_pcpu < 0) { /* first wake: spread over idle pCPUs anywhere */
+        for (int k = 1; k < w->npcpus; k++) {
+            pcpu *p = &w->pcpus[(last->id + k) % w->npcpus];
+            if (!p->cur && p->nrq == 0)
+                return p;
+        }
+    }
+    return last;
+}
+
+static void cfs_wake(world *w, vcpu *vc)
+{
+    pcpu *pc = cfs_select(w, vc);
+    cfs_update(w, pc);
+    int64_t floor = pc->min_vr - w->sc->hv.latency / 2;
+    if (vc->last_pcpu >= 0 && vc->last_pcpu != pc->id)
+        vc->vruntime = vc->vruntime - w->pcpus[vc->last_pcpu].min_vr + pc->min_vr;
+    if (vc->vruntime < floor)
+        vc->vruntime = floor;
+    if (!pc->cur) {
+        cfs_run(w, pc, vc, 1);
+        cfs_arm(w, pc);
+        return;
+    }
+    hq_push(pc, vc);
+    if (pc->cur->vruntime - vc->vruntime > w->sc->hv.wakeup_gran) {
+        vcpu *cur = pc->cur;
+        vcpu_sched_out(w, cur, VH_RUNNABLE);
+        hq_push(pc, cur);
+        hq_remove(pc, vc);
+        cfs_run(w, pc, vc, 0);
+    }
+    cfs_arm(w, pc);
+}
+
+static void cfs_block(world *w, vcpu *vc)
+{
+    pcpu *pc = vc->pc;
+    cfs_update(w, pc);
+    vcpu_sched_out(w, vc, VH_HALTED);
+    cfs_next(w, pc);
+}
+
+static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
+{
+    if (target->hs != VH_RUNNABLE || !target->on_hq)
+        return 0;
+    pcpu *tp = &w->pcpus[target->hq_pcpu];
+    pcpu *sp = self->pc;
+    cfs_update(w, tp);
+    if (tp->cur) {
+        vcpu *cur = tp->cur;
+        vcpu_sched_out(w, cur, VH_RUNNABLE);
+        hq_push(tp, cur);
+    }
+    hq_remove(tp, target);
+    cfs_run(w, tp, target, 0);
+    cfs_arm(w, tp);
+    if (sp && sp != tp && self->hs == VH_RUNNING && sp->nrq > 0) {
+        cfs_update(w, sp);
+        vcpu_sched_out(w, self, VH_RUNNABLE);
+        vcpu *next = cfs_pick(sp);
+        hq_remove(sp, next);
+        hq_push(sp, self);
+        cfs_run(w, sp, next, 0);
+        cfs_arm(w, sp);
+    }
+    return 1;
+}
+
+static void cfs_destroy(world *w) { (void)w; }
+
+const hv_ops hv_cfs_ops = {
+    .name = "cfs",
+    .summary = "Linux CFS on vCPU threads: vruntime, slices, wake-up preemption, balancing",
+    .init = cfs_init,
+    .wake = cfs_wake,
+    .block = cfs_block,
+    .yield_to = cfs_yield_to,
+    .destroy = cfs_destroy,
+};

@@ -1,0 +1,105 @@
+/* pinned: vCPU i of every VM is pinned to one pCPU (i mod pCPUs, or the
+ * scenario's list); vCPUs sharing a pCPU are time-shared round robin with
+ * a fixed slice. A woken vCPU joins the tail of its pCPU's queue (no
+ * wake-up preemption). Directed yield moves the target to the front of its
+ * queue and preempts whatever runs there. */
+#include "models/host/hv.h"
+#include "models/vcpu.h"
+
+static void pin_tick(ev_sim *sim, void *ctx, uint64_t arg);
+
+static void pin_arm(world *w, pcpu *pc)
+{
+    if (pc->tick) {
+        ev_cancel(&w->sim, pc->tick);
+        pc->tick = 0;
+    }
+    if (pc->cur && pc->nrq > 0)
+        pc->tick = ev_schedule(&w->sim, pc->since + w->sc->hv.slice, pin_tick, pc, 0);
+}
+
+/* Runs the head of pc's queue (pc idle). */
+static void pin_next(world *w, pcpu *pc)
+{
+    vcpu *next = hq_pop(pc);
+    if (next)
+        hv_run_on(w, pc, next, 0);
+    pin_arm(w, pc);
+}
+
+static void pin_tick(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    world *w = world_of(sim);
+    pcpu *pc = ctx;
+    pc->tick = 0;
+    if (!pc->cur || pc->nrq == 0)
+        return;
+    vcpu *cur = pc->cur;
+    vcpu_sched_out(w, cur, VH_RUNNABLE);
+    hq_push(pc, cur);
+    pin_next(w, pc);
+}
+
+static void pin_init(world *w)
+{
+    const hv_cfg *c = &w->sc->hv;
+    for (int i = 0; i < w->nvcpus; i++) {
+        vcpu *vc = w->all_vcpus[i];
+        vc->home = c->npin ? c->pin[vc->id] : vc->id % w->npcpus;
+    }
+}
+
+static void pin_wake(world *w, vcpu *vc)
+{
+    pcpu *pc = &w->pcpus[vc->home];
+    if (!pc->cur && pc->nrq == 0) {
+        hv_run_on(w, pc, vc, 1);
+        pin_arm(w, pc);
+        return;
+    }
+    hq_push(pc, vc);
+    if (!pc->tick)
+        pin_arm(w, pc);
+}
+
+static void pin_block(world *w, vcpu *vc)
+{
+    pcpu *pc = vc->pc;
+    vcpu_sched_out(w, vc, VH_HALTED);
+    pin_next(w, pc);
+}
+
+static int pin_yield_to(world *w, vcpu *self, vcpu *target)
+{
+    if (target->hs != VH_RUNNABLE || !target->on_hq)
+        return 0;
+    pcpu *tp = &w->pcpus[target->hq_pcpu];
+    hq_remove(tp, target);
+    hq_push_front(tp, target);
+    if (tp->cur) { /* preempt whatever runs there, the target goes next */
+        vcpu *cur = tp->cur;
+        vcpu_sched_out(w, cur, VH_RUNNABLE);
+        hq_push(tp, cur);
+        pin_next(w, tp);
+    }
+    pcpu *sp = self->pc;
+    if (sp && sp != tp && sp->nrq > 0 && self->hs == VH_RUNNING) { /* self yields too */
+        vcpu_sched_out(w, self, VH_RUNNABLE);
+        hq_push(sp, self);
+        pin_next(w, sp);
+    }
+    return 1;
+}
+
+static void pin_destroy(world *w) { (void)w; }
+
+const hv_ops hv_pinned_ops = {
+    .name = "pinned",
+    .summary = "vCPU i pinned to pCPU i (or a list), round robin with a fixed slice",
+    .init = pin_init,
+    .wake = pin_wake,
+    .block = pin_block,
+    .yield_to = pin_yield_to,
+    .destroy = pin_destroy,
+};

@@ -1,0 +1,294 @@
+#include "models/locks/lock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/guest.h"
+#include "models/topo.h"
+#include "models/vcpu.h"
+#include "sim/mem.h"
+#include "sim/rng.h"
+
+int lock_find(const char *name)
+{
+    for (int i = 0; i < lock_nregistry; i++)
+        if (strcmp(lock_registry[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+lock *lock_new(world *w, vm *v, const char *name, int kernel)
+{
+    if (v->nlocks >= CFG_MAX_LOCKS) {
+        fprintf(stderr, "vmsim: internal error: more than %d locks in a VM\n", CFG_MAX_LOCKS);
+        exit(1);
+    }
+    lock *l = vs_xcalloc(1, sizeof(lock));
+    l->id = v->nlocks;
+    snprintf(l->name, sizeof l->name, "%s", name);
+    l->cfg = v->cfg.lock;
+    l->ops = lock_registry[l->cfg.algo].ops;
+    l->vm = v;
+    l->kernel = kernel;
+    l->qcap = v->nvcpus + 8;
+    l->q = vs_xcalloc((size_t)l->qcap, sizeof(task *));
+    l->spin_ns = (sim_time)(topo_cycles_ns(&w->sc->host, l->cfg.spin_threshold * w->sc->host.pause_cycles) + 0.5);
+    l->last_pcpu = -1;
+    l->lhp_since = l->lwp_since = -1;
+    l->rng = rng_streamf(w->sc->seed, "vm/%d/lock/%s", v->id, name);
+    v->locks[v->nlocks++] = l;
+    return l;
+}
+
+void lock_free(lock *l)
+{
+    if (!l)
+        return;
+    gsl_rng_free(l->rng);
+    free(l->q);
+    free(l);
+}
+
+/* --- queue ----------------------------------------------------------------- */
+
+void lock_q_push(lock *l, task *t)
+{
+    if (l->qn == l->qcap) { /* more waiters than expected (tasks > vCPUs) */
+        int ncap = 2 * l->qcap;
+        task **nq = vs_xcalloc((size_t)ncap, sizeof(task *));
+        for (int i = 0; i < l->qn; i++)
+            nq[i] = l->q[(l->qhead + i) % l->qcap];
+        free(l->q);
+        l->q = nq;
+        l->qhead = 0;
+        l->qcap = ncap;
+    }
+    l->q[(l->qhead + l->qn) % l->qcap] = t;
+    l->qn++;
+}
+
+task *lock_q_pop(lock *l)
+{
+    if (l->qn == 0)
+        return NULL;
+    task *t = l->q[l->qhead];
+    l->qhead = (l->qhead + 1) % l->qcap;
+    l->qn--;
+    return t;
+}
+
+task *lock_q_at(const lock *l, int i) { return i < l->qn ? l->q[(l->qhead + i) % l->qcap] : NULL; }
+
+void lock_q_remove_at(lock *l, int i)
+{
+    for (int k = i; k < l->qn - 1; k++)
+        l->q[(l->qhead + k) % l->qcap] = l->q[(l->qhead + k + 1) % l->qcap];
+    l->qn--;
+}
+
+int lock_q_spinners(const lock *l)
+{
+    int n = 0;
+    for (int i = 0; i < l->qn; i++) {
+        task *t = lock_q_at(l, i);
+        if (t->act == TA_SPIN && !t->pv_halted && vcpu_executing(t))
+            n++;
+    }
+    return n;
+}
+
+/* --- accounting ------------------------------------------------------------ */
+
+void lock_add_spin(lock *l, sim_time ns) { l->spin_total += ns; }
+
+void lock_holder_stopped(world *w, task *t)
+{
+    for (int i = 0; i < t->nheld; i++)
+        if (t->held[i]->lhp_since < 0)
+            t->held[i]->lhp_since = w->sim.now;
+}
+
+void lock_holder_resumed(world *w, task *t)
+{
+    for (int i = 0; i < t->nheld; i++) {
+        lock *l = t->held[i];
+        if (l->lhp_since < 0)
+            continue;
+        if (world_measuring(w)) {
+            l->lhp_n++;
+            l->lhp_ns += world_window(w, l->lhp_since, w->sim.now);
+        }
+        l->lhp_since = -1;
+    }
+}
+
+/* --- mechanics ------------------------------------------------------------- */
+
+void lock_request(world *w, lock *l, task *t)
+{
+    t->wlock = l;
+    t->wait_start = w->sim.now;
+    if (l->kernel)
+        t->preempt_count++;
+    l->ops->acquire(w, l, t);
+}
+
+void lock_take(world *w, lock *l, task *t)
+{
+    l->owner = t;
+    l->owner_since = w->sim.now;
+    if (t->nheld >= TASK_MAX_HELD) {
+        fprintf(stderr, "vmsim: internal error: a task holds more than %d locks\n", TASK_MAX_HELD);
+        abort();
+    }
+    t->held[t->nheld++] = l;
+    t->wlock = NULL;
+    if (world_measuring(w)) {
+        sim_time wait = w->sim.now - t->wait_start;
+        l->acquisitions++;
+        stat_add(&l->wait, (double)wait);
+        stat_hist_add(&l->wait_hist, (uint64_t)wait);
+    }
+}
+
+void lock_wait(world *w, lock *l, task *t, sim_time budget)
+{
+    (void)l;
+    t->act = TA_SPIN;
+    t->spin_left = budget;
+    t->pv_halted = 0;
+    if (t->vc)
+        vcpu_ple_reset(w, t->vc);
+}
+
+void lock_respin(world *w, task *t, sim_time budget)
+{
+    int ex = vcpu_executing(t);
+    if (ex)
+        vcpu_settle(w, t->vc);
+    t->spin_left = budget;
+    if (ex)
+        vcpu_arm(w, t->vc);
+}
+
+void lock_grant(world *w, lock *l, task *t, sim_time cost)
+{
+    int ex = vcpu_executing(t) && !t->pv_halted;
+    if (ex)
+        vcpu_settle(w, t->vc);
+    t->act = TA_ACQ;
+    t->left = cost;
+    l->granted = t;
+    if (!ex)
+        l->lwp_since = w->sim.now;
+    if (ex)
+        vcpu_arm(w, t->vc);
+}
+
+void lock_acquired(world *w, task *t)
+{
+    lock *l = t->wlock;
+    if (l->lwp_since >= 0) {
+        if (world_measuring(w)) {
+            l->lwp_n++;
+            l->lwp_ns += world_window(w, l->lwp_since, w->sim.now);
+        }
+        l->lwp_since = -1;
+    }
+    l->granted = NULL;
+    t->act = TA_NONE;
+    lock_take(w, l, t);
+    if (l->ops->acquired)
+        l->ops->acquired(w, l, t);
+    task_continue(w, t);
+}
+
+void lock_release(world *w, lock *l, task *t)
+{
+    int k = -1;
+    for (int i = 0; i < t->nheld; i++)
+        if (t->held[i] == l)
+            k = i;
+    if (l->owner != t || k < 0) {
+        fprintf(stderr, "vmsim: internal error: task %d releases lock %s it does not hold\n", t->id,
+                l->name);
+        abort();
+    }
+    t->held[k] = t->held[--t->nheld];
+    if (world_measuring(w))
+        stat_add(&l->hold, (double)(w->sim.now - l->owner_since));
+    l->owner = NULL;
+    l->lhp_since = -1;
+    if (t->vc && t->vc->pc)
+        l->last_pcpu = t->vc->pc->id;
+    if (l->kernel)
+        t->preempt_count--;
+    l->ops->release(w, l, t);
+}
+
+void lock_spin_timeout(world *w, task *t)
+{
+    lock *l = t->wlock;
+    if (l->ops->spin_timeout)
+        l->ops->spin_timeout(w, l, t);
+    else
+        lock_respin(w, t, VCPU_SPIN_INF);
+}
+
+void lock_resumed(world *w, task *t, int after_halt)
+{
+    lock *l = t->wlock;
+    if (l->ops->resumed)
+        l->ops->resumed(w, l, t, after_halt);
+}
+
+void lock_pv_halt(world *w, lock *l, task *t)
+{
+    t->pv_halted = 1;
+    if (world_measuring(w))
+        l->halts++;
+    vcpu_halt(w, t->vc);
+}
+
+void lock_kick(world *w, lock *l, task *by, task *t)
+{
+    if (world_measuring(w)) {
+        l->kicks++;
+        t->vc->n_kick++;
+    }
+    if (by && w->sc->hv.kind != HV_NONE)
+        task_add_overhead(by, (sim_time)w->sc->host.kick_ns);
+    vcpu_wake(w, t->vc, vcpu_kick_delay(w));
+}
+
+sim_time lock_handoff_ns(world *w, lock *l, task *t, int spinners)
+{
+    const host_cfg *h = &w->sc->host;
+    int to = t->vc->pc ? t->vc->pc->id : t->vc->last_pcpu;
+    double c = (l->last_pcpu >= 0 && to >= 0) ? topo_line_ns(w, l->last_pcpu, to)
+                                              : h->line_ns[DIST_SAME_SOCKET];
+    if (spinners > 1)
+        c += h->coherence_ns * (spinners - 1);
+    return (sim_time)(c + 0.5);
+}
+
+int lock_is_free(const lock *l) { return !l->owner && !l->granted; }
+
+void lock_fifo_acquire(world *w, lock *l, task *t, sim_time budget)
+{
+    if (lock_is_free(l) && l->qn == 0) {
+        lock_take(w, l, t);
+        return;
+    }
+    lock_q_push(l, t);
+    lock_wait(w, l, t, budget);
+}
+
+int lock_q_index(const lock *l, const task *t)
+{
+    for (int i = 0; i < l->qn; i++)
+        if (lock_q_at(l, i) == t)
+            return i;
+    return -1;
+}

@@ -1,0 +1,135 @@
+/* lock.h - guest spinlocks: one interface, one file per algorithm.
+ *
+ * An algorithm decides, on each request, whether the task takes the lock
+ * now (lock_take) or waits (lock_wait: the task spins on its vCPU; the
+ * spinning is a state with a start time, never a loop of events); when a
+ * waiter's spin budget runs out (spin_timeout: pv locks halt the vCPU with
+ * lock_pv_halt); who gets the lock at release (lock_grant with a transfer
+ * cost) and whom to kick (lock_kick). Shared mechanics and all accounting
+ * (acquisitions, waits, holds, lock-holder and lock-waiter preemption, spin
+ * time, halts, kicks) live in lock.c, so an algorithm file holds only its
+ * policy. To add an algorithm: one new file defining a lock_ops and one line
+ * in lock_registry[] (registry.c).
+ *
+ * Invariants: at most one of owner/granted is set... except that a granted
+ * waiter may exist while owner == NULL only (the lock is "handed over");
+ * every queued waiter has act TA_SPIN; the owner has the lock in held[]. */
+#ifndef VMSIM_LOCK_H
+#define VMSIM_LOCK_H
+
+#include "models/world.h"
+
+typedef struct lock_ops {
+    const char *name;     /* registry name, as in scenarios */
+    const char *summary;  /* one line for `vmsim --list-locks` and errors */
+    int pv;               /* uses halt/kick (only meaningful in a VM) */
+    /* The task asks for the lock: call lock_take or queue it with lock_wait. */
+    void (*acquire)(world *w, lock *l, task *t);
+    /* The owner has just released it (owner is NULL now). */
+    void (*release)(world *w, lock *l, task *by);
+    /* A waiter's spin budget ran out (may be NULL: budgets are infinite). */
+    void (*spin_timeout)(world *w, lock *l, task *t);
+    /* A waiter starts executing again (its vCPU was scheduled in, it was
+     * switched in by the guest, or it woke from a pv halt: after_halt = 1).
+     * May be NULL. */
+    void (*resumed)(world *w, lock *l, task *t, int after_halt);
+    /* A granted waiter finished taking over the lock (may be NULL). */
+    void (*acquired)(world *w, lock *l, task *t);
+} lock_ops;
+
+typedef struct lock_reg {
+    const char *name;
+    const lock_ops *ops;
+} lock_reg;
+
+extern const lock_reg lock_registry[];
+extern const int lock_nregistry;
+/* Registry index of `name`, or -1. */
+int lock_find(const char *name);
+
+struct lock {
+    int id;                /* index in vm->locks */
+    char name[CFG_NAME];   /* e.g. "global" */
+    const lock_ops *ops;   /* algorithm */
+    lock_cfg cfg;          /* its parameters */
+    vm *vm;                /* owning VM */
+    int kernel;            /* kernel spinlock: waiting and holding disable preemption */
+    task *owner;           /* holder, NULL if free or handed over */
+    task *granted;         /* waiter the lock was handed to, taking it over */
+    task **q;              /* FIFO of waiters (ring buffer) */
+    int qhead, qn, qcap;
+    int slow;              /* pv slow-path flag / _Q_SLOW_VAL */
+    sim_time spin_ns;      /* pv: SPIN_THRESHOLD converted to ns */
+    int last_pcpu;         /* pCPU of the last releaser (handoff distance) */
+    sim_time owner_since;  /* when the owner took it */
+    gsl_rng *rng;          /* the lock's stream (tas winner choice) */
+    /* accounting, measurement window only */
+    uint64_t acquisitions;
+    stat_acc wait;         /* request -> acquired, ns */
+    stat_acc hold;         /* acquired -> released, ns */
+    stat_hist wait_hist;   /* log2 histogram of waits */
+    uint64_t lhp_n;        /* lock-holder preemptions */
+    sim_time lhp_ns;       /* time the holder was not executing */
+    sim_time lhp_since;    /* -1 or start of the current LHP */
+    uint64_t lwp_n;        /* lock-waiter preemptions */
+    sim_time lwp_ns;       /* time from handoff to a non-running waiter until taken */
+    sim_time lwp_since;    /* -1 or start of the current LWP */
+    sim_time spin_total;   /* ns waiters spent spinning */
+    uint64_t halts, kicks, ple_exits;
+};
+
+/* Creates a lock in vm with the VM's lock config. */
+lock *lock_new(world *w, vm *v, const char *name, int kernel);
+void lock_free(lock *l);
+
+/* --- called by the guest / vCPU layers --------------------------------- */
+/* Task t requests l (from a workload step). On return t either owns it
+ * (t->act unchanged, TA_NONE) or waits (TA_SPIN). */
+void lock_request(world *w, lock *l, task *t);
+/* Task t (the owner) releases l. */
+void lock_release(world *w, lock *l, task *t);
+/* A granted waiter's transfer completed: it owns the lock now. */
+void lock_acquired(world *w, task *t);
+/* The spin budget of waiter t ran out. */
+void lock_spin_timeout(world *w, task *t);
+/* Waiter t executes again (after_halt: it had halted in a pv wait). */
+void lock_resumed(world *w, task *t, int after_halt);
+/* Holder t stops / resumes executing (vCPU preempted or task switched). */
+void lock_holder_stopped(world *w, task *t);
+void lock_holder_resumed(world *w, task *t);
+/* Spin time of t's vCPU to charge (measurement window handled by caller). */
+void lock_add_spin(lock *l, sim_time ns);
+
+/* --- called by algorithms ---------------------------------------------- */
+void lock_take(world *w, lock *l, task *t);
+/* t waits, spinning with a budget of `budget` ns (VCPU_SPIN_INF: forever). */
+void lock_wait(world *w, lock *l, task *t, sim_time budget);
+/* Hands the lock to waiter t, who takes `cost` ns of its own CPU time to
+ * see and take it (it must be executing for that time to pass). */
+void lock_grant(world *w, lock *l, task *t, sim_time cost);
+/* Halts t's vCPU in a pv wait. */
+void lock_pv_halt(world *w, lock *l, task *t);
+/* `by` (executing) kicks halted waiter t: by pays the hypercall, t's vCPU
+ * is woken. */
+void lock_kick(world *w, lock *l, task *by, task *t);
+/* Cost for waiter t to see a release by pCPU `from`: a cache-line transfer
+ * by distance plus coherence_ns per other spinner polling the same line. */
+sim_time lock_handoff_ns(world *w, lock *l, task *t, int spinners);
+/* Restarts waiter t's spin budget (after a wake or a re-check). */
+void lock_respin(world *w, task *t, sim_time budget);
+/* Waiter queue helpers (FIFO ring). */
+void lock_q_push(lock *l, task *t);
+task *lock_q_pop(lock *l);
+task *lock_q_at(const lock *l, int i);
+void lock_q_remove_at(lock *l, int i);
+/* Index of t in the queue, or -1. */
+int lock_q_index(const lock *l, const task *t);
+/* 1 if nobody owns the lock and it is not being handed over. */
+int lock_is_free(const lock *l);
+/* FIFO locks: take a free lock with nobody queued, else queue and spin with
+ * `budget`. */
+void lock_fifo_acquire(world *w, lock *l, task *t, sim_time budget);
+/* Number of queued waiters currently spinning on a running vCPU. */
+int lock_q_spinners(const lock *l);
+
+#endif

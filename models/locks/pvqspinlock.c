@@ -1,0 +1,66 @@
+/* pvqspinlock: Linux 4.2's paravirtual queued spinlock
+ * (kernel/locking/qspinlock_paravirt.h at commit a23db284fe0d).
+ *
+ * An MCS queue: the head waiter spins on the lock word, the others on their
+ * own node. A node spins SPIN_THRESHOLD (2^15) iterations, then marks itself
+ * halted and halts (pv_wait_node). The head spins 2^15, hashes lock -> node,
+ * sets _Q_SLOW_VAL and halts (pv_wait_head); unlock of a slow lock kicks the
+ * head. When the head takes the lock it passes the MCS head to its successor
+ * and, in 4.2, kicks it at once if it is halted (pv_kick_node) - inside the
+ * new owner's critical section - so one acquisition can cost two kicks. No
+ * lock stealing while waiters are queued (4.2 pv mode skips the pending bit).
+ * Not modelled as 4.2: kick-only-at-unlock (4.4), stealing and wait-early
+ * (4.5). */
+#include "models/locks/lock.h"
+#include "models/vcpu.h"
+
+static void pvq_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, l->spin_ns); }
+
+static void pvq_spin_timeout(world *w, lock *l, task *t)
+{
+    if (lock_q_at(l, 0) == t)
+        l->slow = 1; /* the head: hash the lock, set _Q_SLOW_VAL */
+    lock_pv_halt(w, l, t);
+}
+
+static void pvq_resumed(world *w, lock *l, task *t, int after_halt)
+{
+    if (after_halt)
+        lock_respin(w, t, l->spin_ns);
+}
+
+/* Unlock: a free lock word is taken by the queue head only. */
+static void pvq_release(world *w, lock *l, task *by)
+{
+    int slow = l->slow;
+    l->slow = 0;
+    task *head = lock_q_at(l, 0);
+    if (!head)
+        return;
+    int halted = head->pv_halted;
+    lock_grant(w, l, head, lock_handoff_ns(w, l, head, 1));
+    if (slow && halted)
+        lock_kick(w, l, by, head);
+}
+
+/* The head took the lock: it leaves the queue and makes its successor the
+ * new head, kicking it if it halted as a node. */
+static void pvq_acquired(world *w, lock *l, task *t)
+{
+    if (lock_q_at(l, 0) == t)
+        lock_q_pop(l);
+    task *next = lock_q_at(l, 0);
+    if (next && next->pv_halted)
+        lock_kick(w, l, t, next);
+}
+
+const lock_ops lock_pvqspinlock_ops = {
+    .name = "pvqspinlock",
+    .summary = "Linux 4.2 paravirtual queued lock: MCS queue, head and nodes halt, double kick",
+    .pv = 1,
+    .acquire = pvq_acquire,
+    .release = pvq_release,
+    .spin_timeout = pvq_spin_timeout,
+    .resumed = pvq_resumed,
+    .acquired = pvq_acquired,
+};

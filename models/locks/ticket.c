@@ -1,0 +1,26 @@
+/* ticket: the native ticket spinlock. FIFO: each waiter spins on the shared
+ * lock word until its ticket comes up; release hands the lock to the next
+ * ticket. Every waiter polls the same cache line, so the handoff costs a
+ * line transfer (by distance) plus coherence_ns per other spinner (the
+ * "non-scalable locks" model, Boyd-Wickizer et al., OLS 2012). A waiter whose
+ * vCPU is not running when its turn comes holds everyone up (lock-waiter
+ * preemption). */
+#include "models/locks/lock.h"
+#include "models/vcpu.h"
+
+static void ticket_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, VCPU_SPIN_INF); }
+
+static void ticket_release(world *w, lock *l, task *by)
+{
+    (void)by;
+    task *next = lock_q_pop(l);
+    if (next)
+        lock_grant(w, l, next, lock_handoff_ns(w, l, next, lock_q_spinners(l) + 1));
+}
+
+const lock_ops lock_ticket_ops = {
+    .name = "ticket",
+    .summary = "native FIFO ticket lock; all waiters spin on one line",
+    .acquire = ticket_acquire,
+    .release = ticket_release,
+};

@@ -1,0 +1,119 @@
+#include "models/run.h"
+
+#include <stdlib.h>
+
+#include "models/host/hv.h"
+#include "models/locks/lock.h"
+#include "models/topo.h"
+#include "models/vcpu.h"
+#include "models/workloads/wl.h"
+#include "sim/mem.h"
+#include "sim/rng.h"
+
+world *world_new(const scenario *sc)
+{
+    world *w = vs_xcalloc(1, sizeof(world));
+    ev_init(&w->sim, 1024);
+    w->sc = sc;
+    w->warmup = sc->warmup;
+    w->sim.end = sc->duration;
+    w->sim.budget = sc->max_events;
+    w->rng = rng_stream(sc->seed, "host");
+    topo_build(w, &sc->host);
+    w->hv = hv_for(sc->hv.kind);
+    w->nvms = sc->nvms;
+    w->vms = vs_xcalloc((size_t)sc->nvms, sizeof(vm));
+    for (int i = 0; i < sc->nvms; i++)
+        w->nvcpus += sc->vms[i].vcpus;
+    w->all_vcpus = vs_xcalloc((size_t)w->nvcpus, sizeof(vcpu *));
+    int g = 0;
+    for (int i = 0; i < sc->nvms; i++) {
+        vm *v = &w->vms[i];
+        v->id = i;
+        v->cfg = sc->vms[i];
+        v->nvcpus = v->cfg.vcpus;
+        v->vcpus = vs_xcalloc((size_t)v->nvcpus, sizeof(vcpu));
+        v->last_boosted = -1;
+        for (int k = 0; k < v->nvcpus; k++) {
+            vcpu *vc = &v->vcpus[k];
+            vc->id = k;
+            vc->gid = g;
+            vc->vm = v;
+            vc->hs = VH_HALTED;
+            vc->last_pcpu = -1;
+            vc->rng = rng_streamf(sc->seed, "vm/%d/vcpu/%d", i, k);
+            vcpu_ple_reset(w, vc);
+            w->all_vcpus[g++] = vc;
+        }
+    }
+    w->hv->init(w);
+    for (int i = 0; i < w->nvms; i++)
+        wl_registry[w->vms[i].cfg.wl.kind]->start(w, &w->vms[i]);
+    return w;
+}
+
+ev_stop world_run(world *w) { return ev_run(&w->sim); }
+
+void world_finish(world *w)
+{
+    for (int g = 0; g < w->nvcpus; g++) {
+        vcpu *vc = w->all_vcpus[g];
+        vcpu_settle(w, vc);
+        sim_time d = world_window(w, vc->since, w->sim.now);
+        switch (vc->hs) {
+        case VH_RUNNING: vc->t_run += d; break;
+        case VH_RUNNABLE: vc->t_steal += d; break;
+        case VH_HALTED: vc->t_halt += d; break;
+        }
+        vc->since = w->sim.now;
+        if (vc->pc) {
+            vc->pc->busy += world_window(w, vc->pc->since, w->sim.now);
+            vc->pc->since = w->sim.now;
+        }
+    }
+    for (int i = 0; i < w->nvms; i++) {
+        vm *v = &w->vms[i];
+        for (int k = 0; k < v->nlocks; k++) {
+            lock *l = v->locks[k];
+            if (l->lhp_since >= 0) {
+                l->lhp_n++;
+                l->lhp_ns += world_window(w, l->lhp_since, w->sim.now);
+                l->lhp_since = -1;
+            }
+            if (l->lwp_since >= 0) {
+                l->lwp_n++;
+                l->lwp_ns += world_window(w, l->lwp_since, w->sim.now);
+                l->lwp_since = -1;
+            }
+        }
+    }
+}
+
+void world_free(world *w)
+{
+    if (!w)
+        return;
+    for (int i = 0; i < w->nvms; i++) {
+        vm *v = &w->vms[i];
+        const wl_ops *ops = wl_registry[v->cfg.wl.kind];
+        if (ops->destroy)
+            ops->destroy(w, v);
+        for (int k = 0; k < v->nlocks; k++)
+            lock_free(v->locks[k]);
+        for (int k = 0; k < v->ntasks; k++) {
+            gsl_rng_free(v->tasks[k]->rng);
+            free(v->tasks[k]);
+        }
+        free(v->tasks);
+        for (int k = 0; k < v->nvcpus; k++)
+            gsl_rng_free(v->vcpus[k].rng);
+        free(v->vcpus);
+    }
+    w->hv->destroy(w);
+    free(w->vms);
+    free(w->all_vcpus);
+    free(w->pcpus);
+    gsl_rng_free(w->rng);
+    ev_free(&w->sim);
+    free(w);
+}

@@ -1,0 +1,272 @@
+#include "models/vcpu.h"
+
+#include "models/guest.h"
+#include "models/host/hv.h"
+#include "models/locks/lock.h"
+#include "models/topo.h"
+
+static sim_time ple_ns(const world *w, double cycles)
+{
+    return (sim_time)(topo_cycles_ns(&w->sc->host, cycles) + 0.5);
+}
+
+int vcpu_executing(const task *t)
+{
+    return t->vc && t->vc->cur == t && t->vc->hs == VH_RUNNING;
+}
+
+void vcpu_settle(world *w, vcpu *vc)
+{
+    task *t = vc->cur;
+    sim_time now = w->sim.now;
+    if (vc->hs != VH_RUNNING || !t || now <= vc->seg_start)
+        return;
+    sim_time e = now - vc->seg_start;
+    vc->seg_start = now;
+    t->slice_used += e;
+    switch (t->act) {
+    case TA_WORK:
+    case TA_ACQ:
+        t->left -= e;
+        break;
+    case TA_SPIN:
+        if (!t->pv_halted) {
+            t->spin_left -= e;
+            vc->ple_left -= e;
+            sim_time win = world_window(w, now - e, now);
+            vc->t_spin += win;
+            lock_add_spin(t->wlock, win);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void vcpu_progress(ev_sim *sim, void *ctx, uint64_t arg);
+
+void vcpu_arm(world *w, vcpu *vc)
+{
+    if (vc->ev) {
+        ev_cancel(&w->sim, vc->ev);
+        vc->ev = 0;
+    }
+    task *t = vc->cur;
+    if (vc->hs != VH_RUNNING || !t)
+        return;
+    sim_time d = VCPU_SPIN_INF;
+    switch (t->act) {
+    case TA_WORK:
+    case TA_ACQ:
+        d = t->left;
+        break;
+    case TA_SPIN:
+        if (!t->pv_halted) {
+            d = t->spin_left;
+            if (w->sc->hv.ple && w->sc->hv.kind != HV_NONE && vc->ple_left < d)
+                d = vc->ple_left;
+        }
+        break;
+    default:
+        return;
+    }
+    if (vc->nrq > 0 && t->preempt_count == 0) {
+        sim_time s = vc->vm->cfg.slice - t->slice_used;
+        if (s < d)
+            d = s;
+    }
+    if (d >= VCPU_SPIN_INF)
+        return;
+    if (d < 0)
+        d = 0;
+    vc->ev = ev_schedule(&w->sim, vc->seg_start + d, vcpu_progress, vc, 0);
+}
+
+/* PLE: the spinning vCPU exits; KVM's kvm_vcpu_on_spin looks for a
+ * preempted vCPU of the same VM to yield to, round robin from the last one
+ * boosted, in two passes, giving up after 3 failed tries; a candidate that
+ * is itself spinning is eligible only every other time. */
+static void vcpu_ple_exit(world *w, vcpu *vc)
+{
+    const hv_cfg *hc = &w->sc->hv;
+    task *t = vc->cur;
+    if (world_measuring(w)) {
+        vc->n_ple++;
+        t->wlock->ple_exits++;
+    }
+    vc->ple_window *= hc->ple_grow;
+    if (vc->ple_window > hc->ple_window_max)
+        vc->ple_window = hc->ple_window_max;
+    vc->ple_left = ple_ns(w, vc->ple_window);
+    vcpu_stall(w, vc, (sim_time)w->sc->host.vmexit_ns);
+    vm *v = vc->vm;
+    int start = v->last_boosted, tries = 3;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < v->nvcpus; i++) {
+            if (!pass && i <= start)
+                continue;
+            if (pass && i > start)
+                break;
+            vcpu *c = &v->vcpus[i];
+            if (c == vc || c->hs != VH_RUNNABLE || !c->preempted)
+                continue;
+            if (c->cur && c->cur->act == TA_SPIN) { /* in a spin loop itself */
+                c->dy_eligible = !c->dy_eligible;
+                if (!c->dy_eligible)
+                    continue;
+            }
+            if (w->hv->yield_to(w, vc, c)) {
+                v->last_boosted = i;
+                if (world_measuring(w))
+                    vc->n_dy++;
+                return;
+            }
+            if (--tries == 0)
+                return;
+        }
+    }
+}
+
+static void vcpu_progress(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)sim;
+    (void)arg;
+    vcpu *vc = ctx;
+    world *w = world_of(sim);
+    vc->ev = 0;
+    vcpu_settle(w, vc);
+    task *t = vc->cur;
+    if (!t || vc->hs != VH_RUNNING)
+        return;
+    int ple_on = w->sc->hv.ple && w->sc->hv.kind != HV_NONE;
+    if ((t->act == TA_WORK || t->act == TA_ACQ) && t->left <= 0) {
+        if (t->act == TA_WORK)
+            guest_work_done(w, t);
+        else
+            lock_acquired(w, t);
+    } else if (t->act == TA_SPIN && !t->pv_halted && ple_on && vc->ple_left <= 0) {
+        vcpu_ple_exit(w, vc);
+    } else if (t->act == TA_SPIN && !t->pv_halted && t->spin_left <= 0) {
+        lock_spin_timeout(w, t);
+    } else if (vc->nrq > 0 && t->preempt_count == 0 && t->slice_used >= vc->vm->cfg.slice) {
+        guest_slice_expired(w, vc);
+    }
+    if (!vc->ev && vc->hs == VH_RUNNING && vc->cur)
+        vcpu_arm(w, vc);
+}
+
+static void vcpu_account(world *w, vcpu *vc)
+{
+    sim_time d = world_window(w, vc->since, w->sim.now);
+    switch (vc->hs) {
+    case VH_RUNNING: vc->t_run += d; break;
+    case VH_RUNNABLE: vc->t_steal += d; break;
+    case VH_HALTED: vc->t_halt += d; break;
+    }
+    vc->since = w->sim.now;
+}
+
+void vcpu_ple_reset(world *w, vcpu *vc)
+{
+    vc->ple_window = w->sc->hv.ple_window;
+    vc->ple_left = ple_ns(w, vc->ple_window);
+}
+
+void vcpu_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall)
+{
+    vcpu_account(w, vc);
+    vc->hs = VH_RUNNING;
+    vc->pc = pc;
+    pc->cur = vc;
+    pc->since = w->sim.now;
+    if (vc->last_pcpu >= 0 && vc->last_pcpu != pc->id) {
+        stall += (sim_time)w->sc->host.migrate_ns[topo_class(w, vc->last_pcpu, pc->id)];
+        if (world_measuring(w))
+            vc->n_migrate++;
+    }
+    vc->last_pcpu = pc->id;
+    vc->seg_start = w->sim.now + stall;
+    vc->preempted = 0;
+    vcpu_ple_reset(w, vc);
+    task *t = vc->cur;
+    if (!t) {
+        guest_vcpu_resumed(w, vc);
+        return;
+    }
+    if (t->nheld)
+        lock_holder_resumed(w, t);
+    int after_halt = t->pv_halted;
+    t->pv_halted = 0;
+    if (t->act == TA_NONE) {
+        task_continue(w, t);
+        return;
+    }
+    if (t->act == TA_SPIN)
+        lock_resumed(w, t, after_halt);
+    vcpu_arm(w, vc);
+}
+
+void vcpu_sched_out(world *w, vcpu *vc, vcpu_hstate hs)
+{
+    vcpu_settle(w, vc);
+    if (vc->ev) {
+        ev_cancel(&w->sim, vc->ev);
+        vc->ev = 0;
+    }
+    vcpu_account(w, vc);
+    pcpu *pc = vc->pc;
+    if (pc) {
+        pc->busy += world_window(w, pc->since, w->sim.now);
+        pc->cur = NULL;
+        pc->since = w->sim.now;
+    }
+    vc->pc = NULL;
+    vc->hs = hs;
+    vc->preempted = hs == VH_RUNNABLE;
+    if (hs == VH_RUNNABLE && world_measuring(w))
+        vc->n_preempt++;
+    if (hs == VH_HALTED && world_measuring(w))
+        vc->n_halt++;
+    if (vc->cur && vc->cur->nheld)
+        lock_holder_stopped(w, vc->cur);
+}
+
+void vcpu_halt(world *w, vcpu *vc)
+{
+    if (vc->hs != VH_RUNNING)
+        return;
+    w->hv->block(w, vc);
+}
+
+static void vcpu_wake_ev(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    vcpu *vc = ctx;
+    world *w = world_of(sim);
+    vc->wake_pending = 0;
+    if (vc->hs == VH_HALTED)
+        w->hv->wake(w, vc);
+}
+
+void vcpu_wake(world *w, vcpu *vc, sim_time delay)
+{
+    if (vc->hs != VH_HALTED || vc->wake_pending)
+        return;
+    vc->wake_pending = 1;
+    ev_after(&w->sim, delay, vcpu_wake_ev, vc, 0);
+}
+
+sim_time vcpu_kick_delay(const world *w)
+{
+    return w->sc->hv.kind == HV_NONE ? 0 : (sim_time)w->sc->host.kick_ns;
+}
+
+void vcpu_stall(world *w, vcpu *vc, sim_time d)
+{
+    if (vc->hs != VH_RUNNING)
+        return;
+    vcpu_settle(w, vc);
+    if (vc->seg_start < w->sim.now)
+        vc->seg_start = w->sim.now;
+    vc->seg_start += d;
+}

@@ -1,0 +1,10 @@
+#include "models/workloads/wl.h"
+
+extern const wl_ops wl_lockloop_ops;
+
+/* The workloads vmsim knows, indexed by wl_kind. */
+const wl_ops *const wl_registry[WL_NKINDS] = {
+    [WL_LOCKLOOP] = &wl_lockloop_ops,
+};
+
+const char *wl_kind_name(wl_kind k) { return (unsigned)k < WL_NKINDS ? wl_registry[k]->name : "?"; }
