@@ -5,10 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "analysis/report.h"
+#include "analysis/runner.h"
 #include "cli/cmds.h"
 #include "config/scenario.h"
-#include "models/run.h"
 #include "sim/fsutil.h"
 #include "sim/mem.h"
 
@@ -30,13 +29,6 @@ static void check_usage(FILE *f)
     fprintf(f, "usage: vmsim check SCENARIO [--set PATH=VALUE]...\n"
                "  Validates the scenario (with overrides) and exits 0 if it is valid,\n"
                "  2 with a message naming the file and JSON path otherwise.\n");
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 typedef struct run_args {
@@ -143,9 +135,25 @@ int cmd_run(int argc, char **argv)
         run_usage(stderr);
         return 2;
     }
-    scenario sc;
     vs_err err = {0};
-    if (run_load(&a, &sc, &err)) {
+    char seedset[64];
+    if (a.seed) {
+        char *e;
+        unsigned long long v = strtoull(a.seed, &e, 10);
+        if (!*a.seed || *e || a.seed[0] == '-' || v > (unsigned long long)INT64_MAX) {
+            fprintf(stderr, "vmsim run: --seed %s: expected a non-negative integer\n", a.seed);
+            return 2;
+        }
+        snprintf(seedset, sizeof seedset, "seed=%llu", v);
+        a.sets[a.nsets++] = seedset;
+    }
+    json_t *doc = sc_read_json(a.file, &err);
+    for (int i = 0; doc && i < a.nsets; i++)
+        if (sc_apply_set(doc, a.sets[i], &err)) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    if (!doc) {
         fprintf(stderr, "vmsim run: %s\n", err.msg);
         return err.code ? err.code : 2;
     }
@@ -154,13 +162,14 @@ int cmd_run(int argc, char **argv)
         size_t l = strlen(cmdline);
         snprintf(cmdline + l, sizeof cmdline - l, " %s", argv[i]);
     }
-    world *w = world_new(&sc);
-    double t0 = now_s();
-    ev_stop stop = world_run(w);
-    double wall = now_s() - t0;
-    world_finish(w);
-    report_meta m = {cmdline, a.file, wall, report_stop_name(stop)};
-    json_t *res = report_build(w, &m);
+    runner_opts ro = {.command_line = cmdline};
+    json_t *res;
+    if (runner_run_doc(doc, a.file, &ro, &res, &err)) {
+        json_decref(doc);
+        fprintf(stderr, "vmsim run: %s\n", err.msg);
+        return err.code ? err.code : 2;
+    }
+    json_decref(doc);
     char *text = json_dumps(res, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
     int rc = 0;
     if (a.out) {
@@ -177,13 +186,17 @@ int cmd_run(int argc, char **argv)
     } else {
         puts(text);
     }
-    if (!a.quiet && rc == 0)
-        fprintf(stderr, "vmsim run: %s: %.3f s simulated, %llu events in %.3f s wall (%.2f M events/s), %s\n",
-                sc.name, w->sim.now / 1e9, (unsigned long long)w->sim.processed, wall,
-                wall > 0 ? w->sim.processed / wall / 1e6 : 0.0, report_stop_name(stop));
+    if (!a.quiet && rc == 0) {
+        json_t *wall = json_object_get(res, "wall");
+        fprintf(stderr, "vmsim run: %s: %.3f s simulated, %lld events in %.3f s wall (%.2f M events/s), %s\n",
+                json_string_value(json_object_get(res, "scenario")),
+                json_real_value(json_object_get(res, "simulated_s")),
+                (long long)json_integer_value(json_object_get(res, "events")),
+                json_real_value(json_object_get(wall, "seconds")),
+                json_real_value(json_object_get(wall, "events_per_s")) / 1e6,
+                json_string_value(json_object_get(res, "stop_reason")));
+    }
     free(text);
     json_decref(res);
-    world_free(w);
-    scenario_free(&sc);
     return rc;
 }

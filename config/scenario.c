@@ -19,12 +19,12 @@
 #define MAX_COST_NS 1e9         /* no single cost above one second */
 #define MAX_DURATION_S 1e6
 
+static void sc_free_wl(wl_cfg *wl);
+
 void scenario_free(scenario *sc)
 {
-    for (int i = 0; i < sc->nvms; i++) {
-        dist_free(&sc->vms[i].wl.think);
-        dist_free(&sc->vms[i].wl.hold);
-    }
+    for (int i = 0; i < sc->nvms; i++)
+        sc_free_wl(&sc->vms[i].wl);
     free(sc->vms);
     sc->vms = NULL;
     sc->nvms = 0;
@@ -501,6 +501,7 @@ static int sc_hv(jv_obj *root, hv_cfg *c, int npcpus)
         jv_num(&o, "wakeup_granularity_ns", 0, 1e6, 0, 1e10, &wg) ||
         jv_bool(&o, "scale_with_cpus", 1, &scale) ||
         jv_int(&o, "balance_ns", 0, 4000000, 0, 10000000000LL, &bal) ||
+        jv_int(&o, "tick_ns", 0, 4000000, 0, 10000000000LL, &c->tick) ||
         jv_int(&o, "slice_ns", 0, 30000000, 1000, 10000000000LL, &slice) ||
         jv_int(&o, "credit_slice_ns", 0, 30000000, 1000, 10000000000LL, &cs) ||
         jv_int(&o, "credit_tick_ns", 0, 10000000, 1000, 10000000000LL, &ct) ||
@@ -528,20 +529,35 @@ static int sc_hv(jv_obj *root, hv_cfg *c, int npcpus)
     if (c->ple_window_max < c->ple_window)
         return jv_fail(&p, "window_max_cycles", jv_get(&p, "window_max_cycles"),
                        "a number >= window_cycles");
+    /* pin: [p0, p1, ...] for vCPU i of every VM, or [[...], [...]] per VM */
     json_t *pin = jv_get(&o, "pin");
     c->npin = 0;
+    c->pin_per_vm = 0;
     if (pin) {
         if (!json_is_array(pin) || json_array_size(pin) < 1 || json_array_size(pin) > CFG_MAX_VCPUS)
-            return jv_fail(&o, "pin", pin, "an array of pCPU indexes, one per vCPU");
-        c->npin = (int)json_array_size(pin);
-        for (int i = 0; i < c->npin; i++) {
-            json_t *x = json_array_get(pin, (size_t)i);
-            char pp[64], what[96];
-            snprintf(pp, sizeof pp, "pin[%d]", i);
-            snprintf(what, sizeof what, "a pCPU index in [0, %d]", npcpus - 1);
-            if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) >= npcpus)
-                return jv_fail(&o, pp, x, what);
-            c->pin[i] = (int)json_integer_value(x);
+            return jv_fail(&o, "pin", pin, "an array of pCPU indexes (one per vCPU) or one such array per VM");
+        c->pin_per_vm = json_is_array(json_array_get(pin, 0));
+        size_t nrows = c->pin_per_vm ? json_array_size(pin) : 1;
+        for (size_t r = 0; r < nrows; r++) {
+            json_t *row = c->pin_per_vm ? json_array_get(pin, r) : pin;
+            char rp[64];
+            snprintf(rp, sizeof rp, "pin[%zu]", r);
+            if (!json_is_array(row) || json_array_size(row) < 1 || json_array_size(row) > CFG_MAX_VCPUS)
+                return jv_fail(&o, c->pin_per_vm ? rp : "pin", row, "an array of pCPU indexes, one per vCPU");
+            for (size_t i = 0; i < json_array_size(row); i++) {
+                json_t *x = json_array_get(row, i);
+                char pp[64], what[96];
+                if (c->pin_per_vm)
+                    snprintf(pp, sizeof pp, "pin[%zu][%zu]", r, i);
+                else
+                    snprintf(pp, sizeof pp, "pin[%zu]", i);
+                snprintf(what, sizeof what, "a pCPU index in [0, %d]", npcpus - 1);
+                if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) >= npcpus)
+                    return jv_fail(&o, pp, x, what);
+                if (c->npin >= (int)(sizeof c->pin / sizeof c->pin[0]))
+                    return jv_fail(&o, "pin", pin, "at most 4096 entries");
+                c->pin[c->npin++] = (int)json_integer_value(x);
+            }
         }
     }
     return jv_done(&o);
@@ -574,7 +590,139 @@ static int sc_lock(jv_obj *guest, lock_cfg *lc)
     return jv_done(&o);
 }
 
-static int sc_workload(jv_obj *wo, wl_cfg *wl)
+static void sc_free_wl(wl_cfg *wl)
+{
+    dist_free(&wl->think);
+    dist_free(&wl->hold);
+    for (int i = 0; i < wl->ntasks; i++)
+        free(wl->tasks[i].steps);
+    free(wl->tasks);
+    wl->tasks = NULL;
+    wl->ntasks = 0;
+}
+
+static int sc_lockloop(jv_obj *wo, wl_cfg *wl)
+{
+    if (jv_intv(wo, "threads", 0, 0, 0, CFG_MAX_THREADS, &wl->threads) ||
+        jv_bool(wo, "kernel_lock", 0, &wl->kernel_lock))
+        return -1;
+    if (sc_dist(wo, "think", 1, 0, &wl->think) || sc_dist(wo, "hold", 1, 0, &wl->hold))
+        return -1;
+    return 0;
+}
+
+/* One script step: exactly one of compute_ns, sleep_ns, lock, unlock. */
+static int sc_script_step(jv_obj *so, const wl_cfg *wl, script_step *st)
+{
+    static const char *const ops[] = {"compute_ns", "lock", "unlock", "sleep_ns"};
+    int found = -1;
+    for (int k = 0; k < 4; k++)
+        if (json_object_get(so->obj, ops[k])) {
+            if (found >= 0)
+                return err_input(so->err, "%s: %s: expected exactly one of compute_ns, lock, unlock, "
+                                          "sleep_ns in a step, found both %s and %s",
+                                 so->file, so->path, ops[found], ops[k]);
+            found = k;
+        }
+    if (found < 0)
+        return err_input(so->err, "%s: %s: expected one of compute_ns, lock, unlock, sleep_ns", so->file,
+                         so->path);
+    st->op = (script_op)found;
+    if (found == 0 || found == 3) {
+        int64_t ns;
+        if (jv_int(so, ops[found], 1, 0, 0, 1000000000000LL, &ns))
+            return -1;
+        st->ns = ns;
+    } else {
+        const char *names[CFG_MAX_LOCKS];
+        for (int i = 0; i < wl->nlocks; i++)
+            names[i] = wl->lock_names[i];
+        if (jv_enum(so, ops[found], 1, names, wl->nlocks, 0, &st->lock))
+            return -1;
+    }
+    return jv_done(so);
+}
+
+static int sc_script(jv_obj *wo, wl_cfg *wl, int nvcpus)
+{
+    json_t *locks = jv_get(wo, "locks"), *tasks;
+    if (locks) {
+        if (!json_is_array(locks) || json_array_size(locks) > CFG_MAX_LOCKS)
+            return jv_fail(wo, "locks", locks, "an array of at most 32 locks {\"name\", \"kernel\"}");
+        for (size_t i = 0; i < json_array_size(locks); i++) {
+            jv_obj lo;
+            char p[JV_PATH_MAX];
+            const char *name;
+            snprintf(p, sizeof p, "%s.locks[%zu]", wo->path, i);
+            if (jv_open(&lo, json_array_get(locks, i), wo->file, p, wo->err) ||
+                jv_str(&lo, "name", 1, NULL, &name) ||
+                jv_bool(&lo, "kernel", 1, &wl->lock_kernel[i]) || jv_done(&lo))
+                return -1;
+            if (!name[0] || strlen(name) >= CFG_NAME)
+                return jv_fail(&lo, "name", jv_get(&lo, "name"), "a name of 1 to 63 characters");
+            for (int k = 0; k < wl->nlocks; k++)
+                if (!strcmp(wl->lock_names[k], name))
+                    return jv_fail(&lo, "name", jv_get(&lo, "name"), "a name not used by another lock");
+            snprintf(wl->lock_names[wl->nlocks++], CFG_NAME, "%s", name);
+        }
+    }
+    if (jv_require(wo, "tasks", &tasks))
+        return -1;
+    size_t nt = json_array_size(tasks);
+    if (!json_is_array(tasks) || nt < 1 || nt > CFG_MAX_SCRIPT_TASKS)
+        return jv_fail(wo, "tasks", tasks, "an array of 1 to 4096 tasks");
+    wl->tasks = vs_xcalloc(nt, sizeof(script_task));
+    for (size_t i = 0; i < nt; i++) {
+        script_task *st = &wl->tasks[i];
+        wl->ntasks = (int)i + 1;
+        jv_obj to;
+        char p[JV_PATH_MAX];
+        int64_t start;
+        snprintf(p, sizeof p, "%s.tasks[%zu]", wo->path, i);
+        json_t *steps;
+        if (jv_open(&to, json_array_get(tasks, i), wo->file, p, wo->err) ||
+            jv_intv(&to, "vcpu", 0, -1, -1, nvcpus - 1, &st->vcpu) ||
+            jv_int(&to, "start_ns", 0, 0, 0, 1000000000000000LL, &start) ||
+            jv_bool(&to, "repeat", 0, &st->repeat) || jv_require(&to, "steps", &steps))
+            return -1;
+        st->start = start;
+        size_t ns = json_array_size(steps);
+        if (!json_is_array(steps) || ns < 1 || ns > CFG_MAX_SCRIPT_STEPS)
+            return jv_fail(&to, "steps", steps, "an array of 1 to 1024 steps");
+        st->steps = vs_xcalloc(ns, sizeof(script_step));
+        st->nsteps = (int)ns;
+        int held[CFG_MAX_LOCKS] = {0};
+        sim_time total = 0;
+        for (size_t k = 0; k < ns; k++) {
+            jv_obj so;
+            char sp[JV_PATH_MAX];
+            snprintf(sp, sizeof sp, "%s.steps[%zu]", p, k);
+            if (jv_open(&so, json_array_get(steps, k), wo->file, sp, wo->err) ||
+                sc_script_step(&so, wl, &st->steps[k]))
+                return -1;
+            script_step *s = &st->steps[k];
+            total += s->ns;
+            if (s->op == SOP_LOCK && held[s->lock]++)
+                return err_input(wo->err, "%s: %s: lock \"%s\" is already held here (spinlocks do not nest)",
+                                 wo->file, sp, wl->lock_names[s->lock]);
+            if (s->op == SOP_UNLOCK && !held[s->lock]--)
+                return err_input(wo->err, "%s: %s: unlock of \"%s\", which is not held here", wo->file, sp,
+                                 wl->lock_names[s->lock]);
+        }
+        for (int k = 0; k < wl->nlocks; k++)
+            if (held[k])
+                return err_input(wo->err, "%s: %s.steps: lock \"%s\" is still held after the last step",
+                                 wo->file, p, wl->lock_names[k]);
+        if (st->repeat && total == 0)
+            return err_input(wo->err, "%s: %s: a repeating task needs some compute_ns or sleep_ns > 0 "
+                                      "(it would loop without time passing)", wo->file, p);
+        if (jv_done(&to))
+            return -1;
+    }
+    return 0;
+}
+
+static int sc_workload(jv_obj *wo, wl_cfg *wl, int nvcpus)
 {
     const char *names[WL_NKINDS];
     for (int i = 0; i < WL_NKINDS; i++)
@@ -583,18 +731,14 @@ static int sc_workload(jv_obj *wo, wl_cfg *wl)
     if (jv_enum(wo, "type", 1, names, WL_NKINDS, 0, &k))
         return -1;
     wl->kind = (wl_kind)k;
-    if (jv_intv(wo, "threads", 0, 0, 0, CFG_MAX_THREADS, &wl->threads) ||
-        jv_bool(wo, "kernel_lock", 0, &wl->kernel_lock))
-        return -1;
-    if (sc_dist(wo, "think", 1, 0, &wl->think))
-        return -1;
-    if (sc_dist(wo, "hold", 1, 0, &wl->hold)) {
-        dist_free(&wl->think);
-        return -1;
+    int rc = 0;
+    switch (wl->kind) {
+    case WL_LOCKLOOP: rc = sc_lockloop(wo, wl); break;
+    case WL_SCRIPT: rc = sc_script(wo, wl, nvcpus); break;
+    case WL_NKINDS: break;
     }
-    if (jv_done(wo)) {
-        dist_free(&wl->think);
-        dist_free(&wl->hold);
+    if (rc || jv_done(wo)) {
+        sc_free_wl(wl);
         return -1;
     }
     return 0;
@@ -620,7 +764,7 @@ static int sc_vm(json_t *gdoc, json_t *wdoc, const char *file, const char *gpath
         return err_input(err, "%s: %s: required key missing", file, wpath);
     if (jv_open(&wo, wdoc, file, wpath, err))
         return -1;
-    return sc_workload(&wo, &v->wl);
+    return sc_workload(&wo, &v->wl, v->vcpus);
 }
 
 int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err)
@@ -642,6 +786,7 @@ int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err)
     }
     snprintf(sc->name, sizeof sc->name, "%s", name);
     jv_get(&root, "description");
+    jv_get(&root, "sweep"); /* read by the sweep runner (analysis/sweep.c) */
     if (jv_int(&root, "seed", 0, 1, 0, INT64_MAX, &seed) ||
         jv_num(&root, "duration_s", 1, 0, 1e-9, MAX_DURATION_S, &dur) ||
         jv_num(&root, "warmup_s", 0, 0, 0, MAX_DURATION_S, &warm) ||
@@ -771,7 +916,21 @@ int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err)
                   file, sc->nvms, total, npcpus);
         goto out;
     }
-    if (sc->hv.npin) {
+    if (sc->hv.npin && sc->hv.pin_per_vm) {
+        json_t *pin = json_object_get(json_object_get(doc, "hypervisor"), "pin");
+        if ((int)json_array_size(pin) != sc->nvms) {
+            err_input(err, "%s: hypervisor.pin: %zu rows, but there are %d VMs (one row per VM)", file,
+                      json_array_size(pin), sc->nvms);
+            goto out;
+        }
+        for (int i = 0; i < sc->nvms; i++)
+            if ((int)json_array_size(json_array_get(pin, (size_t)i)) != sc->vms[i].vcpus) {
+                err_input(err, "%s: hypervisor.pin[%d]: %zu entries, but VM %s has %d vCPUs", file, i,
+                          json_array_size(json_array_get(pin, (size_t)i)), sc->vms[i].name,
+                          sc->vms[i].vcpus);
+                goto out;
+            }
+    } else if (sc->hv.npin) {
         for (int i = 0; i < sc->nvms; i++)
             if (sc->vms[i].vcpus > sc->hv.npin) {
                 err_input(err, "%s: hypervisor.pin: %d entries, but VM %s has %d vCPUs", file,

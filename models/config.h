@@ -54,6 +54,7 @@ typedef struct hv_cfg {
     sim_time min_gran;        /* cfs: min_granularity (already scaled) */
     sim_time wakeup_gran;     /* cfs: wakeup_granularity (already scaled) */
     sim_time balance;         /* cfs: periodic load-balance interval */
+    sim_time tick;            /* cfs: scheduler tick (1 / CONFIG_HZ); 0 = exact slice ends */
     sim_time credit_slice;    /* credit: time slice */
     sim_time credit_tick;     /* credit: accounting tick */
     sim_time ratelimit;       /* credit: minimum run before preemption */
@@ -61,8 +62,9 @@ typedef struct hv_cfg {
     double ple_window;        /* cycles of spinning before an exit */
     double ple_grow;          /* window multiplier per exit */
     double ple_window_max;    /* cap on the grown window, cycles */
-    int npin;                 /* pinned: entries in pin[] (0 = vCPU i on pCPU i) */
-    int pin[CFG_MAX_VCPUS];   /* pinned: pCPU of vCPU i (same for every VM) */
+    int npin;                 /* pinned: entries in pin[] (0 = vCPU i on pCPU i mod n) */
+    int pin_per_vm;           /* pinned: pin[] is indexed by global vCPU (VMs in order) */
+    int pin[CFG_MAX_VCPUS * 4]; /* pinned: pCPU of vCPU i (of every VM, or global index) */
 } hv_cfg;
 
 typedef struct lock_cfg {
@@ -72,7 +74,26 @@ typedef struct lock_cfg {
     int kick_ahead;        /* oticket: extra halted waiters kicked at unlock */
 } lock_cfg;
 
-typedef enum wl_kind { WL_LOCKLOOP, WL_NKINDS } wl_kind;
+typedef enum wl_kind { WL_LOCKLOOP, WL_SCRIPT, WL_NKINDS } wl_kind;
+
+#define CFG_MAX_SCRIPT_TASKS 4096
+#define CFG_MAX_SCRIPT_STEPS 1024
+
+typedef enum script_op { SOP_COMPUTE, SOP_LOCK, SOP_UNLOCK, SOP_SLEEP } script_op;
+
+typedef struct script_step {
+    script_op op;  /* what to do */
+    sim_time ns;   /* compute / sleep: duration */
+    int lock;      /* lock / unlock: index in wl_cfg.lock_names */
+} script_step;
+
+typedef struct script_task {
+    int vcpu;            /* vCPU it is bound to (-1: any) */
+    sim_time start;      /* when it becomes runnable */
+    int repeat;          /* loop over the steps forever */
+    int nsteps;
+    script_step *steps;  /* owned */
+} script_task;
 
 typedef struct wl_cfg {
     wl_kind kind;    /* workload type */
@@ -80,6 +101,11 @@ typedef struct wl_cfg {
     dist think;      /* lockloop: time between release and next acquire */
     dist hold;       /* lockloop: critical-section length */
     int kernel_lock; /* lockloop: the lock disables preemption (kernel spinlock) */
+    int nlocks;                            /* script: named locks */
+    char lock_names[CFG_MAX_LOCKS][CFG_NAME];
+    int lock_kernel[CFG_MAX_LOCKS];        /* script: lock is a kernel spinlock */
+    int ntasks;                            /* script: tasks */
+    script_task *tasks;                    /* script: owned */
 } wl_cfg;
 
 typedef struct vm_cfg {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "models/locks/lock.h"
+#include "models/observe.h"
 #include "models/vcpu.h"
 #include "models/workloads/wl.h"
 #include "sim/mem.h"
@@ -19,6 +20,7 @@ task *task_new(world *w, vm *v)
     t->id = v->ntasks;
     t->vm = v;
     t->act = TA_BLOCK;
+    t->affinity = -1;
     t->rng = rng_streamf(w->sc->seed, "vm/%d/task/%d", v->id, t->id);
     v->tasks[v->ntasks++] = t;
     return t;
@@ -53,6 +55,27 @@ static task *rq_pop(vcpu *vc)
     return t;
 }
 
+/* Removes and returns the first task of vc's queue free to migrate. */
+static task *rq_steal(vcpu *vc)
+{
+    task *prev = NULL;
+    for (task *t = vc->rq_head; t; prev = t, t = t->rq_next) {
+        if (t->affinity >= 0)
+            continue;
+        if (prev)
+            prev->rq_next = t->rq_next;
+        else
+            vc->rq_head = t->rq_next;
+        if (vc->rq_tail == t)
+            vc->rq_tail = prev;
+        vc->nrq--;
+        t->on_rq = 0;
+        t->rq_next = NULL;
+        return t;
+    }
+    return NULL;
+}
+
 /* Makes `t` (or the run queue's head when t is NULL) the current task of a
  * running or halted vCPU whose current slot is free. */
 static void guest_set_current(world *w, vcpu *vc, task *t)
@@ -60,18 +83,23 @@ static void guest_set_current(world *w, vcpu *vc, task *t)
     vc->cur = t;
     t->vc = vc;
     t->slice_used = 0;
+    obs_emit(w, OBS_TASK_IN, vc, t, NULL, NULL, NULL);
     if (vc->hs == VH_RUNNING) {
         vc->seg_start = vc->seg_start > w->sim.now ? vc->seg_start : w->sim.now;
         if (t->nheld)
             lock_holder_resumed(w, t);
-        if (t->act == TA_NONE) {
-            task_continue(w, t);
-            return;
-        }
         if (t->act == TA_SPIN)
             lock_resumed(w, t, 0);
         vcpu_arm(w, vc);
     }
+}
+
+static int rq_steal_ok(const vcpu *vc)
+{
+    for (const task *t = vc->rq_head; t; t = t->rq_next)
+        if (t->affinity < 0)
+            return 1;
+    return 0;
 }
 
 /* vc has no current task: run the next queued one, steal one, or halt. */
@@ -84,11 +112,11 @@ static void guest_next(world *w, vcpu *vc)
         vcpu *busiest = NULL;
         for (int i = 0; i < v->nvcpus; i++) {
             vcpu *c = &v->vcpus[i];
-            if (c != vc && c->nrq > 0 && (!busiest || c->nrq > busiest->nrq))
+            if (c != vc && c->nrq > 0 && (!busiest || c->nrq > busiest->nrq) && rq_steal_ok(c))
                 busiest = c;
         }
         if (busiest)
-            t = rq_pop(busiest);
+            t = rq_steal(busiest);
     }
     if (t) {
         guest_set_current(w, vc, t);
@@ -110,6 +138,8 @@ void guest_vcpu_resumed(world *w, vcpu *vc)
  * queue. */
 static vcpu *guest_place(vm *v, task *t)
 {
+    if (t->affinity >= 0)
+        return &v->vcpus[t->affinity];
     int n = v->nvcpus, last = t->vc ? t->vc->id : t->id % n;
     vcpu *lv = &v->vcpus[last];
     if (!lv->cur && lv->nrq == 0)
@@ -154,6 +184,7 @@ static void guest_switch(world *w, vcpu *vc)
     if (t->nheld)
         lock_holder_stopped(w, t);
     t->need_resched = 0;
+    obs_emit(w, OBS_TASK_OUT, vc, t, NULL, NULL, NULL);
     rq_push(vc, t);
     guest_next(w, vc);
 }
@@ -184,9 +215,11 @@ void task_continue(world *w, task *t)
             break;
     }
     vcpu *vc = t->vc;
+    obs_emit(w, OBS_ACT, vc, t, t->wlock, NULL, NULL);
     if (t->act == TA_BLOCK || t->act == TA_DEAD) {
         if (vc && vc->cur == t) {
             t->vc = vc; /* keep as the last vCPU for placement */
+            obs_emit(w, OBS_TASK_OUT, vc, t, NULL, NULL, NULL);
             guest_next(w, vc);
         }
         return;
@@ -224,6 +257,20 @@ void task_exit(world *w, task *t)
 {
     (void)w;
     t->act = TA_DEAD;
+}
+
+static void task_sleep_done(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    task *t = ctx;
+    if (t->act == TA_BLOCK)
+        guest_wake_task(world_of(sim), t);
+}
+
+void task_sleep(world *w, task *t, sim_time ns)
+{
+    t->act = TA_BLOCK;
+    ev_after(&w->sim, ns, task_sleep_done, t, 0);
 }
 
 void task_add_overhead(task *t, sim_time ns) { t->overhead += ns; }

@@ -33,6 +33,8 @@ void task_compute(world *w, task *t, sim_time ns);
 void task_lock(world *w, task *t, lock *l);
 void task_unlock(world *w, task *t, lock *l);
 void task_block(world *w, task *t);
+/* Blocks t for ns, then makes it runnable again. */
+void task_sleep(world *w, task *t, sim_time ns);
 void task_exit(world *w, task *t);
 /* CPU time the task must additionally spend before its next computation
  * (hypercalls, IPIs it sent). */

@@ -3,6 +3,7 @@
 #include "models/guest.h"
 #include "models/host/hv.h"
 #include "models/locks/lock.h"
+#include "models/observe.h"
 #include "models/topo.h"
 
 static sim_time ple_ns(const world *w, double cycles)
@@ -56,6 +57,9 @@ void vcpu_arm(world *w, vcpu *vc)
         return;
     sim_time d = VCPU_SPIN_INF;
     switch (t->act) {
+    case TA_NONE: /* its next step is due as soon as it executes */
+        d = 0;
+        break;
     case TA_WORK:
     case TA_ACQ:
         d = t->left;
@@ -98,6 +102,7 @@ static void vcpu_ple_exit(world *w, vcpu *vc)
     if (vc->ple_window > hc->ple_window_max)
         vc->ple_window = hc->ple_window_max;
     vc->ple_left = ple_ns(w, vc->ple_window);
+    obs_emit(w, OBS_PLE_EXIT, vc, t, t->wlock, NULL, NULL);
     vcpu_stall(w, vc, (sim_time)w->sc->host.vmexit_ns);
     vm *v = vc->vm;
     int start = v->last_boosted, tries = 3;
@@ -115,6 +120,7 @@ static void vcpu_ple_exit(world *w, vcpu *vc)
                 if (!c->dy_eligible)
                     continue;
             }
+            obs_emit(w, OBS_YIELD, vc, t, t->wlock, NULL, c);
             if (w->hv->yield_to(w, vc, c)) {
                 v->last_boosted = i;
                 if (world_measuring(w))
@@ -139,7 +145,9 @@ static void vcpu_progress(ev_sim *sim, void *ctx, uint64_t arg)
     if (!t || vc->hs != VH_RUNNING)
         return;
     int ple_on = w->sc->hv.ple && w->sc->hv.kind != HV_NONE;
-    if ((t->act == TA_WORK || t->act == TA_ACQ) && t->left <= 0) {
+    if (t->act == TA_NONE) {
+        task_continue(w, t);
+    } else if ((t->act == TA_WORK || t->act == TA_ACQ) && t->left <= 0) {
         if (t->act == TA_WORK)
             guest_work_done(w, t);
         else
@@ -188,6 +196,7 @@ void vcpu_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall)
     vc->seg_start = w->sim.now + stall;
     vc->preempted = 0;
     vcpu_ple_reset(w, vc);
+    obs_emit(w, OBS_VCPU_IN, vc, vc->cur, NULL, NULL, NULL);
     task *t = vc->cur;
     if (!t) {
         guest_vcpu_resumed(w, vc);
@@ -197,10 +206,6 @@ void vcpu_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall)
         lock_holder_resumed(w, t);
     int after_halt = t->pv_halted;
     t->pv_halted = 0;
-    if (t->act == TA_NONE) {
-        task_continue(w, t);
-        return;
-    }
     if (t->act == TA_SPIN)
         lock_resumed(w, t, after_halt);
     vcpu_arm(w, vc);
@@ -229,6 +234,7 @@ void vcpu_sched_out(world *w, vcpu *vc, vcpu_hstate hs)
         vc->n_halt++;
     if (vc->cur && vc->cur->nheld)
         lock_holder_stopped(w, vc->cur);
+    obs_emit(w, OBS_VCPU_OUT, vc, vc->cur, NULL, NULL, NULL);
 }
 
 void vcpu_halt(world *w, vcpu *vc)

@@ -28,6 +28,7 @@ typedef struct vcpu vcpu;
 typedef struct task task;
 typedef struct pcpu pcpu;
 typedef struct lock lock;
+struct obs_event;
 
 /* Host-side state of a vCPU thread. */
 typedef enum vcpu_hstate { VH_RUNNING, VH_RUNNABLE, VH_HALTED } vcpu_hstate;
@@ -63,6 +64,7 @@ struct task {
     int on_rq;             /* queued on vc's run queue */
     task *rq_next;         /* run-queue link */
     sim_time overhead;     /* CPU time owed before the next computation (kicks sent) */
+    int affinity;          /* vCPU index it must run on, -1 = any */
     int phase;             /* workload-private step counter */
     int wl_data;           /* workload-private */
     gsl_rng *rng;          /* the task's own stream */
@@ -125,6 +127,7 @@ struct pcpu {
     ev_id tick;            /* scheduler timer */
     int64_t min_vr;        /* cfs: the queue's min_vruntime */
     sim_time exec_start;   /* cfs: cur's vruntime is charged up to here */
+    sim_time tick_phase;   /* cfs: this pCPU's scheduler ticks fall at phase + k * tick */
     sim_time since;        /* cur started here (slice accounting) */
     sim_time busy;         /* ns with a vCPU on it (window) */
 };
@@ -144,7 +147,8 @@ struct world {
     int nvcpus;            /* over all VMs */
     vcpu **all_vcpus;
     gsl_rng *rng;          /* world-level stream (host scheduler decisions) */
-    struct trace *trace;   /* optional timeline writer */
+    void (*obs)(world *w, const struct obs_event *e, void *ctx); /* observer or NULL */
+    void *obs_ctx;         /* observer's context */
 };
 
 /* The world an event handler runs in (sim is the world's first member). */

@@ -2,8 +2,11 @@
  * 3.x/4.x), simplified:
  *  - one run queue per pCPU; equal weights, so vruntime is CPU time;
  *  - the current thread runs for its ideal slice max(sched_latency / nr,
- *    min_granularity), then the runnable thread with the least vruntime runs
- *    (checked exactly at the slice end, not at the next timer tick);
+ *    min_granularity), then the runnable thread with the least vruntime runs;
+ *    the check happens at the pCPU's first scheduler tick after the slice
+ *    end (check_preempt_tick runs from the tick), each pCPU's ticks at its
+ *    own random phase, so pCPUs do not switch in lockstep (tick_ns = 0
+ *    checks exactly at the slice end);
  *  - a waking thread gets vruntime max(own, min_vruntime - latency/2)
  *    (GENTLE_FAIR_SLEEPERS) and preempts the current one if that one's
  *    vruntime is ahead by more than wakeup_granularity;
@@ -13,8 +16,12 @@
  *    queue (same socket first); every `balance` ns one pass moves waiting
  *    threads from the busiest to the least busy queue while they differ by
  *    two or more. Migrations pay the NUMA-dependent refill cost in vcpu.c;
- *  - directed yield (yield_to): the target runs next on its pCPU at once,
- *    the yielding thread gives way if anything else waits on its own. */
+ *  - directed yield (yield_to): the target runs at once on its pCPU if its
+ *    vruntime is within wakeup_granularity of the leftmost there (the next
+ *    buddy rule), and the yielding thread gives way to whatever waits on
+ *    its own queue. */
+#include <gsl/gsl_rng.h>
+
 #include "models/host/hv.h"
 #include "models/vcpu.h"
 
@@ -51,8 +58,14 @@ static void cfs_arm(world *w, pcpu *pc)
         ev_cancel(&w->sim, pc->tick);
         pc->tick = 0;
     }
-    if (pc->cur && pc->nrq > 0)
-        pc->tick = ev_schedule(&w->sim, pc->since + cfs_slice(w, pc), cfs_tick, pc, 0);
+    if (pc->cur && pc->nrq > 0) {
+        sim_time t = pc->since + cfs_slice(w, pc), tick = w->sc->hv.tick;
+        if (tick > 0) { /* round up to this pCPU's next tick */
+            sim_time k = (t - pc->tick_phase + tick - 1) / tick;
+            t = pc->tick_phase + (k > 0 ? k : 0) * tick;
+        }
+        pc->tick = ev_schedule(&w->sim, t, cfs_tick, pc, 0);
+    }
 }
 
 /* Least vruntime on the queue (first in queue order among equals). */
@@ -163,6 +176,9 @@ static void cfs_balance(ev_sim *sim, void *ctx, uint64_t arg)
 
 static void cfs_init(world *w)
 {
+    for (int i = 0; i < w->npcpus; i++) /* from the host stream, in pCPU order */
+        w->pcpus[i].tick_phase =
+            w->sc->hv.tick > 0 ? (sim_time)gsl_rng_uniform_int(w->rng, (unsigned long)w->sc->hv.tick) : 0;
     if (w->sc->hv.balance > 0)
         ev_after(&w->sim, w->sc->hv.balance, cfs_balance, NULL, 0);
 }
@@ -220,6 +236,11 @@ static void cfs_block(world *w, vcpu *vc)
     cfs_next(w, pc);
 }
 
+/* yield_to (kernel/sched/core.c) + yield_to_task_fair: the target becomes
+ * its queue's "next buddy" and its pCPU is asked to reschedule; the buddy is
+ * only picked if that is not too unfair (wakeup_preempt_entity: its
+ * vruntime within wakeup_granularity of the leftmost). The yielding thread
+ * gives way to whatever else waits on its own queue. */
 static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
 {
     if (target->hs != VH_RUNNABLE || !target->on_hq)
@@ -227,14 +248,20 @@ static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
     pcpu *tp = &w->pcpus[target->hq_pcpu];
     pcpu *sp = self->pc;
     cfs_update(w, tp);
-    if (tp->cur) {
-        vcpu *cur = tp->cur;
-        vcpu_sched_out(w, cur, VH_RUNNABLE);
-        hq_push(tp, cur);
+    int64_t left = tp->cur ? tp->cur->vruntime : target->vruntime;
+    for (vcpu *v = tp->rq_head; v; v = v->hq_next)
+        if (v->vruntime < left)
+            left = v->vruntime;
+    if (target->vruntime - left <= w->sc->hv.wakeup_gran) {
+        if (tp->cur) {
+            vcpu *cur = tp->cur;
+            vcpu_sched_out(w, cur, VH_RUNNABLE);
+            hq_push(tp, cur);
+        }
+        hq_remove(tp, target);
+        cfs_run(w, tp, target, 0);
+        cfs_arm(w, tp);
     }
-    hq_remove(tp, target);
-    cfs_run(w, tp, target, 0);
-    cfs_arm(w, tp);
     if (sp && sp != tp && self->hs == VH_RUNNING && sp->nrq > 0) {
         cfs_update(w, sp);
         vcpu_sched_out(w, self, VH_RUNNABLE);

@@ -46,7 +46,7 @@ static void pin_init(world *w)
     const hv_cfg *c = &w->sc->hv;
     for (int i = 0; i < w->nvcpus; i++) {
         vcpu *vc = w->all_vcpus[i];
-        vc->home = c->npin ? c->pin[vc->id] : vc->id % w->npcpus;
+        vc->home = c->npin ? c->pin[c->pin_per_vm ? vc->gid : vc->id] : vc->id % w->npcpus;
     }
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "models/guest.h"
+#include "models/observe.h"
 #include "models/topo.h"
 #include "models/vcpu.h"
 #include "sim/mem.h"
@@ -144,6 +145,7 @@ void lock_take(world *w, lock *l, task *t)
     }
     t->held[t->nheld++] = l;
     t->wlock = NULL;
+    obs_emit(w, OBS_ACQUIRE, t->vc, t, l, NULL, NULL);
     if (world_measuring(w)) {
         sim_time wait = w->sim.now - t->wait_start;
         l->acquisitions++;
@@ -154,8 +156,8 @@ void lock_take(world *w, lock *l, task *t)
 
 void lock_wait(world *w, lock *l, task *t, sim_time budget)
 {
-    (void)l;
     t->act = TA_SPIN;
+    obs_emit(w, OBS_WAIT, t->vc, t, l, NULL, NULL);
     t->spin_left = budget;
     t->pv_halted = 0;
     if (t->vc)
@@ -180,6 +182,7 @@ void lock_grant(world *w, lock *l, task *t, sim_time cost)
     t->act = TA_ACQ;
     t->left = cost;
     l->granted = t;
+    obs_emit(w, OBS_GRANT, t->vc, t, l, NULL, NULL);
     if (!ex)
         l->lwp_since = w->sim.now;
     if (ex)
@@ -224,6 +227,7 @@ void lock_release(world *w, lock *l, task *t)
         l->last_pcpu = t->vc->pc->id;
     if (l->kernel)
         t->preempt_count--;
+    obs_emit(w, OBS_RELEASE, t->vc, t, l, NULL, NULL);
     l->ops->release(w, l, t);
 }
 
@@ -248,6 +252,7 @@ void lock_pv_halt(world *w, lock *l, task *t)
     t->pv_halted = 1;
     if (world_measuring(w))
         l->halts++;
+    obs_emit(w, OBS_HALT, t->vc, t, l, NULL, NULL);
     vcpu_halt(w, t->vc);
 }
 
@@ -257,6 +262,7 @@ void lock_kick(world *w, lock *l, task *by, task *t)
         l->kicks++;
         t->vc->n_kick++;
     }
+    obs_emit(w, OBS_KICK, t->vc, t, l, by, NULL);
     if (by && w->sc->hv.kind != HV_NONE)
         task_add_overhead(by, (sim_time)w->sc->host.kick_ns);
     vcpu_wake(w, t->vc, vcpu_kick_delay(w));

@@ -1,0 +1,33 @@
+#include "analysis/runner.h"
+
+#include <time.h>
+
+#include "analysis/report.h"
+#include "config/scenario.h"
+#include "models/run.h"
+
+static double runner_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t **results,
+                   vs_err *err)
+{
+    scenario sc;
+    *results = NULL;
+    if (sc_load_doc(doc, file, &sc, err))
+        return -1;
+    world *w = world_new(&sc);
+    double t0 = runner_now();
+    ev_stop stop = world_run(w);
+    double wall = runner_now() - t0;
+    world_finish(w);
+    report_meta m = {o ? o->command_line : NULL, file, wall, report_stop_name(stop)};
+    *results = report_build(w, &m);
+    world_free(w);
+    scenario_free(&sc);
+    return 0;
+}

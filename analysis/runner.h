@@ -1,0 +1,26 @@
+/* runner.h - one simulation run, from a scenario document to its results.
+ *
+ * The single entry point shared by `vmsim run`, sweeps and validation:
+ * validate the document, build the world, run it, report. */
+#ifndef VMSIM_RUNNER_H
+#define VMSIM_RUNNER_H
+
+#include <jansson.h>
+
+#include "sim/err.h"
+
+typedef struct runner_opts {
+    const char *command_line; /* recorded in the results (may be NULL) */
+    const char *trace_path;   /* write a Chrome trace here (NULL: none) */
+    double trace_from_s;      /* trace window start, simulated seconds */
+    double trace_to_s;        /* trace window end (<= 0: to the end) */
+} runner_opts;
+
+/* Runs the scenario document `doc` (read from `file`, used for messages and
+ * presets; doc is not modified). On success *results is a new reference to
+ * the results document. Returns 0, or -1 with err filled (bad input: code 2;
+ * an output file that cannot be written: code 1). */
+int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t **results,
+                   vs_err *err);
+
+#endif

@@ -1,0 +1,390 @@
+/* Lock algorithms on small hand-built cases with exact expectations
+ * (script workload: tasks bound to vCPUs, steps at known times). */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/scenario.h"
+#include "models/locks/lock.h"
+#include "models/observe.h"
+#include "models/run.h"
+#include "tests/check_main.h"
+
+/* --- a recording observer ------------------------------------------------ */
+
+typedef struct rec_ev {
+    sim_time t;
+    obs_kind kind;
+    int vm, task, other;
+} rec_ev;
+
+typedef struct recorder {
+    rec_ev ev[20000];
+    int n;
+} recorder;
+
+static void rec_fn(world *w, const obs_event *e, void *ctx)
+{
+    recorder *r = ctx;
+    if (r->n >= 20000 || e->kind == OBS_ACT || e->kind == OBS_TASK_IN || e->kind == OBS_TASK_OUT)
+        return;
+    r->ev[r->n++] = (rec_ev){w->sim.now, e->kind, e->t ? e->t->vm->id : -1, e->t ? e->t->id : -1,
+                             e->other ? e->other->id : -1};
+}
+
+static int rec_count(const recorder *r, obs_kind k, int task)
+{
+    int n = 0;
+    for (int i = 0; i < r->n; i++)
+        if (r->ev[i].kind == k && (task < 0 || r->ev[i].task == task))
+            n++;
+    return n;
+}
+
+/* Time of the nth (0-based) event of kind k for task, -1 if none. */
+static sim_time rec_time(const recorder *r, obs_kind k, int task, int nth)
+{
+    for (int i = 0; i < r->n; i++)
+        if (r->ev[i].kind == k && r->ev[i].task == task && nth-- == 0)
+            return r->ev[i].t;
+    return -1;
+}
+
+/* --- running a scenario text --------------------------------------------- */
+
+typedef struct run_out {
+    scenario sc;
+    world *w;
+    json_t *doc;
+} run_out;
+
+static void run_text(const char *text, recorder *rec, run_out *o)
+{
+    json_error_t je;
+    o->doc = json_loads(text, 0, &je);
+    ck_assert_msg(o->doc != NULL, "bad test JSON: %s at %d:%d", je.text, je.line, je.column);
+    vs_err err = {0};
+    ck_assert_msg(sc_load_doc(o->doc, "test.json", &o->sc, &err) == 0, "%s", err.msg);
+    o->w = world_new(&o->sc);
+    if (rec) {
+        rec->n = 0;
+        o->w->obs = rec_fn;
+        o->w->obs_ctx = rec;
+    }
+    world_run(o->w);
+    world_finish(o->w);
+}
+
+static void run_free(run_out *o)
+{
+    world_free(o->w);
+    scenario_free(&o->sc);
+    json_decref(o->doc);
+}
+
+/* A host with round numbers: 2 GHz, PAUSE = 10 cycles (5 ns), no cache or
+ * switch costs unless a test sets them, kick 1000 ns, wake 10000 ns. */
+#define HOST(cores)                                                                                \
+    "\"host\": {\"sockets\": 1, \"cores_per_socket\": " #cores ", \"ghz\": 2.0, \"costs\": {"       \
+    "\"line_same_core_ns\": 0, \"line_same_socket_ns\": 0, \"line_one_hop_ns\": 0,"                 \
+    "\"line_two_hops_ns\": 0, \"pause_cycles\": 10, \"vmexit_ns\": 0, \"kick_ns\": 1000,"           \
+    "\"ipi_ns\": 0, \"wake_ns\": 10000, \"native_wake_ns\": 0, \"ctx_switch_ns\": 0,"               \
+    "\"migrate_same_socket_ns\": 0}}"
+
+static recorder rec;
+
+/* Ticket: FIFO. Task 0 holds L 50 us; tasks 1..3 arrive at 1, 2, 3 us. */
+static const char *fifo_text(const char *lock, int seed)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf,
+             "{\"duration_s\": 0.001, \"seed\": %d, " HOST(4) ","
+             " \"hypervisor\": {\"scheduler\": \"none\"},"
+             " \"guest\": {\"lock\": {\"algorithm\": \"%s\"}},"
+             " \"workload\": {\"type\": \"script\", \"locks\": [{\"name\": \"L\", \"kernel\": true}],"
+             "  \"tasks\": ["
+             "   {\"vcpu\": 0, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 50000}, {\"unlock\": \"L\"}]},"
+             "   {\"vcpu\": 1, \"start_ns\": 1000, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 100}, {\"unlock\": \"L\"}]},"
+             "   {\"vcpu\": 2, \"start_ns\": 2000, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 100}, {\"unlock\": \"L\"}]},"
+             "   {\"vcpu\": 3, \"start_ns\": 3000, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 100}, {\"unlock\": \"L\"}]}]}}",
+             seed, lock);
+    return buf;
+}
+
+static void acquire_order(const recorder *r, int *order, int n)
+{
+    int k = 0;
+    for (int i = 0; i < r->n && k < n; i++)
+        if (r->ev[i].kind == OBS_ACQUIRE)
+            order[k++] = r->ev[i].task;
+    ck_assert_int_eq(k, n);
+}
+
+START_TEST(test_ticket_fifo)
+{
+    const char *algos[] = {"ticket", "mcs", "pv-ticket", "pvqspinlock"};
+    for (int a = 0; a < 4; a++) {
+        run_out o;
+        run_text(fifo_text(algos[a], 1), &rec, &o);
+        int order[4];
+        acquire_order(&rec, order, 4);
+        for (int i = 0; i < 4; i++)
+            ck_assert_msg(order[i] == i, "%s: acquisition %d went to task %d", algos[a], i, order[i]);
+        /* task 0 releases at exactly 50 us, task 1 takes over at once (zero cost) */
+        ck_assert_int_eq(rec_time(&rec, OBS_ACQUIRE, 1, 0), 50000);
+        run_free(&o);
+    }
+}
+END_TEST
+
+START_TEST(test_tas_not_fifo)
+{
+    /* tas hands a released lock to a random running spinner: over seeds,
+     * some order differs from arrival order. */
+    int non_fifo = 0;
+    for (int seed = 1; seed <= 20; seed++) {
+        run_out o;
+        run_text(fifo_text("tas", seed), &rec, &o);
+        int order[4];
+        acquire_order(&rec, order, 4);
+        ck_assert_int_eq(order[0], 0);
+        if (order[1] != 1 || order[2] != 2)
+            non_fifo++;
+        run_free(&o);
+    }
+    ck_assert_msg(non_fifo > 0, "tas acquired in FIFO order for all 20 seeds");
+}
+END_TEST
+
+/* pv-ticket in a VM with one pCPU per vCPU: task 0 holds L 100 us, tasks
+ * 1 and 2 ask at 1 and 2 us (after their vCPUs woke), spin 2^10 PAUSEs
+ * (1024 * 5 ns = 5120 ns) and halt. */
+static const char *pv_text(const char *lock, const char *extra)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf,
+             "{\"duration_s\": 0.002, " HOST(3) ","
+             " \"hypervisor\": {\"scheduler\": \"cfs\", \"ple\": {\"enabled\": false}},"
+             " \"guest\": {\"lock\": {\"algorithm\": \"%s\", \"spin_threshold\": 1024 %s}},"
+             " \"workload\": {\"type\": \"script\", \"locks\": [{\"name\": \"L\", \"kernel\": true}],"
+             "  \"tasks\": ["
+             "   {\"vcpu\": 0, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 100000}, {\"unlock\": \"L\"}]},"
+             "   {\"vcpu\": 1, \"start_ns\": 20000, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 50000}, {\"unlock\": \"L\"}]},"
+             "   {\"vcpu\": 2, \"start_ns\": 30000, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 100}, {\"unlock\": \"L\"}]}]}}",
+             lock, extra);
+    return buf;
+}
+
+START_TEST(test_pv_ticket_halt_and_kick)
+{
+    run_out o;
+    run_text(pv_text("pv-ticket", ""), &rec, &o);
+    /* each waiter halts exactly SPIN_THRESHOLD * pause cost after it began waiting */
+    for (int t = 1; t <= 2; t++) {
+        sim_time w0 = rec_time(&rec, OBS_WAIT, t, 0), h0 = rec_time(&rec, OBS_HALT, t, 0);
+        ck_assert_msg(w0 >= 0 && h0 >= 0, "task %d: wait %lld halt %lld", t, (long long)w0, (long long)h0);
+        ck_assert_int_eq(h0 - w0, 5120);
+    }
+    /* task 0 releases: exactly one kick, to task 1 (the next ticket) */
+    sim_time rel0 = rec_time(&rec, OBS_RELEASE, 0, 0);
+    int kicks_at_rel0 = 0;
+    for (int i = 0; i < rec.n; i++)
+        if (rec.ev[i].kind == OBS_KICK && rec.ev[i].t == rel0) {
+            kicks_at_rel0++;
+            ck_assert_int_eq(rec.ev[i].task, 1);
+            ck_assert_int_eq(rec.ev[i].other, 0);
+        }
+    ck_assert_int_eq(kicks_at_rel0, 1);
+    /* the kicked vCPU runs again after exactly kick + wake cost (idle pCPU) */
+    ck_assert_int_eq(rec_time(&rec, OBS_ACQUIRE, 1, 0) - rel0, 1000 + 10000);
+    /* task 2 is kicked only when task 1 releases */
+    ck_assert_int_eq(rec_count(&rec, OBS_KICK, 2), 1);
+    ck_assert_int_eq(rec_time(&rec, OBS_KICK, 2, 0), rec_time(&rec, OBS_RELEASE, 1, 0));
+    lock *l = o.w->vms[0].locks[0];
+    ck_assert_int_eq(l->halts, 2);
+    ck_assert_int_eq(l->kicks, 2);
+    run_free(&o);
+}
+END_TEST
+
+START_TEST(test_pvqspinlock_double_kick)
+{
+    run_out o;
+    run_text(pv_text("pvqspinlock", ""), &rec, &o);
+    /* task 1 (queue head) halts with the lock marked slow; task 2 halts as a node */
+    ck_assert_int_eq(rec_time(&rec, OBS_HALT, 1, 0) - rec_time(&rec, OBS_WAIT, 1, 0), 5120);
+    ck_assert_int_eq(rec_time(&rec, OBS_HALT, 2, 0) - rec_time(&rec, OBS_WAIT, 2, 0), 5120);
+    /* unlock of the slow lock kicks the head */
+    ck_assert_int_eq(rec_time(&rec, OBS_KICK, 1, 0), rec_time(&rec, OBS_RELEASE, 0, 0));
+    /* when task 1 takes the lock it kicks its halted successor at once ... */
+    sim_time acq1 = rec_time(&rec, OBS_ACQUIRE, 1, 0);
+    ck_assert_int_eq(rec_time(&rec, OBS_KICK, 2, 0), acq1);
+    /* ... which, woken as head, spins 2^10 again, halts again, and is kicked
+     * a second time by task 1's unlock: two kicks for one acquisition */
+    ck_assert_int_eq(rec_count(&rec, OBS_HALT, 2), 2);
+    ck_assert_int_eq(rec_count(&rec, OBS_KICK, 2), 2);
+    ck_assert_int_eq(rec_time(&rec, OBS_KICK, 2, 1), rec_time(&rec, OBS_RELEASE, 1, 0));
+    run_free(&o);
+}
+END_TEST
+
+START_TEST(test_oticket_zero_is_pv_ticket)
+{
+    /* an overcommitted run: 3 VMs x 4 vCPUs of lockloop on 4 pCPUs, no PLE */
+    const char *fmt =
+        "{\"duration_s\": 0.05, \"warmup_s\": 0.005, \"seed\": 5, " HOST(4) ","
+        " \"hypervisor\": {\"scheduler\": \"cfs\", \"ple\": {\"enabled\": false}}, \"vms\": {\"count\": 3, \"vcpus\": 4},"
+        " \"guest\": {\"lock\": {\"algorithm\": \"%s\", \"spin_threshold\": 4096 %s}},"
+        " \"workload\": {\"type\": \"lockloop\", \"kernel_lock\": true,"
+        "  \"think\": {\"dist\": \"exp\", \"mean_ns\": 5000}, \"hold\": {\"dist\": \"exp\", \"mean_ns\": 1000}}}";
+    char a[4096], b[4096];
+    snprintf(a, sizeof a, fmt, "pv-ticket", "");
+    snprintf(b, sizeof b, fmt, "oticket", ", \"window\": 0, \"kick_ahead\": 0");
+    run_out oa, ob;
+    run_text(a, NULL, &oa);
+    run_text(b, NULL, &ob);
+    ck_assert_int_eq(oa.w->sim.processed, ob.w->sim.processed);
+    for (int v = 0; v < 3; v++) {
+        lock *la = oa.w->vms[v].locks[0], *lb = ob.w->vms[v].locks[0];
+        ck_assert_int_eq(la->acquisitions, lb->acquisitions);
+        ck_assert_int_eq(la->halts, lb->halts);
+        ck_assert_int_eq(la->kicks, lb->kicks);
+        ck_assert(la->wait.mean == lb->wait.mean);
+        ck_assert(la->halts > 0); /* the case exercises the pv path */
+    }
+    /* and a real window changes the outcome */
+    snprintf(b, sizeof b, fmt, "oticket", ", \"window\": 2, \"kick_ahead\": 1");
+    run_out oc;
+    run_text(b, NULL, &oc);
+    ck_assert(oc.w->vms[0].locks[0]->halts != oa.w->vms[0].locks[0]->halts);
+    run_free(&oa);
+    run_free(&ob);
+    run_free(&oc);
+}
+END_TEST
+
+/* Lock-holder preemption, constructed: VM 0's task holds L for 15 ms on a
+ * pCPU it shares (pinned, 10 ms slices) with VM 1's CPU hog. The holder is
+ * preempted once, for exactly one slice. */
+START_TEST(test_lhp_once)
+{
+    const char *text =
+        "{\"duration_s\": 0.1, " HOST(1) ","
+        " \"hypervisor\": {\"scheduler\": \"pinned\", \"slice_ns\": 10000000},"
+        " \"vms\": [{\"name\": \"a\", \"vcpus\": 1},"
+        "  {\"name\": \"b\", \"vcpus\": 1, \"workload\": {\"locks\": [], \"tasks\": [{\"vcpu\": 0, \"steps\": [{\"compute_ns\": 1000000000}]}]}}],"
+        " \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
+        " \"workload\": {\"type\": \"script\", \"locks\": [{\"name\": \"L\", \"kernel\": true}],"
+        "  \"tasks\": [{\"vcpu\": 0, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 15000000}, {\"unlock\": \"L\"}]}]}}";
+    run_out o;
+    run_text(text, &rec, &o);
+    lock *l = o.w->vms[0].locks[0];
+    ck_assert_int_eq(l->lhp_n, 1);
+    ck_assert_int_eq(l->lhp_ns, 10000000);
+    ck_assert_int_eq(l->lwp_n, 0);
+    /* the release happens 15 ms of running + 10 ms preempted after the acquisition */
+    ck_assert_int_eq(rec_time(&rec, OBS_RELEASE, 0, 0) - rec_time(&rec, OBS_ACQUIRE, 0, 0), 25000000);
+    run_free(&o);
+}
+END_TEST
+
+/* Lock-waiter preemption, constructed: VM 0 has 2 vCPUs on 2 pCPUs; VM 1's
+ * hog (from 2 ms) shares pCPU 1 with VM 0's vCPU 1 (pinned, 10 ms slices).
+ * Task A on vCPU 0 holds L 12 ms; task B on vCPU 1 waits from 1 ms; at
+ * ~11 ms vCPU 1's slice ends and the hog runs; at ~12 ms A releases to B,
+ * who is not running: the lock sits reserved until vCPU 1 runs again at
+ * ~21 ms. */
+START_TEST(test_lwp_once)
+{
+    const char *text =
+        "{\"duration_s\": 0.1, " HOST(2) ","
+        " \"hypervisor\": {\"scheduler\": \"pinned\", \"slice_ns\": 10000000, \"pin\": [[0, 1], [1]]},"
+        " \"vms\": [{\"name\": \"a\", \"vcpus\": 2},"
+        "  {\"name\": \"b\", \"vcpus\": 1, \"workload\": {\"locks\": [], \"tasks\": [{\"vcpu\": 0, \"start_ns\": 2000000, \"steps\": [{\"compute_ns\": 1000000000}]}]}}],"
+        " \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
+        " \"workload\": {\"type\": \"script\", \"locks\": [{\"name\": \"L\", \"kernel\": true}],"
+        "  \"tasks\": [{\"vcpu\": 0, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 12000000}, {\"unlock\": \"L\"}]},"
+        "   {\"vcpu\": 1, \"start_ns\": 1000000, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 1000}, {\"unlock\": \"L\"}]}]}}";
+    run_out o;
+    run_text(text, &rec, &o);
+    lock *l = o.w->vms[0].locks[0];
+    ck_assert_int_eq(l->lwp_n, 1);
+    sim_time rel = rec_time(&rec, OBS_RELEASE, 0, 0), acq = rec_time(&rec, OBS_ACQUIRE, 1, 0);
+    ck_assert_int_eq(l->lwp_ns, acq - rel);
+    ck_assert_msg(acq - rel > 5000000, "the waiter took the lock %lld ns after the release", (long long)(acq - rel));
+    ck_assert_int_eq(l->lhp_n, 0);
+    run_free(&o);
+}
+END_TEST
+
+/* Bare metal, more threads than cores, a user-level (preemptible) lock:
+ * the OS preempts holders (lock-holder preemption without a hypervisor);
+ * a kernel spinlock (preemption disabled) never is. */
+START_TEST(test_os_level_lhp)
+{
+    const char *fmt =
+        "{\"duration_s\": 0.2, \"warmup_s\": 0.01, " HOST(2) ","
+        " \"hypervisor\": {\"scheduler\": \"none\"},"
+        " \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}, \"slice_ns\": 1000000},"
+        " \"workload\": {\"type\": \"lockloop\", \"threads\": 3, \"kernel_lock\": %s,"
+        "  \"think\": {\"dist\": \"exp\", \"mean_ns\": 300000}, \"hold\": {\"dist\": \"exp\", \"mean_ns\": 300000}}}";
+    char a[4096];
+    snprintf(a, sizeof a, fmt, "false");
+    run_out o;
+    run_text(a, NULL, &o);
+    lock *l = o.w->vms[0].locks[0];
+    ck_assert_msg(l->lhp_n > 0, "no OS-level lock-holder preemption with 3 threads on 2 cores");
+    ck_assert_msg(l->lwp_n > 0, "no OS-level lock-waiter preemption with 3 threads on 2 cores");
+    run_free(&o);
+    snprintf(a, sizeof a, fmt, "true");
+    run_text(a, NULL, &o);
+    l = o.w->vms[0].locks[0];
+    ck_assert_int_eq(l->lhp_n, 0);
+    ck_assert(l->acquisitions > 100);
+    run_free(&o);
+}
+END_TEST
+
+/* With the coherence penalty (non-scalable locks), a contended ticket
+ * lock's throughput collapses as cores grow. */
+START_TEST(test_coherence_collapse)
+{
+    double x[3];
+    int cores[3] = {4, 16, 48};
+    for (int i = 0; i < 3; i++) {
+        char text[4096];
+        snprintf(text, sizeof text,
+                 "{\"duration_s\": 0.05, \"warmup_s\": 0.005,"
+                 " \"host\": {\"sockets\": 1, \"cores_per_socket\": %d, \"costs\": {\"line_same_socket_ns\": 50, \"coherence_ns\": 40, \"native_wake_ns\": 0}},"
+                 " \"hypervisor\": {\"scheduler\": \"none\"}, \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
+                 " \"workload\": {\"type\": \"lockloop\", \"kernel_lock\": true,"
+                 "  \"think\": {\"dist\": \"exp\", \"mean_ns\": 20000}, \"hold\": {\"dist\": \"exp\", \"mean_ns\": 500}}}",
+                 cores[i]);
+        run_out o;
+        run_text(text, NULL, &o);
+        x[i] = o.w->vms[0].locks[0]->acquisitions / 0.045;
+        run_free(&o);
+    }
+    fprintf(stderr, "coherence: %.0f, %.0f, %.0f acquisitions/s at 4, 16, 48 cores\n", x[0], x[1], x[2]);
+    ck_assert(x[1] > x[0]);        /* it scales at first */
+    ck_assert(x[2] < 0.8 * x[1]);  /* then collapses */
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *s = suite_create("locks");
+    TCase *tc = tcase_create("algorithms");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_ticket_fifo);
+    tcase_add_test(tc, test_tas_not_fifo);
+    tcase_add_test(tc, test_pv_ticket_halt_and_kick);
+    tcase_add_test(tc, test_pvqspinlock_double_kick);
+    tcase_add_test(tc, test_oticket_zero_is_pv_ticket);
+    tcase_add_test(tc, test_lhp_once);
+    tcase_add_test(tc, test_lwp_once);
+    tcase_add_test(tc, test_os_level_lhp);
+    tcase_add_test(tc, test_coherence_collapse);
+    suite_add_tcase(s, tc);
+    return s;
+}
