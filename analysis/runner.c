@@ -5,6 +5,7 @@
 #include "analysis/report.h"
 #include "config/scenario.h"
 #include "models/run.h"
+#include "models/tracer.h"
 
 static double runner_now(void)
 {
@@ -21,10 +22,26 @@ int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t *
     if (sc_load_doc(doc, file, &sc, err))
         return -1;
     world *w = world_new(&sc);
+    tracer *tr = NULL;
+    if (o && o->trace_path) {
+        sim_time from = (sim_time)(o->trace_from_s * 1e9);
+        sim_time to = o->trace_to_s > 0 ? (sim_time)(o->trace_to_s * 1e9) : SIM_TIME_MAX;
+        tr = tracer_attach(w, o->trace_path, from, to, err);
+        if (!tr) {
+            world_free(w);
+            scenario_free(&sc);
+            return -1;
+        }
+    }
     double t0 = runner_now();
     ev_stop stop = world_run(w);
     double wall = runner_now() - t0;
     world_finish(w);
+    if (tr && tracer_close(tr, w, err)) {
+        world_free(w);
+        scenario_free(&sc);
+        return -1;
+    }
     report_meta m = {o ? o->command_line : NULL, file, wall, report_stop_name(stop)};
     *results = report_build(w, &m);
     world_free(w);

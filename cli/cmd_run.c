@@ -21,6 +21,10 @@ static void run_usage(FILE *f)
                "  --set PATH=VALUE  override any scenario value by JSON path, e.g.\n"
                "                    --set workload.hold.mean_ns=500 --set vms.count=2\n"
                "  -o FILE           write results to FILE instead of stdout\n"
+               "  --trace FILE      write the timeline as Chrome Trace Event JSON (open it in\n"
+               "                    https://ui.perfetto.dev or chrome://tracing)\n"
+               "  --trace-from S, --trace-to S\n"
+               "                    keep only simulated seconds [S, S) in the trace\n"
                "  -q, --quiet       no summary line on stderr\n");
 }
 
@@ -32,7 +36,7 @@ static void check_usage(FILE *f)
 }
 
 typedef struct run_args {
-    const char *file, *out, *seed;
+    const char *file, *out, *seed, *trace, *trace_from, *trace_to;
     char *sets[MAX_SETS + 1];
     int nsets, quiet;
 } run_args;
@@ -45,7 +49,9 @@ static int run_parse(int argc, char **argv, run_args *a, int allow_out, const ch
         const char *s = argv[i];
         if (!strcmp(s, "--help") || !strcmp(s, "-h"))
             return 1;
-        if (!strcmp(s, "--set") || !strcmp(s, "--seed") || (allow_out && !strcmp(s, "-o"))) {
+        int runopt = allow_out && (!strcmp(s, "-o") || !strcmp(s, "--trace") ||
+                                   !strcmp(s, "--trace-from") || !strcmp(s, "--trace-to"));
+        if (!strcmp(s, "--set") || !strcmp(s, "--seed") || runopt) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "vmsim %s: %s needs a value\n", cmd, s);
                 return 3;
@@ -59,6 +65,12 @@ static int run_parse(int argc, char **argv, run_args *a, int allow_out, const ch
                 a->sets[a->nsets++] = (char *)v;
             } else if (!strcmp(s, "--seed")) {
                 a->seed = v;
+            } else if (!strcmp(s, "--trace")) {
+                a->trace = v;
+            } else if (!strcmp(s, "--trace-from")) {
+                a->trace_from = v;
+            } else if (!strcmp(s, "--trace-to")) {
+                a->trace_to = v;
             } else {
                 a->out = v;
             }
@@ -162,7 +174,26 @@ int cmd_run(int argc, char **argv)
         size_t l = strlen(cmdline);
         snprintf(cmdline + l, sizeof cmdline - l, " %s", argv[i]);
     }
-    runner_opts ro = {.command_line = cmdline};
+    runner_opts ro = {.command_line = cmdline, .trace_path = a.trace};
+    const char *tv[2] = {a.trace_from, a.trace_to};
+    double *td[2] = {&ro.trace_from_s, &ro.trace_to_s};
+    for (int i = 0; i < 2; i++) {
+        if (!tv[i])
+            continue;
+        char *e;
+        *td[i] = strtod(tv[i], &e);
+        if (!*tv[i] || *e || !(*td[i] >= 0) || *td[i] > 1e6) {
+            fprintf(stderr, "vmsim run: --trace-%s %s: expected simulated seconds >= 0\n",
+                    i ? "to" : "from", tv[i]);
+            json_decref(doc);
+            return 2;
+        }
+    }
+    if (ro.trace_to_s > 0 && ro.trace_to_s <= ro.trace_from_s) {
+        fprintf(stderr, "vmsim run: --trace-to must be after --trace-from\n");
+        json_decref(doc);
+        return 2;
+    }
     json_t *res;
     if (runner_run_doc(doc, a.file, &ro, &res, &err)) {
         json_decref(doc);
