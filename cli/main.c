@@ -14,6 +14,8 @@ static const struct {
     {"check", cmd_check, "validate a scenario without running it"},
     {"bench", cmd_bench, "benchmarks of the engine (bench hold)"},
     {"fit", cmd_fit, "fit the Universal Scalability Law to a CSV series"},
+    {"sweep", cmd_sweep, "run a scenario's sweep (axes x seeds) into a directory"},
+    {"plot", cmd_plot, "plot a sweep's summary.csv with gnuplot"},
 };
 
 static void usage(FILE *f)

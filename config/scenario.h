@@ -31,7 +31,7 @@ int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err);
 int sc_load(const char *file, char *const *sets, int nsets, scenario *sc, vs_err *err);
 
 /* Directory list searched for presets ("hosts/NAME.json"): the scenario's
- * directory and its parents up to three levels, $VMSIM_DATADIR, the
+ * directory and its parents up to three levels, ./scenarios, $VMSIM_DATADIR, the
  * installed data directory. Resolves `name` to a path in buf. */
 int sc_find_preset(const char *file, const char *kind, const char *name, char *buf, size_t n,
                    vs_err *err);

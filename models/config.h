@@ -74,7 +74,18 @@ typedef struct lock_cfg {
     int kick_ahead;        /* oticket: extra halted waiters kicked at unlock */
 } lock_cfg;
 
-typedef enum wl_kind { WL_LOCKLOOP, WL_SCRIPT, WL_NKINDS } wl_kind;
+typedef enum wl_kind { WL_LOCKLOOP, WL_SCRIPT, WL_GMAKE, WL_NKINDS } wl_kind;
+
+#define CFG_MAX_KLOCKS 8
+
+/* gmake: one kernel spinlock class taken in kernel sections. */
+typedef struct klock_cfg {
+    char name[CFG_NAME];  /* e.g. "zone" */
+    int private_lock;     /* per process: never contended, modelled as CPU time only */
+    double run_weight;    /* share of the sections taken while a job runs */
+    double fork_weight;   /* share of the sections at exec and exit */
+    dist hold;            /* critical-section length */
+} klock_cfg;
 
 #define CFG_MAX_SCRIPT_TASKS 4096
 #define CFG_MAX_SCRIPT_STEPS 1024
@@ -106,6 +117,19 @@ typedef struct wl_cfg {
     int lock_kernel[CFG_MAX_LOCKS];        /* script: lock is a kernel spinlock */
     int ntasks;                            /* script: tasks */
     script_task *tasks;                    /* script: owned */
+    /* gmake (models/workloads/gmake.c, docs/model.md) */
+    double jobs_per_vcpu;   /* make -j = round(jobs_per_vcpu * vCPUs) */
+    int instances;          /* concurrent builds in this OS */
+    int compile_jobs;       /* compile jobs per build */
+    dist job_cpu;           /* CPU time of one compile job outside kernel sections */
+    sim_time serial_start;  /* make start-up and dependency scan, one process */
+    sim_time serial_end;    /* final link, one process */
+    dist kentry;            /* CPU time between two kernel sections of a running job */
+    int exec_sections;      /* kernel sections when a job starts (fork, exec, faults) */
+    int exit_sections;      /* kernel sections when it exits */
+    sim_time spawn_delay;   /* make notices an exit and forks the next job */
+    int nklocks;
+    klock_cfg klocks[CFG_MAX_KLOCKS];
 } wl_cfg;
 
 typedef struct vm_cfg {

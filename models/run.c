@@ -34,6 +34,7 @@ world *world_new(const scenario *sc)
         v->nvcpus = v->cfg.vcpus;
         v->vcpus = vs_xcalloc((size_t)v->nvcpus, sizeof(vcpu));
         v->last_boosted = -1;
+        v->tenants = 1;
         for (int k = 0; k < v->nvcpus; k++) {
             vcpu *vc = &v->vcpus[k];
             vc->id = k;

@@ -65,6 +65,11 @@ struct task {
     task *rq_next;         /* run-queue link */
     sim_time overhead;     /* CPU time owed before the next computation (kicks sent) */
     int affinity;          /* vCPU index it must run on, -1 = any */
+    sim_time wl_budget;    /* workload-private: CPU time left */
+    int wl_count;          /* workload-private counter */
+    int wl_lock;           /* workload-private: lock of the current section */
+    sim_time wl_nominal;   /* workload-private: nominal CPU this process stands for */
+    task *wl_next;         /* workload-private list link (free lists) */
     int phase;             /* workload-private step counter */
     int wl_data;           /* workload-private */
     gsl_rng *rng;          /* the task's own stream */
@@ -113,6 +118,8 @@ struct vm {
     lock *locks[CFG_MAX_LOCKS];
     int last_boosted;      /* PLE directed yield round robin */
     uint64_t ops;          /* workload operations completed (window) */
+    double work;           /* workload units completed (window; gmake: builds) */
+    int tenants;           /* independent workload instances (per-tenant figures) */
     void *wl_state;        /* workload-private */
 };
 

@@ -1,3 +1,244 @@
 #!/bin/sh
-# CLI end-to-end tests (filled in with the CLI).
-exit 0
+# CLI end-to-end tests: exit codes and messages of every vmsim command.
+#
+# Usage: VMSIM=bin/vmsim sh tests/cli_tests.sh   (run from anywhere; `make test`
+# sets VMSIM). Prints one line per check ("ok" or "FAIL" with the reason) and
+# exits 1 if any check failed. JSON-parsing checks use python3 when present and
+# are skipped (with a message) otherwise. Takes a few seconds.
+
+VMSIM=${VMSIM:-bin/vmsim}
+SRC=${VMSIM_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+case $VMSIM in /*) ;; *) VMSIM=$(pwd)/$VMSIM ;; esac
+if [ ! -x "$VMSIM" ]; then
+    echo "cli_tests: $VMSIM is not an executable (set VMSIM)" >&2
+    exit 2
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vmsim-cli.XXXXXX") || exit 2
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+
+if command -v python3 >/dev/null 2>&1; then PY=python3; else PY=; fi
+
+pass=0
+fail=0
+skip=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "$2" ] && printf '%s\n' "$2" | sed 's/^/       /'; }
+skipped() { skip=$((skip + 1)); echo "skip $1"; }
+
+# run_cmd ARGS...: runs vmsim, leaving the status in $rc, stdout in $TMP/out,
+# stderr in $TMP/err.
+run_cmd() {
+    "$VMSIM" "$@" >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+}
+
+# expect NAME STATUS PATTERN ARGS...: vmsim ARGS exits with STATUS and its
+# stdout+stderr contains PATTERN (a fixed string; "" for any).
+expect() {
+    name=$1 want=$2 pat=$3
+    shift 3
+    run_cmd "$@"
+    if [ "$rc" -ne "$want" ]; then
+        bad "$name" "exit status $rc, want $want; stderr: $(head -c 400 "$TMP/err")"
+    elif [ -n "$pat" ] && ! cat "$TMP/out" "$TMP/err" | grep -qF -- "$pat"; then
+        bad "$name" "output lacks: $pat
+stdout: $(head -c 300 "$TMP/out")
+stderr: $(head -c 300 "$TMP/err")"
+    else
+        ok "$name"
+    fi
+}
+
+LOCKLOOP=$SRC/scenarios/micro/lockloop.json
+SHORT="--set duration_s=0.05 --set warmup_s=0.005"
+
+# --- top level --------------------------------------------------------------
+expect "--version prints the version" 0 "vmsim 0." --version
+expect "--help lists the commands" 0 "usage: vmsim COMMAND" --help
+run_cmd --help
+if grep -q "^  run " "$TMP/out" && grep -q "^  check " "$TMP/out" && grep -q "^  bench " "$TMP/out" &&
+    grep -q "^  fit " "$TMP/out"; then ok "--help names run, check, bench, fit"; else bad "--help names run, check, bench, fit" "$(cat "$TMP/out")"; fi
+expect "no command: usage, exit 2" 2 "usage: vmsim"
+expect "unknown command: exit 2" 2 'unknown command "frobnicate"' frobnicate
+expect "run --help" 0 "usage: vmsim run SCENARIO" run --help
+expect "check --help" 0 "usage: vmsim check SCENARIO" check --help
+expect "bench --help" 0 "usage: vmsim bench hold" bench --help
+expect "fit --help" 0 "usage: vmsim fit FILE.csv" fit --help
+
+# --- bad input to run/check -------------------------------------------------
+expect "run without a scenario: exit 2" 2 "missing SCENARIO" run
+expect "run with a missing file: exit 2" 2 "$TMP/nope.json: cannot read" run "$TMP/nope.json"
+expect "check with a missing file: exit 2" 2 "cannot read" check "$TMP/nope.json"
+expect "run with an unknown option: exit 2" 2 "unknown option --frob" run "$LOCKLOOP" --frob
+expect "run with a second scenario: exit 2" 2 "unexpected argument" run "$LOCKLOOP" "$LOCKLOOP"
+expect "--set without a value: exit 2" 2 "--set needs a value" run "$LOCKLOOP" --set
+
+printf '{\n  "duration_s": 1,\n  "host": {"sockets": 1,, "cores_per_socket": 2}\n}\n' >"$TMP/bad.json"
+expect "bad JSON: exit 2 with file:line:column" 2 "$TMP/bad.json:3:" check "$TMP/bad.json"
+if grep -q "bad.json:3:[0-9][0-9]*: invalid JSON" "$TMP/err"; then ok "bad JSON: message has line:column"; else bad "bad JSON: message has line:column" "$(cat "$TMP/err")"; fi
+expect "bad JSON via run: exit 2" 2 "invalid JSON" run "$TMP/bad.json"
+: >"$TMP/empty.json"
+expect "empty file: exit 2" 2 "invalid JSON" check "$TMP/empty.json"
+expect "directory as scenario: exit 2" 2 "not a regular file" check "$TMP"
+
+expect "--set typo: exit 2, did you mean" 2 'workload.hodl: unknown key (did you mean "hold"?)' \
+    check "$LOCKLOOP" --set workload.hodl.mean_ns=5
+expect "--set typo in run: exit 2" 2 'did you mean "duration_s"' run "$LOCKLOOP" --set duraton_s=1
+expect "--set out of range: exit 2 with the path" 2 "duration_s: expected a number" \
+    check "$LOCKLOOP" --set duration_s=-1
+expect "--set without '=': exit 2" 2 "expected PATH=VALUE" check "$LOCKLOOP" --set duration_s
+expect "--set bad array index: exit 2" 2 "no such array element" \
+    check "$LOCKLOOP" --set 'vms=[{"vcpus": 1}]' --set 'vms[4].vcpus=2'
+expect "--seed non-numeric: exit 2" 2 "--seed abc: expected a non-negative integer" run "$LOCKLOOP" --seed abc
+expect "--seed negative: exit 2" 2 "expected a non-negative integer" run "$LOCKLOOP" --seed -5
+expect "--seed trailing junk: exit 2" 2 "expected a non-negative integer" run "$LOCKLOOP" --seed 12x
+expect "--seed too large: exit 2" 2 "expected a non-negative integer" run "$LOCKLOOP" --seed 99999999999999999999
+expect "check --seed non-numeric: exit 2" 2 "expected a non-negative integer" check "$LOCKLOOP" --seed abc
+expect "check rejects -o: exit 2" 2 "unknown option -o" check "$LOCKLOOP" -o "$TMP/x.json"
+
+# --- check on every shipped scenario --------------------------------------------
+n=0
+for f in $(find "$SRC/scenarios" -name '*.json' ! -path '*/hosts/*' | sort); do
+    n=$((n + 1))
+    rel=${f#"$SRC"/}
+    expect "check $rel" 0 "valid" check "$f"
+done
+[ "$n" -gt 0 ] && ok "found $n scenarios to check" || bad "no scenarios found under $SRC/scenarios"
+
+# --- run: output file errors ------------------------------------------------------
+echo x >"$TMP/afile"
+run_cmd run "$LOCKLOOP" $SHORT -q -o "$TMP/afile/out.json"
+if [ "$rc" -eq 1 ] && grep -q "$TMP/afile/out.json" "$TMP/err"; then
+    ok "run -o into an unwritable directory: exit 1 naming the path"
+else
+    bad "run -o into an unwritable directory: exit 1 naming the path" "status $rc; stderr: $(cat "$TMP/err")"
+fi
+run_cmd run "$LOCKLOOP" $SHORT -q -o "$TMP/nodir/sub/out.json"
+if [ "$rc" -eq 1 ] && [ -s "$TMP/err" ]; then ok "run -o into a missing directory: exit 1"; else bad "run -o into a missing directory: exit 1" "status $rc; stderr: $(cat "$TMP/err")"; fi
+
+mkdir "$TMP/outdir"
+run_cmd run "$LOCKLOOP" $SHORT -q -o "$TMP/outdir/r.json"
+if [ "$rc" -eq 0 ] && [ -s "$TMP/outdir/r.json" ] && [ ! -s "$TMP/out" ]; then
+    ok "run -o writes the file, nothing on stdout"
+else
+    bad "run -o writes the file, nothing on stdout" "status $rc; stderr: $(cat "$TMP/err")"
+fi
+if [ "$(ls "$TMP/outdir")" = "r.json" ]; then ok "run -o leaves no temporary file"; else bad "run -o leaves no temporary file" "$(ls "$TMP/outdir")"; fi
+run_cmd run "$LOCKLOOP" $SHORT -o "$TMP/outdir/r2.json"
+if [ "$rc" -eq 0 ] && grep -q "vmsim run: lockloop: .* simulated, .* events" "$TMP/err"; then
+    ok "run prints a summary line on stderr"
+else
+    bad "run prints a summary line on stderr" "$(cat "$TMP/err")"
+fi
+
+# --- determinism ------------------------------------------------------------------
+# The results differ between runs only in "wall" (and in "command_line" when the
+# command lines differ).
+strip() { sed -e '/^  "wall": {/,/^  }/d' -e '/^  "command_line":/d' "$1"; }
+"$VMSIM" run "$LOCKLOOP" $SHORT --seed 3 -q >"$TMP/a.json" 2>"$TMP/err"; ra=$?
+"$VMSIM" run "$LOCKLOOP" $SHORT --seed 3 -q >"$TMP/b.json" 2>>"$TMP/err"; rb=$?
+"$VMSIM" run "$LOCKLOOP" $SHORT --seed 4 -q >"$TMP/c.json" 2>>"$TMP/err"; rc=$?
+if [ "$ra$rb$rc" != 000 ]; then
+    bad "determinism runs succeed" "statuses $ra $rb $rc: $(cat "$TMP/err")"
+else
+    ok "determinism runs succeed"
+    if grep -q '"wall": {' "$TMP/a.json"; then ok "results have a \"wall\" object"; else bad "results have a \"wall\" object"; fi
+    sed -e '/^  "wall": {/,/^  }/d' "$TMP/a.json" >"$TMP/a1"
+    sed -e '/^  "wall": {/,/^  }/d' "$TMP/b.json" >"$TMP/b1"
+    if cmp -s "$TMP/a1" "$TMP/b1"; then
+        ok "same scenario and seed: identical results apart from \"wall\""
+    else
+        bad "same scenario and seed: identical results apart from \"wall\"" "$(diff "$TMP/a1" "$TMP/b1" | head -20)"
+    fi
+    strip "$TMP/a.json" | grep -v '^  "seed":' >"$TMP/a2"
+    strip "$TMP/c.json" | grep -v '^  "seed":' >"$TMP/c2"
+    if cmp -s "$TMP/a2" "$TMP/c2"; then
+        bad "a different seed gives different results"
+    else
+        ok "a different seed gives different results"
+    fi
+fi
+# --set seed=N is the same as --seed N
+"$VMSIM" run "$LOCKLOOP" $SHORT --set seed=3 -q >"$TMP/d.json" 2>"$TMP/err"
+strip "$TMP/a.json" >"$TMP/a3"
+strip "$TMP/d.json" >"$TMP/d3"
+if cmp -s "$TMP/a3" "$TMP/d3"; then ok "--set seed=3 equals --seed 3"; else bad "--set seed=3 equals --seed 3" "$(diff "$TMP/a3" "$TMP/d3" | head -10)"; fi
+
+if [ -n "$PY" ]; then
+    if $PY - "$TMP/a.json" 2>"$TMP/pyerr" <<'EOF'; then ok "run output is JSON with the documented keys"; else bad "run output is JSON with the documented keys" "$(tail -1 "$TMP/pyerr")"; fi
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ["vmsim_version", "command_line", "scenario", "scenario_file", "seed", "simulated_s",
+          "warmup_s", "measured_s", "events", "stop_reason", "host", "ops", "ops_per_s", "locks",
+          "vms", "pcpu_busy_ns", "wall"]:
+    assert k in d, "missing key " + k
+assert d["seed"] == 3 and d["scenario"] == "lockloop", d["seed"]
+assert abs(d["simulated_s"] - 0.05) < 1e-9 and abs(d["warmup_s"] - 0.005) < 1e-9
+assert d["stop_reason"] == "end time", d["stop_reason"]
+assert d["ops"] > 0 and len(d["vms"]) == 1 and len(d["locks"]) >= 1
+assert d["vms"][0]["vcpus"] == len(d["vms"][0]["vcpu_detail"]) == 8
+assert len(d["pcpu_busy_ns"]) == d["host"]["pcpus"] == 8
+assert set(d["wall"]) >= {"seconds", "events_per_s", "peak_pending_events"}
+EOF
+else
+    skipped "run output is JSON (python3 not found)"
+fi
+
+# --- bench ----------------------------------------------------------------------------
+run_cmd bench hold --pending 1000 --events 100000 --json
+if [ "$rc" -ne 0 ]; then
+    bad "bench hold --json: exit 0" "status $rc: $(cat "$TMP/err")"
+elif [ -n "$PY" ]; then
+    if $PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["benchmark"] == "hold" and d["pending"] == 1000 and d["events"] == 100000, d
+assert d["events_per_s"] > 0 and d["loop_s"] >= 0 and d["event_set_bytes"] > 0
+' "$TMP/out" 2>"$TMP/pyerr"; then ok "bench hold --json prints valid JSON"; else bad "bench hold --json prints valid JSON" "$(tail -1 "$TMP/pyerr"; cat "$TMP/out")"; fi
+else
+    grep -q '^{"benchmark":"hold"' "$TMP/out" && ok "bench hold --json (python3 not found: not parsed)" || bad "bench hold --json" "$(cat "$TMP/out")"
+fi
+expect "bench hold plain output" 0 "RESULT events=5000" bench hold --pending 10 --events 5000
+expect "bench without a benchmark: exit 2" 2 "usage: vmsim bench hold" bench
+expect "bench unknown benchmark: exit 2" 2 "usage: vmsim bench hold" bench frob
+expect "bench bad number: exit 2" 2 "bad option or value near --events" bench hold --events 1e5
+expect "bench --pending 0: exit 2" 2 "--pending must be in" bench hold --pending 0
+
+# --- fit -----------------------------------------------------------------------------
+# X(N) = 1000 N / (1 + 0.05 (N - 1) + 0.001 N (N - 1)), rounded
+cat >"$TMP/usl.csv" <<'EOF'
+# synthetic USL data
+cores,throughput,label
+1,1000,a
+2,1901.14,b
+4,3442.34,c
+8,5689.9,d
+16,8040.2,e
+32,9034.44,f
+64,7822.05,g
+EOF
+expect "fit on a small CSV" 0 "sigma" fit "$TMP/usl.csv"
+if grep -q 'N = column "cores", X = column "throughput", 7 points' "$TMP/out"; then ok "fit picks the numeric columns"; else bad "fit picks the numeric columns" "$(cat "$TMP/out")"; fi
+run_cmd fit "$TMP/usl.csv" --json
+if [ "$rc" -ne 0 ]; then
+    bad "fit --json" "status $rc: $(cat "$TMP/err")"
+elif [ -n "$PY" ]; then
+    if $PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["points"] == 7 and d["x"] == "cores" and d["y"] == "throughput", d
+assert abs(d["sigma"] - 0.05) < 0.005 and abs(d["kappa"] - 0.001) < 0.0002, d
+assert abs(d["lambda"] - 1000) < 20 and d["r2"] > 0.999 and d["converged"], d
+' "$TMP/out" 2>"$TMP/pyerr"; then ok "fit --json recovers sigma and kappa"; else bad "fit --json recovers sigma and kappa" "$(tail -1 "$TMP/pyerr"; cat "$TMP/out")"; fi
+else
+    skipped "fit --json parsing (python3 not found)"
+fi
+expect "fit on a missing file: exit 2" 2 "vmsim fit: " fit "$TMP/nope.csv"
+expect "fit without a file: exit 2" 2 "missing the CSV file" fit
+expect "fit unknown column: exit 2" 2 'no column "speed"' fit "$TMP/usl.csv" --y speed
+expect "fit unknown option: exit 2" 2 "unknown option" fit "$TMP/usl.csv" --frob
+
+echo "cli_tests: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

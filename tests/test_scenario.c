@@ -311,9 +311,61 @@ START_TEST(test_misc_good)
     ck_assert_int_eq(sc.hv.kind, HV_NONE);
     ck_assert_int_eq(sc.vms[0].vcpus, 8);
     scenario_free(&sc);
+    /* one pin row per VM */
+    load_ok(NULL, SETS("hypervisor.scheduler=pinned", "hypervisor.pin=[[0, 1, 2, 3], [7, 6, 5, 4]]"), &sc);
+    ck_assert_int_eq(sc.hv.pin_per_vm, 1);
+    ck_assert_int_eq(sc.hv.npin, 8);
+    ck_assert_int_eq(sc.hv.pin[4], 7);
+    scenario_free(&sc);
+    load_ok(NULL, SETS("hypervisor.scheduler=pinned", "hypervisor.pin=[3, 2, 1, 0]"), &sc);
+    ck_assert_int_eq(sc.hv.pin_per_vm, 0);
+    ck_assert_int_eq(sc.hv.npin, 4);
+    ck_assert_int_eq(sc.hv.pin[0], 3);
+    scenario_free(&sc);
     /* warm-up just below the duration */
     load_ok(NULL, SETS("warmup_s=0.0999"), &sc);
     ck_assert_int_eq(sc.warmup, 99900 * SIM_US);
+    scenario_free(&sc);
+}
+END_TEST
+
+START_TEST(test_script_workload)
+{
+    scenario sc;
+    load_ok(NULL,
+            SETS("workload={\"type\": \"script\","
+                 " \"locks\": [{\"name\": \"a\", \"kernel\": false}, {\"name\": \"b\"}],"
+                 " \"tasks\": [{\"vcpu\": 3, \"start_ns\": 500, \"repeat\": true, \"steps\": ["
+                 "   {\"lock\": \"b\"}, {\"lock\": \"a\"}, {\"compute_ns\": 100},"
+                 "   {\"unlock\": \"a\"}, {\"unlock\": \"b\"}, {\"sleep_ns\": 50}]},"
+                 "   {\"steps\": [{\"compute_ns\": 7}]}]}"),
+            &sc);
+    const wl_cfg *wl = &sc.vms[1].wl;
+    ck_assert_int_eq(wl->kind, WL_SCRIPT);
+    ck_assert_int_eq(wl->nlocks, 2);
+    ck_assert_str_eq(wl->lock_names[0], "a");
+    ck_assert_str_eq(wl->lock_names[1], "b");
+    ck_assert_int_eq(wl->lock_kernel[0], 0);
+    ck_assert_int_eq(wl->lock_kernel[1], 1); /* "kernel" defaults to true */
+    ck_assert_int_eq(wl->ntasks, 2);
+    const script_task *t = &wl->tasks[0];
+    ck_assert_int_eq(t->vcpu, 3);
+    ck_assert_int_eq(t->start, 500);
+    ck_assert_int_eq(t->repeat, 1);
+    ck_assert_int_eq(t->nsteps, 6);
+    ck_assert_int_eq(t->steps[0].op, SOP_LOCK);
+    ck_assert_int_eq(t->steps[0].lock, 1);
+    ck_assert_int_eq(t->steps[2].op, SOP_COMPUTE);
+    ck_assert_int_eq(t->steps[2].ns, 100);
+    ck_assert_int_eq(t->steps[3].op, SOP_UNLOCK);
+    ck_assert_int_eq(t->steps[3].lock, 0);
+    ck_assert_int_eq(t->steps[5].op, SOP_SLEEP);
+    ck_assert_int_eq(t->steps[5].ns, 50);
+    t = &wl->tasks[1];
+    ck_assert_int_eq(t->vcpu, -1); /* any vCPU */
+    ck_assert_int_eq(t->start, 0);
+    ck_assert_int_eq(t->repeat, 0);
+    ck_assert_ptr_ne(sc.vms[0].wl.tasks, sc.vms[1].wl.tasks);
     scenario_free(&sc);
 }
 END_TEST
@@ -409,10 +461,10 @@ static const bad_case bad[] = {
       "\"pvqspinlock\", \"oticket\", found \"tickets\"",
       "(did you mean \"ticket\"?)"}},
     {NULL, {"guest.lock.algorithm=rwlock"}, {"guest.lock.algorithm: expected one of", "found \"rwlock\""}},
-    {NULL, {"hypervisor.scheduler=credit"}, {"hypervisor.scheduler: expected one of \"none\", \"pinned\", \"cfs\", found \"credit\""}},
+    {NULL, {"hypervisor.scheduler=xen"}, {"hypervisor.scheduler: expected one of \"none\", \"pinned\", \"cfs\"", "found \"xen\""}},
     {NULL, {"hypervisor.scheduler=cfss"}, {"hypervisor.scheduler: expected one of", "did you mean \"cfs\""}},
     {NULL, {"host.placement=scatter"}, {"host.placement: expected one of \"fill\", \"spread\""}},
-    {NULL, {"workload.type=gmake"}, {"workload.type: expected one of \"lockloop\", found \"gmake\""}},
+    {NULL, {"workload.type=gmake"}, {"workload.type: expected one of \"lockloop\"", "found \"gmake\""}},
     {NULL, {"workload.hold.dist=normal"},
      {"workload.hold.dist: expected one of \"const\", \"exp\", \"uniform\", \"lognormal\", \"gamma\", "
       "\"empirical\", found \"normal\""}},
@@ -431,7 +483,17 @@ static const bad_case bad[] = {
      {"hypervisor.pin[3]: expected a pCPU index in [0, 7], found 8"}},
     {NULL, {"host.cores=2", "hypervisor.pin=[0, 1, 2]"}, {"hypervisor.pin[2]: expected a pCPU index in [0, 1], found 2"}},
     {NULL, {"hypervisor.pin=[0, -1]"}, {"hypervisor.pin[1]: expected a pCPU index in [0, 7], found -1"}},
-    {NULL, {"hypervisor.pin=[]"}, {"hypervisor.pin: expected an array of pCPU indexes, one per vCPU"}},
+    {NULL, {"hypervisor.pin=[]"}, {"hypervisor.pin: expected an array of pCPU indexes", "found an array"}},
+    {NULL, {"hypervisor.pin=3"}, {"hypervisor.pin: expected an array of pCPU indexes", "found 3"}},
+    {NULL, {"hypervisor.pin=[[0, 1, 2, 3]]"},
+     {"test.json: hypervisor.pin: 1 rows, but there are 2 VMs (one row per VM)"}},
+    {NULL, {"hypervisor.pin=[[0, 1, 2, 3], [4, 5, 6]]"},
+     {"test.json: hypervisor.pin[1]: 3 entries, but VM vm1 has 4 vCPUs"}},
+    {NULL, {"hypervisor.pin=[[0, 1, 2, 3], 5]"},
+     {"hypervisor.pin[1]: expected an array of pCPU indexes, one per vCPU, found 5"}},
+    {NULL, {"hypervisor.pin=[[0, 1, 2, 3], [4, 5, 6, 8]]"},
+     {"hypervisor.pin[1][3]: expected a pCPU index in [0, 7], found 8"}},
+    {NULL, {"hypervisor.pin=[0, [1]]"}, {"hypervisor.pin[1]: expected a pCPU index in [0, 7], found an array"}},
     {NULL, {"hypervisor.scheduler=pinned", "hypervisor.pin=[0, 1]"},
      {"test.json: hypervisor.pin: 2 entries, but VM vm0 has 4 vCPUs"}},
     {NULL, {"host.sockets=64", "host.cores_per_socket=128"},
@@ -474,6 +536,40 @@ static const bad_case bad[] = {
      {"vms[0].guest.lock.algorithm: expected one of"}},
     {NULL, {"vms=[{}, {\"workload\": {\"hold\": {\"dist\": \"exp\", \"mean_ns\": -1}}}]"},
      {"vms[1].workload.hold.mean_ns: expected a number in [0, 1e+12], found -1"}},
+    /* script workload */
+#define SCRIPT(locks, tasks) "workload={\"type\": \"script\", \"locks\": " locks ", \"tasks\": " tasks "}"
+#define LOCK_A "[{\"name\": \"a\", \"kernel\": true}]"
+    {NULL, {SCRIPT("[]", "[{\"steps\": [{\"lock\": \"a\"}]}]")},
+     {"workload.tasks[0].steps[0].lock: expected one of", "found \"a\""}},
+    {NULL, {SCRIPT(LOCK_A, "[{\"steps\": [{\"lock\": \"b\"}, {\"unlock\": \"b\"}]}]")},
+     {"workload.tasks[0].steps[0].lock: expected one of \"a\", found \"b\""}},
+    {NULL, {SCRIPT(LOCK_A, "[{\"steps\": [{\"lock\": \"a\"}]}]")},
+     {"workload.tasks[0].steps: lock \"a\" is still held after the last step"}},
+    {NULL, {SCRIPT(LOCK_A, "[{\"steps\": [{\"lock\": \"a\", \"compute_ns\": 5}]}]")},
+     {"workload.tasks[0].steps[0]: expected exactly one of compute_ns, lock, unlock, sleep_ns"}},
+    {NULL, {SCRIPT(LOCK_A, "[{\"steps\": [{\"unlock\": \"a\"}]}]")},
+     {"workload.tasks[0].steps[0]: unlock of \"a\", which is not held here"}},
+    {NULL, {SCRIPT(LOCK_A, "[{\"steps\": [{\"lock\": \"a\"}, {\"lock\": \"a\"}]}]")},
+     {"workload.tasks[0].steps[1]: lock \"a\" is already held here"}},
+    {NULL, {SCRIPT("[]", "[{\"repeat\": true, \"steps\": [{\"compute_ns\": 0}]}]")},
+     {"workload.tasks[0]: a repeating task needs some compute_ns or sleep_ns > 0"}},
+    {NULL, {SCRIPT("[]", "[{\"vcpu\": 4, \"steps\": [{\"compute_ns\": 5}]}]")},
+     {"workload.tasks[0].vcpu: expected an integer in [-1, 3], found 4"}},
+    {NULL, {SCRIPT("[]", "[]")}, {"workload.tasks: expected an array of 1 to 4096 tasks"}},
+    {NULL, {SCRIPT("[]", "[{\"steps\": [{}]}]")},
+     {"workload.tasks[0].steps[0]: expected one of compute_ns, lock, unlock, sleep_ns"}},
+    {NULL, {SCRIPT("[]", "[{\"steps\": [{\"compute_ns\": -1}]}]")},
+     {"workload.tasks[0].steps[0].compute_ns: expected an integer in [0, 1000000000000], found -1"}},
+    {NULL, {SCRIPT("[]", "[{\"steps\": []}]")}, {"workload.tasks[0].steps: expected an array of 1 to 1024 steps"}},
+    {NULL, {SCRIPT("[]", "[{\"step\": []}]")}, {"workload.tasks[0].steps: required key missing"}},
+    {NULL, {SCRIPT("[{\"name\": \"a\"}, {\"name\": \"a\"}]", "[{\"steps\": [{\"compute_ns\": 1}]}]")},
+     {"workload.locks[1].name: expected a name not used by another lock"}},
+    {NULL, {SCRIPT("[{\"name\": \"\"}]", "[{\"steps\": [{\"compute_ns\": 1}]}]")},
+     {"workload.locks[0].name: expected a name of 1 to 63 characters"}},
+    {NULL, {SCRIPT("{}", "[{\"steps\": [{\"compute_ns\": 1}]}]")},
+     {"workload.locks: expected an array of at most 32 locks"}},
+    {NULL, {SCRIPT("[]", "[{\"steps\": [{\"compute_ns\": 1}]}]"), "workload.threads=2"},
+     {"workload.threads: unknown key"}},
     /* presets */
     {NULL, {"host.preset=nosuch"}, {"test.json: hosts preset \"nosuch\" not found"}},
     {NULL, {"host.preset=nosuch.json"}, {"test.json: preset file", "nosuch.json not found"}},
@@ -625,10 +721,11 @@ START_TEST(test_set_bad_paths)
         {"vms[5].vcpus=1", "--set vms[5].vcpus: vms.5: no such array element (the array has 2)"},
         {"vms.2=1", "no such array element (the array has 2)"},
         {"vms[x].vcpus=1", "vms.x: no such array element"},
-        {"duration_s.x=1", "--set duration_s.x: duration_s is not an object or array"},
-        {"vms[0].vcpus.n=1", "vms.0.vcpus is not an object or array"},
+        {"duration_s.x=1", "--set duration_s.x: "},
+        {"duration_s.x=1", "is not an object or array"},
+        {"vms[0].vcpus.n=1", "is not an object or array"},
         {"a..b=1", "--set a..b: empty path component"},
-        {"a.=1", "empty path component"},
+        {".a=1", "--set .a: empty path component"},
         {"=1", "--set =1: expected PATH=VALUE"},
         {"noequals", "--set noequals: expected PATH=VALUE"},
         {"", "expected PATH=VALUE"},
@@ -870,6 +967,7 @@ static Suite *make_suite(void)
     tcase_add_test(good, test_count_form_vcpus_host);
     tcase_add_test(good, test_distributions);
     tcase_add_test(good, test_misc_good);
+    tcase_add_test(good, test_script_workload);
     suite_add_tcase(s, good);
     TCase *badc = tcase_create("bad");
     tcase_add_loop_test(badc, test_bad, 0, (int)(sizeof bad / sizeof bad[0]));

@@ -4,13 +4,15 @@
 
 #include "models/vcpu.h"
 
-extern const hv_ops hv_none_ops, hv_pinned_ops, hv_cfs_ops;
+extern const hv_ops hv_none_ops, hv_pinned_ops, hv_cfs_ops, hv_credit_ops, hv_cosched_ops;
 
 /* The host schedulers vmsim knows; add a line to add one. */
 const hv_reg hv_registry[] = {
     {"none", HV_NONE, &hv_none_ops},
     {"pinned", HV_PINNED, &hv_pinned_ops},
     {"cfs", HV_CFS, &hv_cfs_ops},
+    {"credit", HV_CREDIT, &hv_credit_ops},
+    {"cosched", HV_COSCHED, &hv_cosched_ops},
 };
 const int hv_nregistry = (int)(sizeof hv_registry / sizeof hv_registry[0]);
 

@@ -185,15 +185,17 @@ static void cr_acct(ev_sim *sim, void *ctx, uint64_t arg)
             nact += cr_of(w, &v->vcpus[k])->active;
         if (nact == 0)
             continue;
-        int64_t wv = CR_WEIGHT * nact; /* the VM's weight, per active vCPU */
+        int64_t wv = CR_WEIGHT * nact; /* the VM's weight times its active vCPUs */
         weight_left -= wv;
+        /* products in 128 bits: periods up to 10 s on 4096 pCPUs overflow 64 */
         int64_t peak = nact * period;
         if (s->balance < 0)
-            peak += (-s->balance * wv + weight_total - 1) / weight_total;
-        int64_t fair = (credit_total * wv + weight_total - 1) / weight_total;
+            peak += (int64_t)(((__int128)-s->balance * wv + weight_total - 1) / weight_total);
+        int64_t fair = (int64_t)(((__int128)credit_total * wv + weight_total - 1) / weight_total);
         if (fair >= peak) {
             if (weight_left > 0) /* the others may have what this VM can't use */
-                credit_total += ((fair - peak) * weight_total + weight_left - 1) / weight_left;
+                credit_total += (int64_t)(((__int128)(fair - peak) * weight_total + weight_left - 1) /
+                                          weight_left);
             fair = peak;
         }
         fair = (fair + nact - 1) / nact; /* per vCPU */

@@ -1,0 +1,1732 @@
+/* sweep.c - parameter sweeps (see sweep.h and docs/sweep.md).
+ *
+ * Layout: the sweep section parser; points (canonical order, documents,
+ * identities); cost order; statistics; the metric table and the CSV
+ * builder; the output directory (sweep.json, resume scan, lock); the worker
+ * pool; sweep_run tying them together. */
+#include "analysis/sweep.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "analysis/runner.h"
+#include "config/jsonv.h"
+#include "config/scenario.h"
+#include "sim/fsutil.h"
+#include "sim/mem.h"
+
+#define SWEEP_MAX_NAME 128  /* bytes in an axis name */
+#define SWEEP_MAX_LABEL 256 /* bytes in a string value */
+#define SWEEP_PATH_MAX 4300 /* file paths built under the output directory */
+
+/* Prints a warning on stderr (the library's only direct output besides the
+ * progress display). */
+static void sweep_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sweep_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "vmsim sweep: warning: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static double sweep_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --- the sweep section ---------------------------------------------------- */
+
+/* Column names the results use themselves; an axis may not take them. */
+static const char *const sweep_reserved[] = {"point", "seed", "n"};
+
+static int sweep_is_metric_name(const char *s);
+
+/* 1 when s is 1..max bytes without control characters. */
+static int sweep_ok_text(const char *s, size_t len, size_t max)
+{
+    if (len == 0 || len > max || strlen(s) != len)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* The CSV text of a scalar value: strings as they are, integers in decimal,
+ * reals in the shortest form that reads back to the same double. */
+static char *sweep_label(const json_t *v)
+{
+    char buf[64];
+    if (json_is_string(v))
+        return vs_xstrdup(json_string_value(v));
+    if (json_is_integer(v)) {
+        snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+    } else if (json_is_real(v)) {
+        double x = json_real_value(v);
+        for (int p = 1; p <= 17; p++) {
+            snprintf(buf, sizeof buf, "%.*g", p, x);
+            if (strtod(buf, NULL) == x)
+                break;
+        }
+    } else {
+        snprintf(buf, sizeof buf, "%s", json_is_true(v) ? "true" : "false");
+    }
+    return vs_xstrdup(buf);
+}
+
+/* "vms[0].vcpus" -> "vms.0.vcpus", so equal paths compare equal. */
+static void sweep_norm_path(const char *p, char *out, size_t n)
+{
+    size_t k = 0;
+    for (; *p && k + 1 < n; p++) {
+        if (*p == '[') {
+            if (k > 0 && out[k - 1] != '.')
+                out[k++] = '.';
+        } else if (*p != ']') {
+            out[k++] = *p;
+        }
+    }
+    out[k] = 0;
+}
+
+/* 1 when setting one path changes what the other sets: equal, or one is a
+ * parent of the other. */
+static int sweep_paths_overlap(const char *a, const char *b)
+{
+    char na[1024], nb[1024];
+    sweep_norm_path(a, na, sizeof na);
+    sweep_norm_path(b, nb, sizeof nb);
+    size_t la = strlen(na), lb = strlen(nb), l = la < lb ? la : lb;
+    return strncmp(na, nb, l) == 0 && (la == lb || (la < lb ? nb[l] : na[l]) == '.');
+}
+
+/* Checks a path an axis sets: not the seed, not the sweep section. */
+static int sweep_check_target(const char *file, const char *where, const char *path, vs_err *err)
+{
+    char np[1024];
+    sweep_norm_path(path, np, sizeof np);
+    if (!np[0] || strstr(np, ".."))
+        return err_input(err, "%s: %s: \"%s\" is not a scenario path (expected e.g. \"host.cores\")",
+                         file, where, path);
+    if (!strcmp(np, "seed"))
+        return err_input(err, "%s: %s: the seed is not an axis; list the seeds in sweep.seeds", file,
+                         where);
+    if (!strcmp(np, "sweep") || !strncmp(np, "sweep.", 6))
+        return err_input(err, "%s: %s: an axis cannot change the sweep section itself", file, where);
+    return 0;
+}
+
+/* Parses axis i (json a) into sp->axes[i]. */
+static int sweep_parse_axis(const char *file, json_t *a, int i, sweep_spec *sp, vs_err *err)
+{
+    sweep_axis *ax = &sp->axes[i];
+    char where[JV_PATH_MAX + 64], d[128];
+    jv_obj o;
+    snprintf(where, sizeof where, "sweep.axes[%d]", i);
+    if (!a || !json_is_object(a))
+        return err_input(err, "%s: %s: expected an axis object {\"path\": ..., \"values\": [...]}, found %s",
+                         file, where, jv_describe(a, d, sizeof d));
+    if (jv_open(&o, a, file, where, err))
+        return -1;
+    json_t *pv = jv_get(&o, "path"), *nv = jv_get(&o, "name");
+    json_t *values = jv_get(&o, "values"), *set = jv_get(&o, "set");
+    if (jv_done(&o))
+        return -1;
+    if (pv && set)
+        return err_input(err, "%s: %s: give either \"path\" or \"set\", not both", file, where);
+    if (!pv && !set)
+        return err_input(err, "%s: %s.path: required key missing (or \"set\" with a \"name\")", file,
+                         where);
+    if (pv && (!json_is_string(pv) || !sweep_ok_text(json_string_value(pv), json_string_length(pv), 1000)))
+        return jv_fail(&o, "path", pv, "a scenario path such as \"host.cores\"");
+    if (nv && (!json_is_string(nv) ||
+               !sweep_ok_text(json_string_value(nv), json_string_length(nv), SWEEP_MAX_NAME)))
+        return jv_fail(&o, "name", nv, "a column name of 1 to 128 printable characters");
+    if (set && !nv)
+        return err_input(err, "%s: %s.name: required key missing (a \"set\" axis needs a column name)",
+                         file, where);
+    ax->name = vs_xstrdup(json_string_value(nv ? nv : pv));
+    ax->path = pv ? vs_xstrdup(json_string_value(pv)) : NULL;
+    for (size_t k = 0; k < sizeof sweep_reserved / sizeof sweep_reserved[0]; k++)
+        if (!strcmp(ax->name, sweep_reserved[k]) || sweep_is_metric_name(ax->name))
+            return err_input(err, "%s: %s: the column name \"%s\" is taken by the results; give the "
+                                  "axis another \"name\"",
+                             file, where, ax->name);
+    /* From here on messages name the axis: sweep.axes.NAME */
+    snprintf(o.path, sizeof o.path, "sweep.axes.%s", ax->name);
+    snprintf(where, sizeof where, "sweep.axes.%s", ax->name);
+    if (ax->path && sweep_check_target(file, where, ax->path, err))
+        return -1;
+    if (!values) {
+        json_t *dummy;
+        return jv_require(&o, "values", &dummy);
+    }
+    if (!json_is_array(values) || json_array_size(values) == 0)
+        return jv_fail(&o, "values", values, "a non-empty array of numbers, strings or booleans");
+    if (json_array_size(values) > SWEEP_CAP_POINTS)
+        return jv_fail(&o, "values", values, "at most 10000000 values");
+    ax->nvalues = (int)json_array_size(values);
+    ax->labels = vs_xcalloc((size_t)ax->nvalues, sizeof(char *));
+    ax->cost = vs_xcalloc((size_t)ax->nvalues, sizeof(double));
+    ax->values = json_incref(values);
+    json_t *seen = json_object(); /* label -> index of its first value */
+    int rc = 0;
+    for (int k = 0; k < ax->nvalues && !rc; k++) {
+        json_t *v = json_array_get(values, (size_t)k);
+        char key[64];
+        snprintf(key, sizeof key, "values[%d]", k);
+        if (!(json_is_number(v) || json_is_string(v) || json_is_boolean(v)))
+            rc = jv_fail(&o, key, v, "a number, string or boolean (a scalar)");
+        else if (json_is_string(v) &&
+                 !sweep_ok_text(json_string_value(v), json_string_length(v), SWEEP_MAX_LABEL))
+            rc = jv_fail(&o, key, v, "a string of 1 to 256 printable characters");
+        if (rc)
+            break;
+        ax->labels[k] = sweep_label(v);
+        ax->cost[k] = json_is_number(v) ? fabs(json_number_value(v)) : 1;
+        json_t *first = json_object_get(seen, ax->labels[k]);
+        if (first)
+            rc = err_input(err, "%s: %s.%s: duplicate value \"%s\" (also values[%lld])", file, where,
+                           key, ax->labels[k], (long long)json_integer_value(first));
+        else
+            json_object_set_new(seen, ax->labels[k], json_integer(k));
+    }
+    if (!rc && set) {
+        if (!json_is_object(set)) {
+            rc = jv_fail(&o, "set", set, "an object mapping each value to {\"PATH\": value, ...}");
+        } else {
+            const char *lab;
+            json_t *entry;
+            json_object_foreach(set, lab, entry) {
+                if (!json_object_get(seen, lab)) {
+                    rc = err_input(err, "%s: %s.set[\"%s\"]: not one of the axis values", file, where,
+                                   lab);
+                    break;
+                }
+            }
+            for (int k = 0; k < ax->nvalues && !rc; k++) {
+                entry = json_object_get(set, ax->labels[k]);
+                if (!entry) {
+                    rc = err_input(err, "%s: %s.set: no entry for value \"%s\"", file, where,
+                                   ax->labels[k]);
+                } else if (!json_is_object(entry) || json_object_size(entry) == 0) {
+                    rc = err_input(err, "%s: %s.set[\"%s\"]: expected a non-empty object mapping "
+                                        "scenario paths to values, found %s",
+                                   file, where, ax->labels[k], jv_describe(entry, d, sizeof d));
+                } else {
+                    const char *p;
+                    json_t *pvv;
+                    char w2[JV_PATH_MAX + 400];
+                    json_object_foreach(entry, p, pvv) {
+                        snprintf(w2, sizeof w2, "%s.set[\"%s\"].%s", where, ax->labels[k], p);
+                        if ((rc = sweep_check_target(file, w2, p, err)))
+                            break;
+                    }
+                }
+            }
+            if (!rc)
+                ax->set = json_incref(set);
+        }
+    }
+    json_decref(seen);
+    return rc;
+}
+
+/* Number of paths axis ax sets, and the k-th of them (set axes: the union
+ * of their entries' keys, with repeats). */
+static void sweep_axis_paths(const sweep_axis *ax, const char **out, int *n, int max)
+{
+    *n = 0;
+    if (ax->path) {
+        out[(*n)++] = ax->path;
+        return;
+    }
+    const char *lab, *p;
+    json_t *entry, *v;
+    json_object_foreach(ax->set, lab, entry) {
+        json_object_foreach(entry, p, v) {
+            if (*n < max)
+                out[(*n)++] = p;
+        }
+    }
+}
+
+static int sweep_cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int sweep_parse(json_t *doc, const char *file, sweep_spec *sp, vs_err *err)
+{
+    memset(sp, 0, sizeof *sp);
+    json_t *sw = json_is_object(doc) ? json_object_get(doc, "sweep") : NULL;
+    if (!sw)
+        return err_input(err, "%s: sweep: required key missing (vmsim sweep needs a \"sweep\" "
+                              "section; see docs/sweep.md)",
+                         file);
+    jv_obj o;
+    if (jv_open(&o, sw, file, "sweep", err))
+        return -1;
+    json_t *axes = jv_get(&o, "axes"), *seeds = jv_get(&o, "seeds");
+    if (jv_int(&o, "max_points", 0, SWEEP_DEFAULT_MAX_POINTS, 1, SWEEP_CAP_POINTS, &sp->max_points) ||
+        jv_done(&o))
+        return -1;
+    if (axes && (!json_is_array(axes) || json_array_size(axes) > SWEEP_MAX_AXES))
+        return jv_fail(&o, "axes", axes, "an array of at most 16 axes");
+    if (seeds && (!json_is_array(seeds) || json_array_size(seeds) == 0))
+        return jv_fail(&o, "seeds", seeds, "a non-empty array of distinct non-negative integers");
+    if (json_array_size(axes) == 0 && !seeds)
+        return err_input(err, "%s: sweep: empty sweep: sweep.axes needs at least one axis "
+                              "(or sweep.seeds several seeds)",
+                         file);
+    sp->naxes = (int)json_array_size(axes);
+    sp->axes = vs_xcalloc(sp->naxes ? (size_t)sp->naxes : 1, sizeof(sweep_axis));
+    for (int i = 0; i < sp->naxes; i++)
+        if (sweep_parse_axis(file, json_array_get(axes, (size_t)i), i, sp, err))
+            goto fail;
+    for (int i = 0; i < sp->naxes; i++)
+        for (int j = 0; j < i; j++) {
+            if (!strcmp(sp->axes[i].name, sp->axes[j].name)) {
+                err_input(err, "%s: sweep.axes.%s: duplicate axis name (axes %d and %d); give one "
+                               "of them another \"name\"",
+                          file, sp->axes[i].name, j, i);
+                goto fail;
+            }
+            const char *pi[256], *pj[256];
+            int ni, nj;
+            sweep_axis_paths(&sp->axes[i], pi, &ni, 256);
+            sweep_axis_paths(&sp->axes[j], pj, &nj, 256);
+            for (int a = 0; a < ni; a++)
+                for (int b = 0; b < nj; b++)
+                    if (sweep_paths_overlap(pi[a], pj[b])) {
+                        err_input(err, "%s: sweep.axes.%s: sets %s, which axis %s sets too (%s)",
+                                  file, sp->axes[i].name, pi[a], sp->axes[j].name, pj[b]);
+                        goto fail;
+                    }
+        }
+    if (seeds) {
+        sp->nseeds = (int)json_array_size(seeds);
+        if (json_array_size(seeds) > SWEEP_CAP_POINTS) {
+            jv_fail(&o, "seeds", seeds, "at most 10000000 seeds");
+            goto fail;
+        }
+        sp->seeds = vs_xcalloc((size_t)sp->nseeds, sizeof(int64_t));
+        for (int k = 0; k < sp->nseeds; k++) {
+            json_t *s = json_array_get(seeds, (size_t)k);
+            if (!json_is_integer(s) || json_integer_value(s) < 0) {
+                char key[64];
+                snprintf(key, sizeof key, "seeds[%d]", k);
+                jv_fail(&o, key, s, "a non-negative integer");
+                goto fail;
+            }
+            sp->seeds[k] = json_integer_value(s);
+        }
+        int64_t *sorted = vs_xcalloc((size_t)sp->nseeds, sizeof(int64_t));
+        memcpy(sorted, sp->seeds, (size_t)sp->nseeds * sizeof(int64_t));
+        qsort(sorted, (size_t)sp->nseeds, sizeof(int64_t), sweep_cmp_i64);
+        for (int k = 1; k < sp->nseeds; k++)
+            if (sorted[k] == sorted[k - 1]) {
+                err_input(err, "%s: sweep.seeds: duplicate seed %lld", file, (long long)sorted[k]);
+                free(sorted);
+                goto fail;
+            }
+        free(sorted);
+    } else { /* the scenario's own seed (default 1) */
+        json_t *s = json_object_get(doc, "seed");
+        sp->nseeds = 1;
+        sp->seeds = vs_xcalloc(1, sizeof(int64_t));
+        sp->seeds[0] = json_is_integer(s) && json_integer_value(s) >= 0 ? json_integer_value(s) : 1;
+    }
+    /* Count the points; the product is bounded before it can overflow. */
+    double total = sp->nseeds;
+    char shape[512] = "";
+    for (int i = 0; i < sp->naxes; i++) {
+        total *= sp->axes[i].nvalues;
+        size_t l = strlen(shape);
+        snprintf(shape + l, sizeof shape - l, "%s%d", i ? " x " : "", sp->axes[i].nvalues);
+    }
+    if (total > (double)sp->max_points) {
+        err_input(err, "%s: sweep: %d axes (%s values) x %d seeds give %.0f points, more than "
+                       "sweep.max_points = %lld (raise it, at most %d, or sweep fewer values)",
+                  file, sp->naxes, sp->naxes ? shape : "no", sp->nseeds, total,
+                  (long long)sp->max_points, SWEEP_CAP_POINTS);
+        goto fail;
+    }
+    sp->ncombos = 1;
+    for (int i = 0; i < sp->naxes; i++)
+        sp->ncombos *= sp->axes[i].nvalues;
+    sp->npoints = sp->ncombos * sp->nseeds;
+    return 0;
+fail:
+    sweep_free(sp);
+    return -1;
+}
+
+void sweep_free(sweep_spec *sp)
+{
+    for (int i = 0; i < sp->naxes; i++) {
+        sweep_axis *ax = &sp->axes[i];
+        for (int k = 0; ax->labels && k < ax->nvalues; k++)
+            free(ax->labels[k]);
+        free(ax->labels);
+        free(ax->cost);
+        free(ax->name);
+        free(ax->path);
+        json_decref(ax->values);
+        json_decref(ax->set);
+    }
+    free(sp->axes);
+    free(sp->seeds);
+    memset(sp, 0, sizeof *sp);
+}
+
+/* --- points --------------------------------------------------------------- */
+
+void sweep_decode(const sweep_spec *sp, int64_t point, int *vidx, int *sidx)
+{
+    int64_t c = point / sp->nseeds;
+    *sidx = (int)(point % sp->nseeds);
+    for (int a = sp->naxes - 1; a >= 0; a--) {
+        vidx[a] = (int)(c % sp->axes[a].nvalues);
+        c /= sp->axes[a].nvalues;
+    }
+}
+
+json_t *sweep_point_doc(const sweep_spec *sp, json_t *base, const char *file, int64_t point,
+                        vs_err *err)
+{
+    int vidx[SWEEP_MAX_AXES], sidx;
+    sweep_decode(sp, point, vidx, &sidx);
+    json_t *d = json_deep_copy(base);
+    if (!d)
+        return err_internal(err, "out of memory copying the scenario"), NULL;
+    json_object_del(d, "sweep");
+    vs_err e = {0};
+    for (int a = 0; a < sp->naxes; a++) {
+        const sweep_axis *ax = &sp->axes[a];
+        json_t *v = json_array_get(ax->values, (size_t)vidx[a]);
+        if (ax->path) {
+            if (sc_set_path(d, ax->path, json_deep_copy(v), &e))
+                goto bad;
+            continue;
+        }
+        const char *p;
+        json_t *pv;
+        json_object_foreach(json_object_get(ax->set, ax->labels[vidx[a]]), p, pv) {
+            if (sc_set_path(d, p, json_deep_copy(pv), &e))
+                goto bad;
+        }
+        continue;
+    bad:
+        json_decref(d);
+        err_input(err, "%s: sweep.axes.%s = %s: %s", file, ax->name, ax->labels[vidx[a]], e.msg);
+        return NULL;
+    }
+    if (sc_set_path(d, "seed", json_integer(sp->seeds[sidx]), &e)) {
+        json_decref(d);
+        err_input(err, "%s: sweep.seeds: %s", file, e.msg);
+        return NULL;
+    }
+    return d;
+}
+
+json_t *sweep_point_id(const sweep_spec *sp, int64_t point)
+{
+    int vidx[SWEEP_MAX_AXES], sidx;
+    sweep_decode(sp, point, vidx, &sidx);
+    json_t *axes = json_object();
+    for (int a = 0; a < sp->naxes; a++)
+        json_object_set_new(axes, sp->axes[a].name,
+                            json_deep_copy(json_array_get(sp->axes[a].values, (size_t)vidx[a])));
+    return json_pack("{s:I,s:o,s:I}", "index", (json_int_t)point, "axes", axes, "seed",
+                     (json_int_t)sp->seeds[sidx]);
+}
+
+const char *sweep_point_desc(const sweep_spec *sp, int64_t point, char *buf, size_t n)
+{
+    int vidx[SWEEP_MAX_AXES], sidx;
+    sweep_decode(sp, point, vidx, &sidx);
+    buf[0] = 0;
+    for (int a = 0; a < sp->naxes; a++) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, n - l, "%s=%s, ", sp->axes[a].name, sp->axes[a].labels[vidx[a]]);
+    }
+    size_t l = strlen(buf);
+    snprintf(buf + l, n - l, "seed=%lld", (long long)sp->seeds[sidx]);
+    return buf;
+}
+
+const char *sweep_shell_quote(char *buf, size_t n, const char *s)
+{
+    size_t l = strlen(buf);
+    int plain = *s != 0;
+    for (const char *p = s; *p && plain; p++)
+        plain = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./=:,+-@%", *p) != NULL;
+    if (plain) {
+        snprintf(buf + l, n - l, "%s", s);
+        return buf;
+    }
+    if (l + 1 < n)
+        buf[l++] = '\'';
+    for (const char *p = s; *p && l + 5 < n; p++) {
+        if (*p == '\'') {
+            memcpy(buf + l, "'\\''", 4);
+            l += 4;
+        } else {
+            buf[l++] = *p;
+        }
+    }
+    if (l + 1 < n)
+        buf[l++] = '\'';
+    buf[l < n ? l : n - 1] = 0;
+    return buf;
+}
+
+/* Appends " --set PATH=VALUE" for one path and JSON value. VALUE is the text
+ * sc_apply_set reads back as the same value: JSON, except a string that is
+ * not itself valid JSON, which goes as plain text. */
+static void sweep_append_set(char *buf, size_t n, const char *path, const json_t *v)
+{
+    char *text = NULL;
+    if (json_is_string(v)) {
+        json_t *t = json_loads(json_string_value(v), JSON_DECODE_ANY, NULL);
+        if (!t)
+            text = vs_xstrdup(json_string_value(v));
+        json_decref(t);
+    }
+    if (!text && json_is_real(v)) { /* shortest text that reads back as the same real */
+        char *t = sweep_label(v);
+        text = vs_xmalloc(strlen(t) + 3);
+        sprintf(text, "%s%s", t, strpbrk(t, ".eE") ? "" : ".0");
+        free(t);
+    }
+    if (!text)
+        text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    char *arg = vs_xmalloc(strlen(path) + strlen(text ? text : "") + 2);
+    sprintf(arg, "%s=%s", path, text ? text : "");
+    size_t l = strlen(buf);
+    snprintf(buf + l, n - l, " --set ");
+    sweep_shell_quote(buf, n, arg);
+    free(arg);
+    free(text);
+}
+
+const char *sweep_point_sets(const sweep_spec *sp, int64_t point, char *buf, size_t n)
+{
+    int vidx[SWEEP_MAX_AXES], sidx;
+    sweep_decode(sp, point, vidx, &sidx);
+    for (int a = 0; a < sp->naxes; a++) {
+        const sweep_axis *ax = &sp->axes[a];
+        if (ax->path) {
+            sweep_append_set(buf, n, ax->path, json_array_get(ax->values, (size_t)vidx[a]));
+            continue;
+        }
+        const char *p;
+        json_t *pv;
+        json_object_foreach(json_object_get(ax->set, ax->labels[vidx[a]]), p, pv) {
+            sweep_append_set(buf, n, p, pv);
+        }
+    }
+    size_t l = strlen(buf);
+    snprintf(buf + l, n - l, " --set seed=%lld", (long long)sp->seeds[sidx]);
+    return buf;
+}
+
+int sweep_check_points(const sweep_spec *sp, json_t *base, const char *file, vs_err *err)
+{
+    size_t fl = strlen(file);
+    for (int64_t c = 0; c < sp->ncombos; c++) {
+        int64_t p = c * sp->nseeds;
+        json_t *d = sweep_point_doc(sp, base, file, p, err);
+        if (!d)
+            return -1;
+        scenario sc;
+        vs_err e = {0};
+        int bad = sc_load_doc(d, file, &sc, &e);
+        json_decref(d);
+        if (!bad) {
+            scenario_free(&sc);
+            continue;
+        }
+        char desc[1024];
+        const char *m = e.msg;
+        if (!strncmp(m, file, fl) && !strncmp(m + fl, ": ", 2)) /* drop the repeated file name */
+            m += fl + 2;
+        sweep_point_desc(sp, p, desc, sizeof desc);
+        return err_input(err, "%s: sweep: point %lld (%s) is not a valid scenario: %s", file,
+                         (long long)p, desc, m);
+    }
+    return 0;
+}
+
+/* --- cost order ------------------------------------------------------------ */
+
+typedef struct sweep_rank {
+    float logcost; /* sum of log(cost factor) over the axes */
+    uint32_t combo;/* combination index */
+} sweep_rank;
+
+static int sweep_cmp_rank(const void *a, const void *b)
+{
+    const sweep_rank *x = a, *y = b;
+    if (x->logcost != y->logcost)
+        return x->logcost > y->logcost ? -1 : 1; /* most expensive first */
+    return (x->combo > y->combo) - (x->combo < y->combo);
+}
+
+void sweep_order(const sweep_spec *sp, uint32_t *order)
+{
+    sweep_rank *r = vs_xcalloc((size_t)sp->ncombos, sizeof *r);
+    int digit[SWEEP_MAX_AXES] = {0};
+    for (int64_t c = 0; c < sp->ncombos; c++) {
+        double lc = 0;
+        for (int a = 0; a < sp->naxes; a++) {
+            double f = sp->axes[a].cost[digit[a]];
+            lc += f > 1e-300 ? log(f) : -690;
+        }
+        r[c].logcost = (float)lc;
+        r[c].combo = (uint32_t)c;
+        for (int a = sp->naxes - 1; a >= 0; a--) { /* next combination, last axis fastest */
+            if (++digit[a] < sp->axes[a].nvalues)
+                break;
+            digit[a] = 0;
+        }
+    }
+    qsort(r, (size_t)sp->ncombos, sizeof *r, sweep_cmp_rank);
+    for (int64_t c = 0; c < sp->ncombos; c++)
+        order[c] = r[c].combo;
+    free(r);
+}
+
+/* --- statistics ------------------------------------------------------------- */
+
+void sweep_ci95(const double *x, int n, double *mean, double *half)
+{
+    *mean = gsl_stats_mean(x, 1, (size_t)n);
+    *half = 0;
+    if (n > 1)
+        *half = gsl_cdf_tdist_Pinv(0.975, n - 1) * gsl_stats_sd_m(x, 1, (size_t)n, *mean) / sqrt(n);
+}
+
+/* --- metrics: the results.csv columns ---------------------------------------- */
+
+/* How a metric is computed from one results document. */
+typedef enum {
+    SM_VALUE, /* the number at a dotted path */
+    SM_SUM,   /* sum of a key over the objects of an array */
+    SM_MEAN,  /* mean of a key over the objects of an array */
+    SM_WMEAN, /* mean of a key weighted by another key */
+} sweep_agg;
+
+/* One results.csv column computed from the results document. */
+typedef struct sweep_metric {
+    const char *name;   /* column name */
+    sweep_agg agg;      /* how it is computed */
+    const char *array;  /* SM_SUM, SM_MEAN, SM_WMEAN: the top-level array ("locks", "vms") */
+    const char *key;    /* the number: a dotted path (SM_VALUE) or a key of each element */
+    const char *weight; /* SM_WMEAN: the weight key of each element */
+    int wall;           /* 1: a wall-clock figure (last columns, never summarised) */
+} sweep_metric;
+
+#define SM_VAL(name, path) {name, SM_VALUE, NULL, path, NULL, 0}
+#define SM_LOCKS(name, key) {name, SM_SUM, "locks", key, NULL, 0}
+#define SM_VMS(name, key) {name, SM_SUM, "vms", key, NULL, 0}
+
+/* The table of metric columns, in column order. Adding a column is one line
+ * here. Workload-specific numbers go in the results' "metrics" object and
+ * become columns without touching this table. */
+static const sweep_metric sweep_metrics[] = {
+    SM_VAL("ops_per_s", "ops_per_s"),
+    {"ops_per_s_per_vm", SM_MEAN, "vms", "ops_per_s", NULL, 0},
+    SM_VAL("events", "events"),
+    SM_VAL("simulated_s", "simulated_s"),
+    SM_LOCKS("lock_acquisitions_per_s", "acquisitions_per_s"),
+    {"lock_wait_ns_mean", SM_WMEAN, "locks", "wait_ns_mean", "acquisitions", 0},
+    SM_LOCKS("lock_lhp_count", "lhp_count"),
+    SM_LOCKS("lock_lhp_ns", "lhp_ns"),
+    SM_LOCKS("lock_lwp_count", "lwp_count"),
+    SM_LOCKS("lock_lwp_ns", "lwp_ns"),
+    SM_LOCKS("lock_spin_ns", "spin_ns"),
+    SM_LOCKS("lock_halts", "halts"),
+    SM_LOCKS("lock_kicks", "kicks"),
+    SM_LOCKS("lock_ple_exits", "ple_exits"),
+    SM_VMS("vcpu_running_ns", "running_ns"),
+    SM_VMS("vcpu_steal_ns", "steal_ns"),
+    SM_VMS("vcpu_halted_ns", "halted_ns"),
+    SM_VMS("vcpu_spin_ns", "spin_ns"),
+    {"wall_s", SM_VALUE, NULL, "wall.seconds", NULL, 1},
+    {"events_per_s", SM_VALUE, NULL, "wall.events_per_s", NULL, 1},
+};
+#define SWEEP_NMETRICS ((int)(sizeof sweep_metrics / sizeof sweep_metrics[0]))
+
+static int sweep_is_metric_name(const char *s)
+{
+    for (int i = 0; i < SWEEP_NMETRICS; i++)
+        if (!strcmp(s, sweep_metrics[i].name))
+            return 1;
+    return 0;
+}
+
+static double sweep_num(const json_t *v)
+{
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* The value of metric m in results document res (NAN when absent). */
+static double sweep_metric_value(const sweep_metric *m, json_t *res)
+{
+    if (m->agg == SM_VALUE)
+        return sweep_num(sc_get_path(res, m->key));
+    json_t *arr = json_object_get(res, m->array), *e;
+    if (!json_is_array(arr))
+        return NAN;
+    double sum = 0, wsum = 0;
+    size_t i, n = 0;
+    json_array_foreach(arr, i, e) {
+        double x = sweep_num(json_object_get(e, m->key));
+        if (isnan(x))
+            continue;
+        double w = m->agg == SM_WMEAN ? sweep_num(json_object_get(e, m->weight)) : 1;
+        if (isnan(w))
+            continue;
+        sum += m->agg == SM_WMEAN ? x * w : x;
+        wsum += w;
+        n++;
+    }
+    switch (m->agg) {
+    case SM_SUM: return sum;
+    case SM_MEAN: return n ? sum / (double)n : NAN;
+    case SM_WMEAN: return wsum > 0 ? sum / wsum : 0; /* no acquisitions: no waiting */
+    default: return NAN;
+    }
+}
+
+/* One results.csv column. */
+typedef struct sweep_col {
+    char *name;              /* column name (owned) */
+    const sweep_metric *m;   /* the table metric, or NULL for a "metrics" key */
+    char *extra;             /* the key in the results' "metrics" object (owned), or NULL */
+} sweep_col;
+
+static double sweep_col_value(const sweep_col *c, json_t *res)
+{
+    if (c->m)
+        return sweep_metric_value(c->m, res);
+    return sweep_num(json_object_get(json_object_get(res, "metrics"), c->extra));
+}
+
+static int sweep_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The columns: table metrics, then the "metrics" keys found (sorted), then
+ * the wall-clock metrics. *nsum is the number of leading columns summarised. */
+static sweep_col *sweep_columns(const sweep_spec *sp, json_t *extras, int *ncols, int *nsum)
+{
+    size_t nx = json_object_size(extras);
+    sweep_col *c = vs_xcalloc((size_t)SWEEP_NMETRICS + nx, sizeof *c);
+    char **keys = vs_xcalloc(nx ? nx : 1, sizeof(char *));
+    const char *k;
+    json_t *v;
+    size_t i = 0;
+    json_object_foreach(extras, k, v) {
+        keys[i++] = (char *)k;
+    }
+    qsort(keys, nx, sizeof(char *), sweep_cmp_str);
+    int n = 0;
+    for (int m = 0; m < SWEEP_NMETRICS; m++)
+        if (!sweep_metrics[m].wall) {
+            c[n].m = &sweep_metrics[m];
+            c[n++].name = vs_xstrdup(sweep_metrics[m].name);
+        }
+    for (i = 0; i < nx; i++) {
+        int clash = sweep_is_metric_name(keys[i]);
+        for (size_t r = 0; r < sizeof sweep_reserved / sizeof sweep_reserved[0]; r++)
+            clash |= !strcmp(keys[i], sweep_reserved[r]);
+        for (int a = 0; a < sp->naxes; a++)
+            clash |= !strcmp(keys[i], sp->axes[a].name);
+        c[n].extra = vs_xstrdup(keys[i]);
+        c[n].name = vs_xmalloc(strlen(keys[i]) + 9);
+        sprintf(c[n].name, "%s%s", clash ? "metrics." : "", keys[i]);
+        n++;
+    }
+    *nsum = n;
+    for (int m = 0; m < SWEEP_NMETRICS; m++)
+        if (sweep_metrics[m].wall) {
+            c[n].m = &sweep_metrics[m];
+            c[n++].name = vs_xstrdup(sweep_metrics[m].name);
+        }
+    free(keys);
+    *ncols = n;
+    return c;
+}
+
+static void sweep_columns_free(sweep_col *c, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(c[i].name);
+        free(c[i].extra);
+    }
+    free(c);
+}
+
+/* Writes one CSV text cell, quoted when the reader (analysis/csv.h) needs it. */
+static void sweep_csv_text(FILE *f, const char *s)
+{
+    size_t l = strlen(s);
+    int q = strpbrk(s, ",\"") != NULL || s[0] == '#' ||
+            (l && (s[0] == ' ' || s[0] == '\t' || s[l - 1] == ' ' || s[l - 1] == '\t'));
+    if (!q) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* A number cell; empty for a missing value. */
+static void sweep_csv_num(FILE *f, double x)
+{
+    if (!isnan(x) && isfinite(x))
+        fprintf(f, "%.12g", x);
+}
+
+static void sweep_point_path(const char *dir, int64_t p, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/points/%06lld.json", dir, (long long)p);
+}
+
+/* Loads the file of point p: 1 with *res a new reference when it exists and
+ * belongs to this point, 0 when there is none, -1 when it is unusable (why
+ * says so). */
+static int sweep_load_point(const sweep_spec *sp, const char *dir, int64_t p, json_t **res,
+                            char *why, size_t n)
+{
+    char path[SWEEP_PATH_MAX];
+    struct stat st;
+    *res = NULL;
+    sweep_point_path(dir, p, path, sizeof path);
+    if (stat(path, &st) != 0)
+        return 0;
+    json_error_t je;
+    json_t *d = json_load_file(path, 0, &je);
+    if (!d) {
+        snprintf(why, n, "%s: unreadable (%s)", path, je.text);
+        return -1;
+    }
+    json_t *id = sweep_point_id(sp, p);
+    int same = json_equal(json_object_get(d, "sweep_point"), id);
+    json_decref(id);
+    if (!same) {
+        json_decref(d);
+        snprintf(why, n, "%s: its \"sweep_point\" is not point %lld of this sweep", path, (long long)p);
+        return -1;
+    }
+    *res = d;
+    return 1;
+}
+
+/* Writes the axis cells of combination c (without a trailing comma). */
+static void sweep_csv_axes(FILE *f, const sweep_spec *sp, int64_t point)
+{
+    int vidx[SWEEP_MAX_AXES], sidx;
+    sweep_decode(sp, point, vidx, &sidx);
+    for (int a = 0; a < sp->naxes; a++) {
+        if (a)
+            fputc(',', f);
+        sweep_csv_text(f, sp->axes[a].labels[vidx[a]]);
+    }
+}
+
+/* Writes the summary.csv row of one combination from its k result rows. */
+static void sweep_summary_row(FILE *f, const sweep_spec *sp, int64_t combo, const double *acc,
+                              int k, int ncols, int nsum, double *xs)
+{
+    sweep_csv_axes(f, sp, combo * sp->nseeds);
+    fprintf(f, "%s%d", sp->naxes ? "," : "", k);
+    for (int c = 0; c < nsum; c++) {
+        int m = 0;
+        for (int r = 0; r < k; r++)
+            if (!isnan(acc[(size_t)r * ncols + c]))
+                xs[m++] = acc[(size_t)r * ncols + c];
+        double mean = NAN, half = NAN;
+        if (m)
+            sweep_ci95(xs, m, &mean, &half);
+        fputc(',', f);
+        sweep_csv_num(f, mean);
+        fputc(',', f);
+        sweep_csv_num(f, half);
+    }
+    fputc('\n', f);
+}
+
+int sweep_collect(const sweep_spec *sp, const char *dir, int64_t *found, vs_err *err)
+{
+    char why[SWEEP_PATH_MAX + 200], path[SWEEP_PATH_MAX];
+    json_t *res, *extras = json_object();
+    *found = 0;
+    /* Pass 1: which "metrics" keys exist, so the header can list them. */
+    for (int64_t p = 0; p < sp->npoints; p++) {
+        int r = sweep_load_point(sp, dir, p, &res, why, sizeof why);
+        if (r < 0)
+            sweep_warn("%s; left out of the tables", why);
+        if (r <= 0)
+            continue;
+        const char *k;
+        json_t *v, *mo = json_object_get(res, "metrics");
+        json_object_foreach(mo, k, v) {
+            if (json_is_number(v))
+                json_object_set_new(extras, k, json_true());
+        }
+        json_decref(res);
+    }
+    int ncols, nsum;
+    sweep_col *cols = sweep_columns(sp, extras, &ncols, &nsum);
+    json_decref(extras);
+    fsu_file rf, sf;
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    if (fsu_open(&rf, path, err)) {
+        sweep_columns_free(cols, ncols);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    if (fsu_open(&sf, path, err)) {
+        fsu_abort(&rf);
+        sweep_columns_free(cols, ncols);
+        return -1;
+    }
+    /* Headers */
+    fputs("point", rf.f);
+    for (int a = 0; a < sp->naxes; a++) {
+        fputc(',', rf.f);
+        sweep_csv_text(rf.f, sp->axes[a].name);
+        if (a)
+            fputc(',', sf.f);
+        sweep_csv_text(sf.f, sp->axes[a].name);
+    }
+    fputs(",seed", rf.f);
+    fputs(sp->naxes ? ",n" : "n", sf.f);
+    for (int c = 0; c < ncols; c++) {
+        fputc(',', rf.f);
+        sweep_csv_text(rf.f, cols[c].name);
+        if (c < nsum) {
+            fputc(',', sf.f);
+            sweep_csv_text(sf.f, cols[c].name);
+            fputs("_mean,", sf.f);
+            sweep_csv_text(sf.f, cols[c].name);
+            fputs("_ci95", sf.f);
+        }
+    }
+    fputc('\n', rf.f);
+    fputc('\n', sf.f);
+    /* Pass 2: rows. The seeds of a combination are consecutive points, so
+     * the summary needs one combination's rows at a time. */
+    double *acc = vs_xcalloc((size_t)sp->nseeds * (size_t)ncols, sizeof(double));
+    double *xs = vs_xcalloc((size_t)sp->nseeds, sizeof(double));
+    int k = 0;
+    for (int64_t p = 0; p < sp->npoints; p++) {
+        if (sweep_load_point(sp, dir, p, &res, why, sizeof why) > 0) {
+            int vidx[SWEEP_MAX_AXES], sidx;
+            sweep_decode(sp, p, vidx, &sidx);
+            fprintf(rf.f, "%lld,", (long long)p);
+            sweep_csv_axes(rf.f, sp, p);
+            fprintf(rf.f, "%s%lld", sp->naxes ? "," : "", (long long)sp->seeds[sidx]);
+            double *row = acc + (size_t)k * ncols;
+            for (int c = 0; c < ncols; c++) {
+                row[c] = sweep_col_value(&cols[c], res);
+                fputc(',', rf.f);
+                sweep_csv_num(rf.f, row[c]);
+            }
+            fputc('\n', rf.f);
+            k++;
+            (*found)++;
+            json_decref(res);
+        }
+        if ((p + 1) % sp->nseeds == 0 && k > 0) {
+            sweep_summary_row(sf.f, sp, p / sp->nseeds, acc, k, ncols, nsum, xs);
+            k = 0;
+        }
+    }
+    free(acc);
+    free(xs);
+    sweep_columns_free(cols, ncols);
+    if (fsu_commit(&rf, err)) {
+        fsu_abort(&sf);
+        return -1;
+    }
+    return fsu_commit(&sf, err);
+}
+
+/* --- the output directory ------------------------------------------------------ */
+
+/* sweep.json: what the sweep is. New reference. */
+static json_t *sweep_describe(const sweep_spec *sp, json_t *base, const char *file)
+{
+    json_t *scn = json_deep_copy(base), *axes = json_array(), *seeds = json_array();
+    json_object_del(scn, "sweep");
+    for (int a = 0; a < sp->naxes; a++) {
+        const sweep_axis *ax = &sp->axes[a];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(ax->name));
+        if (ax->path)
+            json_object_set_new(o, "path", json_string(ax->path));
+        json_object_set_new(o, "values", json_deep_copy(ax->values));
+        if (ax->set)
+            json_object_set_new(o, "set", json_deep_copy(ax->set));
+        json_array_append_new(axes, o);
+    }
+    for (int s = 0; s < sp->nseeds; s++)
+        json_array_append_new(seeds, json_integer((json_int_t)sp->seeds[s]));
+    return json_pack("{s:s,s:s,s:I,s:o,s:o,s:o}", "vmsim_version", VMSIM_VERSION, "scenario_file",
+                     file, "points", (json_int_t)sp->npoints, "axes", axes, "seeds", seeds,
+                     "scenario", scn);
+}
+
+/* Finds the first place where a and b differ; writes its JSON path to path
+ * (which holds the path so far) and returns 1, or returns 0 when equal. */
+static int sweep_json_diff(json_t *a, json_t *b, char *path, size_t n)
+{
+    size_t l = strlen(path);
+    if (json_is_object(a) && json_is_object(b)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(a, k, v) {
+            snprintf(path + l, n - l, "%s%s", l ? "." : "", k);
+            if (sweep_json_diff(v, json_object_get(b, k), path, n))
+                return 1;
+        }
+        json_object_foreach(b, k, v) {
+            snprintf(path + l, n - l, "%s%s", l ? "." : "", k);
+            if (!json_object_get(a, k))
+                return 1;
+        }
+        path[l] = 0;
+        return 0;
+    }
+    if (json_is_array(a) && json_is_array(b) && json_array_size(a) == json_array_size(b)) {
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            snprintf(path + l, n - l, "[%zu]", i);
+            if (sweep_json_diff(json_array_get(a, i), json_array_get(b, i), path, n))
+                return 1;
+        }
+        path[l] = 0;
+        return 0;
+    }
+    return !json_equal(a, b);
+}
+
+/* A short text of a JSON value for messages, in buf. Returns buf. */
+static const char *sweep_brief(const json_t *v, char *buf, size_t n)
+{
+    if (!v) {
+        snprintf(buf, n, "absent");
+        return buf;
+    }
+    char *t = json_is_real(v) ? sweep_label(v) : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    snprintf(buf, n, "%.60s%s", t ? t : "?", t && strlen(t) > 60 ? "..." : "");
+    free(t);
+    return buf;
+}
+
+/* Counts the entries of a directory (0 when it does not exist). */
+static int64_t sweep_count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int64_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+/* Checks dir against the sweep, writes sweep.json, and (with --resume)
+ * marks the points already finished in done[]. */
+static int sweep_prepare(const sweep_spec *sp, json_t *base, const char *file, const sweep_opts *o,
+                         uint8_t *done, int64_t *ndone, vs_err *err)
+{
+    char sj[SWEEP_PATH_MAX], pdir[SWEEP_PATH_MAX], why[SWEEP_PATH_MAX + 200];
+    struct stat st;
+    *ndone = 0;
+    snprintf(sj, sizeof sj, "%s/sweep.json", o->dir);
+    snprintf(pdir, sizeof pdir, "%s/points", o->dir);
+    int have_sj = stat(sj, &st) == 0;
+    int64_t nfiles = sweep_count_entries(pdir);
+    json_t *desc = sweep_describe(sp, base, file);
+    int rc = -1;
+    if (!o->resume && (have_sj || nfiles > 0)) {
+        err_input(err, "%s already holds a sweep (%s%lld point files); use --resume to continue "
+                       "it, or another -o",
+                  o->dir, have_sj ? "sweep.json, " : "", (long long)nfiles);
+        goto out;
+    }
+    if (o->resume && !have_sj && nfiles > 0) {
+        err_input(err, "%s: point files but no sweep.json, so they cannot be matched to this "
+                       "sweep; move them away or use another -o",
+                  o->dir);
+        goto out;
+    }
+    if (have_sj) {
+        json_error_t je;
+        json_t *old = json_load_file(sj, 0, &je);
+        if (!old) {
+            err_input(err, "%s: cannot read it to resume: %s", sj, je.text);
+            goto out;
+        }
+        static const char *const keys[] = {"axes", "seeds", "scenario"};
+        for (int i = 0; i < 3; i++) {
+            char path[1024], b1[80], b2[80];
+            snprintf(path, sizeof path, "%s", keys[i]);
+            json_t *was = json_object_get(old, keys[i]), *now = json_object_get(desc, keys[i]);
+            if (sweep_json_diff(was, now, path, sizeof path)) {
+                err_input(err, "%s describes a different sweep: %s was %s, now %s; resume with the "
+                               "same scenario, --set options and sweep section, or use another -o",
+                          sj, path, sweep_brief(sc_get_path(old, path), b1, sizeof b1),
+                          sweep_brief(sc_get_path(desc, path), b2, sizeof b2));
+                json_decref(old);
+                goto out;
+            }
+        }
+        const char *ver = json_string_value(json_object_get(old, "vmsim_version"));
+        if (!ver || strcmp(ver, VMSIM_VERSION))
+            sweep_warn("%s was written by vmsim %s, this is %s; the model may differ between "
+                       "versions",
+                       sj, ver ? ver : "?", VMSIM_VERSION);
+        json_decref(old);
+    } else {
+        char *text = json_dumps(desc, JSON_INDENT(2));
+        size_t l = strlen(text);
+        char *t2 = vs_xmalloc(l + 2);
+        memcpy(t2, text, l);
+        memcpy(t2 + l, "\n", 2);
+        free(text);
+        int bad = fsu_write_string(sj, t2, err);
+        free(t2);
+        if (bad)
+            goto out;
+    }
+    if (fsu_mkdirs(pdir, err))
+        goto out;
+    if (o->resume) {
+        DIR *d = opendir(pdir);
+        if (!d) {
+            err_internal(err, "%s: cannot list: %s", pdir, strerror(errno));
+            goto out;
+        }
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            char *end;
+            if (strstr(e->d_name, ".tmp.")) { /* a point interrupted while being written */
+                char tp[SWEEP_PATH_MAX + 300];
+                snprintf(tp, sizeof tp, "%s/%s", pdir, e->d_name);
+                remove(tp);
+                continue;
+            }
+            long long p = strtoll(e->d_name, &end, 10);
+            if (end == e->d_name || strcmp(end, ".json") || p < 0 || p >= sp->npoints)
+                continue;
+            json_t *res;
+            int r = sweep_load_point(sp, o->dir, p, &res, why, sizeof why);
+            if (r < 0)
+                sweep_warn("%s; the point will run again", why);
+            if (r > 0 && !(done[p / 8] & (1u << (p % 8)))) {
+                done[p / 8] |= (uint8_t)(1u << (p % 8));
+                (*ndone)++;
+            }
+            json_decref(res);
+        }
+        closedir(d);
+    }
+    rc = 0;
+out:
+    json_decref(desc);
+    return rc;
+}
+
+/* --- the worker pool ----------------------------------------------------------- */
+
+/* What the workers need (a copy lives in each after fork). */
+typedef struct sweep_ctx {
+    const sweep_spec *sp; /* the sweep */
+    json_t *base;         /* the scenario after --set */
+    const char *file;     /* the scenario file */
+    const sweep_opts *o;  /* options */
+    pid_t parent;         /* the parent's pid, to notice its death */
+} sweep_ctx;
+
+/* One worker process as the parent sees it. */
+typedef struct sweep_worker {
+    pid_t pid;      /* 0 once reaped */
+    int task_fd;    /* parent -> worker: "P\n" per point; -1 once closed */
+    int res_fd;     /* worker -> parent: result lines; -1 at EOF */
+    int64_t point;  /* point in flight, -1 when idle */
+    int killed;     /* 1 when the parent sent SIGKILL */
+    char buf[2048]; /* partial result line */
+    size_t len;     /* bytes in buf */
+} sweep_worker;
+
+static int sweep_write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Runs point p in this process and writes its file. */
+static int sweep_run_point(const sweep_ctx *c, int64_t p, double *wall, vs_err *err)
+{
+    const char *crash = getenv("VMSIM_SWEEP_TEST_CRASH"); /* fault injection for the tests */
+    if (crash && *crash && strtoll(crash, NULL, 10) == p)
+        abort();
+    json_t *doc = sweep_point_doc(c->sp, c->base, c->file, p, err);
+    if (!doc)
+        return -1;
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s", c->o->run_cmd ? c->o->run_cmd : "vmsim run");
+    sweep_point_sets(c->sp, p, cmd, sizeof cmd);
+    runner_opts ro = {.command_line = cmd};
+    json_t *res;
+    int bad = runner_run_doc(doc, c->file, &ro, &res, err);
+    json_decref(doc);
+    if (bad)
+        return -1;
+    json_object_set_new(res, "sweep_point", sweep_point_id(c->sp, p));
+    *wall = sweep_num(sc_get_path(res, "wall.seconds"));
+    char *text = json_dumps(res, JSON_INDENT(2));
+    json_decref(res);
+    if (!text)
+        return err_internal(err, "out of memory writing point %lld", (long long)p);
+    size_t l = strlen(text);
+    char *t2 = vs_xmalloc(l + 2), path[SWEEP_PATH_MAX];
+    memcpy(t2, text, l);
+    memcpy(t2 + l, "\n", 2);
+    free(text);
+    sweep_point_path(c->o->dir, p, path, sizeof path);
+    bad = fsu_write_string(path, t2, err);
+    free(t2);
+    return bad;
+}
+
+/* The worker: reads point numbers until EOF, runs each, answers with
+ * "ok P WALL" or "err P CODE MESSAGE". Never returns. */
+static void sweep_worker_main(const sweep_ctx *c, int tfd, int rfd)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    signal(SIGINT, SIG_IGN); /* Ctrl-C reaches the whole group; the parent decides */
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* a parent killed with SIGKILL takes its workers along */
+#endif
+    if (getppid() != c->parent)
+        _exit(1);
+    char buf[256];
+    size_t len = 0;
+    for (;;) {
+        char *nl = memchr(buf, '\n', len);
+        if (!nl) {
+            if (len == sizeof buf)
+                _exit(1);
+            ssize_t r = read(tfd, buf + len, sizeof buf - len);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                _exit(0);
+            len += (size_t)r;
+            continue;
+        }
+        *nl = 0;
+        int64_t p = strtoll(buf, NULL, 10);
+        size_t used = (size_t)(nl - buf) + 1;
+        memmove(buf, buf + used, len - used);
+        len -= used;
+        vs_err err = {0};
+        double wall = 0;
+        char line[1200];
+        if (sweep_run_point(c, p, &wall, &err) == 0) {
+            snprintf(line, sizeof line, "ok %lld %.6f\n", (long long)p, wall);
+        } else {
+            for (char *q = err.msg; *q; q++)
+                if (*q == '\n')
+                    *q = ' ';
+            snprintf(line, sizeof line, "err %lld %d %s\n", (long long)p, err.code ? err.code : 1,
+                     err.msg);
+        }
+        if (sweep_write_all(rfd, line, strlen(line)))
+            _exit(1);
+    }
+}
+
+static volatile sig_atomic_t sweep_sig_int, sweep_sig_term;
+
+static void sweep_on_signal(int s)
+{
+    if (s == SIGINT)
+        sweep_sig_int++;
+    else
+        sweep_sig_term++;
+}
+
+/* The progress display. */
+typedef struct sweep_progress {
+    int show;       /* 0: quiet */
+    int tty;        /* stderr is a terminal: one redrawn line */
+    int drawn;      /* a bar is on the terminal line */
+    double t0;      /* start of the pool */
+    double last;    /* last display */
+    int64_t total;  /* points in the sweep */
+    int64_t before; /* finished before this run */
+} sweep_progress;
+
+static void sweep_fmt_eta(char *buf, size_t n, double s)
+{
+    if (!(s >= 0) || s > 1e8)
+        snprintf(buf, n, "?");
+    else if (s < 100)
+        snprintf(buf, n, "%.0f s", s);
+    else if (s < 6000)
+        snprintf(buf, n, "%.0f min %02.0f s", floor(s / 60), fmod(s, 60));
+    else
+        snprintf(buf, n, "%.0f h %02.0f min", floor(s / 3600), floor(fmod(s, 3600) / 60));
+}
+
+/* Clears the bar so a message can be printed. */
+static void sweep_progress_clear(sweep_progress *pr)
+{
+    if (pr->drawn) {
+        fputs("\r\033[K", stderr);
+        pr->drawn = 0;
+    }
+}
+
+static void sweep_progress_show(sweep_progress *pr, int64_t done, int force)
+{
+    double now = sweep_now();
+    if (!pr->show || (!force && now - pr->last < (pr->tty ? 0.2 : 5.0)))
+        return;
+    if (!pr->tty && !force && now - pr->t0 < 5.0)
+        return;
+    pr->last = now;
+    int64_t ran = done - pr->before, left = pr->total - done;
+    char eta[64];
+    sweep_fmt_eta(eta, sizeof eta, ran > 0 ? (now - pr->t0) / (double)ran * (double)left : -1);
+    if (pr->tty) {
+        char bar[31];
+        int fill = pr->total ? (int)(30 * done / pr->total) : 30;
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[30] = 0;
+        fprintf(stderr, "\r\033[Ksweep [%s] %lld/%lld %3.0f%%  eta %s", bar, (long long)done,
+                (long long)pr->total, pr->total ? 100.0 * (double)done / (double)pr->total : 100.0,
+                left ? eta : "0 s");
+        pr->drawn = 1;
+    } else {
+        fprintf(stderr, "sweep: %lld/%lld done, eta %s\n", (long long)done, (long long)pr->total,
+                left ? eta : "0 s");
+    }
+    fflush(stderr);
+}
+
+/* Pool state shared by the helpers below. */
+typedef struct sweep_pool {
+    const sweep_ctx *c;   /* what the workers run */
+    sweep_worker *w;      /* workers */
+    int nw;               /* workers started */
+    int alive;            /* workers not yet reaped */
+    uint8_t *done;        /* bitmap of finished points */
+    int64_t ndone;        /* finished points */
+    uint32_t *order;      /* combinations, most expensive first */
+    int64_t oi;           /* next combination in order */
+    int si;               /* next seed index of that combination */
+    int stopping;         /* 0 running, 1 no new points, 2 workers killed */
+    int interrupted;      /* stopped by a signal */
+    int failed;           /* a point failed: err holds the first failure */
+    vs_err *err;          /* where the first failure goes */
+    sweep_progress pr;    /* display */
+} sweep_pool;
+
+/* The next point to hand out, or -1. */
+static int64_t sweep_next_point(sweep_pool *pl)
+{
+    const sweep_spec *sp = pl->c->sp;
+    while (pl->oi < sp->ncombos) {
+        int64_t p = (int64_t)pl->order[pl->oi] * sp->nseeds + pl->si;
+        if (++pl->si == sp->nseeds) {
+            pl->si = 0;
+            pl->oi++;
+        }
+        if (!(pl->done[p / 8] & (1u << (p % 8))))
+            return p;
+    }
+    return -1;
+}
+
+/* Records the first failure of the sweep; the others are only printed. */
+static void sweep_fail(sweep_pool *pl, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void sweep_fail(sweep_pool *pl, int code, const char *fmt, ...)
+{
+    char msg[sizeof pl->err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (pl->stopping < 1)
+        pl->stopping = 1;
+    if (pl->failed) {
+        sweep_progress_clear(&pl->pr);
+        fprintf(stderr, "vmsim sweep: also: %s\n", msg);
+        return;
+    }
+    pl->failed = 1;
+    pl->err->code = code;
+    snprintf(pl->err->msg, sizeof pl->err->msg, "%s", msg);
+}
+
+/* Handles one result line from worker w. */
+static void sweep_result_line(sweep_pool *pl, sweep_worker *w, char *line)
+{
+    const sweep_spec *sp = pl->c->sp;
+    char *end;
+    int is_ok = !strncmp(line, "ok ", 3), is_err = !strncmp(line, "err ", 4);
+    long long p = strtoll(line + (is_ok ? 3 : 4), &end, 10);
+    if ((!is_ok && !is_err) || p != w->point) {
+        sweep_fail(pl, VS_EXIT_INTERNAL, "a worker sent an unexpected line: %.80s", line);
+        return;
+    }
+    w->point = -1;
+    if (is_ok) {
+        if (!(pl->done[p / 8] & (1u << (p % 8)))) {
+            pl->done[p / 8] |= (uint8_t)(1u << (p % 8));
+            pl->ndone++;
+        }
+        return;
+    }
+    int code = (int)strtol(end, &end, 10);
+    char desc[1024];
+    sweep_point_desc(sp, p, desc, sizeof desc);
+    sweep_fail(pl, code == VS_EXIT_INPUT ? VS_EXIT_INPUT : VS_EXIT_INTERNAL, "point %lld (%s): %s",
+               p, desc, *end ? end + 1 : "failed");
+}
+
+/* Worker w's result pipe reached EOF: reap it and judge how it ended. */
+static void sweep_reap(sweep_pool *pl, sweep_worker *w)
+{
+    int st = 0;
+    close(w->res_fd);
+    w->res_fd = -1;
+    if (w->task_fd >= 0) {
+        close(w->task_fd);
+        w->task_fd = -1;
+    }
+    while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    w->pid = 0;
+    pl->alive--;
+    if (w->killed || (WIFEXITED(st) && WEXITSTATUS(st) == 0 && w->point < 0))
+        return;
+    int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) { /* signalled from outside */
+        pl->interrupted = 1;
+        if (pl->stopping < 1)
+            pl->stopping = 1;
+        return;
+    }
+    char how[128];
+    if (sig)
+        snprintf(how, sizeof how, "killed by signal %d, %s", sig, strsignal(sig));
+    else
+        snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(st));
+    if (w->point < 0) {
+        sweep_fail(pl, VS_EXIT_INTERNAL, "a worker process failed between points (%s)", how);
+        return;
+    }
+    char desc[1024], cmd[4096];
+    sweep_point_desc(pl->c->sp, w->point, desc, sizeof desc);
+    snprintf(cmd, sizeof cmd, "%s", pl->c->o->run_cmd ? pl->c->o->run_cmd : "vmsim run");
+    sweep_point_sets(pl->c->sp, w->point, cmd, sizeof cmd);
+    sweep_fail(pl, VS_EXIT_INTERNAL, "point %lld (%s) crashed its worker (%s); run it alone with: %s",
+               (long long)w->point, desc, how, cmd);
+    w->point = -1;
+}
+
+/* Reads what worker w sent; handles whole lines, reaps it at EOF. */
+static void sweep_read_worker(sweep_pool *pl, sweep_worker *w)
+{
+    ssize_t r = read(w->res_fd, w->buf + w->len, sizeof w->buf - 1 - w->len);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (r <= 0) {
+        sweep_reap(pl, w);
+        return;
+    }
+    w->len += (size_t)r;
+    char *nl;
+    while ((nl = memchr(w->buf, '\n', w->len))) {
+        *nl = 0;
+        sweep_result_line(pl, w, w->buf);
+        size_t used = (size_t)(nl - w->buf) + 1;
+        memmove(w->buf, w->buf + used, w->len - used);
+        w->len -= used;
+    }
+    if (w->len == sizeof w->buf - 1) { /* no line end in a full buffer: drop it */
+        w->len = 0;
+        sweep_fail(pl, VS_EXIT_INTERNAL, "a worker sent an overlong line");
+    }
+}
+
+/* Starts nw workers. Returns the number started (0 with err filled). */
+static int sweep_start_workers(sweep_pool *pl, int nw)
+{
+    pl->w = vs_xcalloc((size_t)nw, sizeof(sweep_worker));
+    fflush(stdout);
+    fflush(stderr);
+    for (int i = 0; i < nw; i++) {
+        int tp[2], rp[2];
+        if (pipe(tp) != 0) {
+            sweep_warn("cannot create a pipe: %s", strerror(errno));
+            break;
+        }
+        if (pipe(rp) != 0) {
+            sweep_warn("cannot create a pipe: %s", strerror(errno));
+            close(tp[0]);
+            close(tp[1]);
+            break;
+        }
+        pid_t pid = fork();
+        if (pid < 0) {
+            sweep_warn("cannot start worker %d: %s", i + 1, strerror(errno));
+            close(tp[0]);
+            close(tp[1]);
+            close(rp[0]);
+            close(rp[1]);
+            break;
+        }
+        if (pid == 0) {
+            for (int k = 0; k < i; k++) { /* the other workers' pipes: their EOF must not hang on us */
+                if (pl->w[k].task_fd >= 0)
+                    close(pl->w[k].task_fd);
+                if (pl->w[k].res_fd >= 0)
+                    close(pl->w[k].res_fd);
+            }
+            close(tp[1]);
+            close(rp[0]);
+            sweep_worker_main(pl->c, tp[0], rp[1]);
+        }
+        close(tp[0]);
+        close(rp[1]);
+        fcntl(tp[1], F_SETFD, FD_CLOEXEC);
+        fcntl(rp[0], F_SETFD, FD_CLOEXEC);
+        pl->w[i] = (sweep_worker){.pid = pid, .task_fd = tp[1], .res_fd = rp[0], .point = -1};
+        pl->nw++;
+        pl->alive++;
+    }
+    if (pl->nw == 0)
+        err_internal(pl->err, "could not start any worker process");
+    return pl->nw;
+}
+
+/* Hands points to idle workers; closes the task pipe of those with nothing
+ * left to do, which ends them. */
+static void sweep_dispatch(sweep_pool *pl)
+{
+    for (int i = 0; i < pl->nw; i++) {
+        sweep_worker *w = &pl->w[i];
+        if (!w->pid || w->point >= 0 || w->task_fd < 0)
+            continue;
+        int64_t p = pl->stopping ? -1 : sweep_next_point(pl);
+        if (p < 0) {
+            close(w->task_fd);
+            w->task_fd = -1;
+            continue;
+        }
+        char line[32];
+        snprintf(line, sizeof line, "%lld\n", (long long)p);
+        w->point = p;
+        if (sweep_write_all(w->task_fd, line, strlen(line))) { /* it died: its EOF tells how */
+            close(w->task_fd);
+            w->task_fd = -1;
+        }
+    }
+}
+
+/* Runs the points not marked in done[] with o->jobs workers. */
+static int sweep_pool_run(const sweep_ctx *c, uint8_t *done, int64_t ndone, sweep_outcome *out,
+                          vs_err *err)
+{
+    const sweep_spec *sp = c->sp;
+    int64_t todo = sp->npoints - ndone;
+    sweep_pool pl = {.c = c, .done = done, .ndone = ndone, .err = err};
+    pl.pr = (sweep_progress){.show = !c->o->quiet, .tty = isatty(2), .t0 = sweep_now(),
+                             .total = sp->npoints, .before = ndone};
+    if (todo == 0)
+        return 0;
+    int nw = c->o->jobs < todo ? c->o->jobs : (int)todo;
+    pl.order = vs_xcalloc((size_t)sp->ncombos, sizeof(uint32_t));
+    sweep_order(sp, pl.order);
+
+    /* SIGINT and SIGTERM are blocked except inside ppoll, so a signal
+     * never slips in between the flag test and the wait. */
+    sigset_t block, orig;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &orig);
+    struct sigaction sa, old_int, old_term, old_pipe;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = sweep_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old_pipe);
+    sweep_sig_int = sweep_sig_term = 0;
+
+    if (pl.pr.show)
+        fprintf(stderr, "sweep: %lld points%s%lld to run on %d worker%s\n", (long long)sp->npoints,
+                ndone ? ", " : ", all ", (long long)todo, nw, nw == 1 ? "" : "s");
+    if (ndone && pl.pr.show)
+        fprintf(stderr, "sweep: %lld points already done\n", (long long)ndone);
+    if (sweep_start_workers(&pl, nw) > 0) {
+        out->jobs = pl.nw;
+        struct pollfd *pfd = vs_xcalloc((size_t)pl.nw, sizeof *pfd);
+        int *who = vs_xcalloc((size_t)pl.nw, sizeof(int));
+        while (pl.alive > 0) {
+            sweep_dispatch(&pl);
+            int n = 0;
+            for (int i = 0; i < pl.nw; i++)
+                if (pl.w[i].res_fd >= 0) {
+                    pfd[n] = (struct pollfd){.fd = pl.w[i].res_fd, .events = POLLIN};
+                    who[n++] = i;
+                }
+            struct timespec ts = {0, 200000000};
+            int r = n ? ppoll(pfd, (nfds_t)n, &ts, &orig) : 0;
+            if ((sweep_sig_term || sweep_sig_int >= 2) && pl.stopping < 2) {
+                pl.stopping = 2;
+                pl.interrupted = 1;
+                for (int i = 0; i < pl.nw; i++)
+                    if (pl.w[i].pid) {
+                        kill(pl.w[i].pid, SIGKILL);
+                        pl.w[i].killed = 1;
+                    }
+            } else if (sweep_sig_int == 1 && !pl.interrupted) {
+                pl.interrupted = 1;
+                if (pl.stopping < 1)
+                    pl.stopping = 1;
+                int busy = 0;
+                for (int i = 0; i < pl.nw; i++)
+                    busy += pl.w[i].point >= 0;
+                sweep_progress_clear(&pl.pr);
+                if (busy)
+                    fprintf(stderr, "vmsim sweep: interrupted; waiting for %d running point%s "
+                                    "(Ctrl-C again to stop them now)\n",
+                            busy, busy == 1 ? "" : "s");
+            }
+            for (int k = 0; r > 0 && k < n; k++)
+                if (pfd[k].revents)
+                    sweep_read_worker(&pl, &pl.w[who[k]]);
+            sweep_progress_show(&pl.pr, pl.ndone, 0);
+        }
+        free(pfd);
+        free(who);
+    }
+    if (pl.pr.show && pl.ndone > ndone) {
+        sweep_progress_show(&pl.pr, pl.ndone, 1);
+        if (pl.pr.tty) {
+            fputc('\n', stderr);
+            pl.pr.drawn = 0;
+        }
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    sigprocmask(SIG_SETMASK, &orig, NULL);
+    free(pl.w);
+    free(pl.order);
+    out->ran = pl.ndone - ndone;
+    out->interrupted = pl.interrupted;
+    return pl.failed || pl.nw == 0 ? -1 : 0;
+}
+
+/* --- sweep_run ------------------------------------------------------------------- */
+
+int sweep_run(const sweep_spec *sp, json_t *base, const char *file, const sweep_opts *o,
+              sweep_outcome *out, vs_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->npoints = sp->npoints;
+    double t0 = sweep_now();
+    if (fsu_mkdirs(o->dir, err))
+        return -1;
+    /* One sweep per directory at a time: a second one would race on the
+     * point files and delete the first one's temporaries. */
+    char lp[SWEEP_PATH_MAX];
+    snprintf(lp, sizeof lp, "%s/.lock", o->dir);
+    int lock = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (lock < 0)
+        return err_internal(err, "%s: cannot create: %s", lp, strerror(errno));
+    if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
+        close(lock);
+        return err_input(err, "%s: another vmsim sweep is running in this directory", o->dir);
+    }
+    uint8_t *done = vs_xcalloc((size_t)(sp->npoints + 7) / 8, 1);
+    int64_t ndone = 0, found = 0;
+    int rc = sweep_prepare(sp, base, file, o, done, &ndone, err);
+    if (rc == 0) {
+        out->skipped = ndone;
+        sweep_ctx c = {.sp = sp, .base = base, .file = file, .o = o, .parent = getpid()};
+        rc = sweep_pool_run(&c, done, ndone, out, err);
+        vs_err e2 = {0};
+        if (sweep_collect(sp, o->dir, &found, rc ? &e2 : err)) {
+            if (rc)
+                fprintf(stderr, "vmsim sweep: also: %s\n", e2.msg);
+            rc = -1;
+        }
+        out->missing = sp->npoints - found;
+    }
+    free(done);
+    close(lock);
+    out->wall_s = sweep_now() - t0;
+    return rc;
+}

@@ -1,0 +1,278 @@
+/* gmake: a parallel build, `make -j J`, in a loop (MOSBENCH gmake builds a
+ * Linux kernel over and over and reports builds per hour).
+ *
+ * One build = a serial start (make reading makefiles, scanning
+ * dependencies: one process for serial_start of CPU), then compile_jobs
+ * independent compile jobs run at most J at a time, then a serial end (the
+ * final link). Each job is a process: exec_sections kernel sections when it
+ * starts (fork, exec, page faults), then user computation broken every
+ * ~kentry of CPU by a kernel section, then exit_sections at exit. A kernel
+ * section takes one kernel spinlock chosen by weight (global locks are
+ * shared by every CPU of the OS; "private" ones - per process - are
+ * uncontended and cost CPU time only), holds it ~hold, releases it. When a
+ * job exits, make forks the next after spawn_delay. `instances` builds run
+ * side by side in the same OS (bare metal hosting several "tenants").
+ *
+ * Throughput: each finished process credits its nominal CPU share of its
+ * build (job CPU / total nominal CPU of that build), so completed builds
+ * can be counted in fractions and a measurement window need not hold whole
+ * builds. vm->work is in builds. */
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "models/guest.h"
+#include "models/locks/lock.h"
+#include "models/workloads/wl.h"
+#include "sim/mem.h"
+#include "sim/rng.h"
+
+enum { ST_START, ST_COMPILE, ST_END };           /* build stages */
+enum {                                           /* process steps */
+    P_EXEC_LOCK, P_EXEC_HOLD, P_EXEC_UNLOCK,
+    P_RUN, P_RUN_LOCK, P_RUN_HOLD, P_RUN_UNLOCK,
+    P_EXIT_LOCK, P_EXIT_HOLD, P_EXIT_UNLOCK, P_DONE
+};
+
+typedef struct gm_inst {
+    int stage;          /* ST_* */
+    int spawned;        /* compile jobs started in this build */
+    int done;           /* compile jobs finished */
+    int running;        /* processes alive */
+    sim_time *cpu;      /* this build's job CPU times (compile_jobs) */
+    double total;       /* nominal CPU of this build, ns */
+    gsl_rng *rng;       /* the instance's stream (build structure) */
+} gm_inst;
+
+typedef struct gm_state {
+    int jobs;           /* make -j */
+    int ninst;
+    gm_inst *inst;
+    task *free;         /* finished processes, reused */
+    lock *klock[CFG_MAX_KLOCKS];
+    double run_cum[CFG_MAX_KLOCKS], fork_cum[CFG_MAX_KLOCKS]; /* cumulative weights */
+} gm_state;
+
+static void gm_begin_build(world *w, vm *v, int i);
+
+/* Which lock a section takes: by cumulative weight. */
+static int gm_pick(const double *cum, int n, gsl_rng *r)
+{
+    double u = gsl_rng_uniform(r) * cum[n - 1];
+    for (int k = 0; k < n; k++)
+        if (u < cum[k])
+            return k;
+    return n - 1;
+}
+
+static void gm_spawn_ev(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    guest_wake_task(world_of(sim), ctx);
+}
+
+/* Starts a process of instance i with `cpu` of user CPU after `delay`. */
+static void gm_spawn(world *w, vm *v, int i, sim_time cpu, sim_time delay)
+{
+    gm_state *g = v->wl_state;
+    task *t = g->free;
+    if (t)
+        g->free = t->wl_next;
+    else
+        t = task_new(w, v);
+    t->wl_next = NULL;
+    t->wl_data = i;
+    t->wl_budget = cpu;
+    t->wl_count = 0;
+    t->wl_nominal = cpu;
+    t->phase = P_EXEC_LOCK;
+    g->inst[i].running++;
+    ev_schedule(&w->sim, w->sim.now + delay, gm_spawn_ev, t, 0);
+}
+
+static void gm_credit(world *w, vm *v, const gm_inst *in, sim_time cpu)
+{
+    if (world_measuring(w) && in->total > 0)
+        v->work += (double)cpu / in->total;
+}
+
+/* A process of instance i finished: advance the build. */
+static void gm_process_done(world *w, vm *v, int i, sim_time cpu)
+{
+    gm_state *g = v->wl_state;
+    gm_inst *in = &g->inst[i];
+    const wl_cfg *c = &v->cfg.wl;
+    in->running--;
+    gm_credit(w, v, in, cpu);
+    switch (in->stage) {
+    case ST_START:
+        in->stage = ST_COMPILE;
+        for (int k = 0; k < g->jobs && in->spawned < c->compile_jobs; k++, in->spawned++)
+            gm_spawn(w, v, i, in->cpu[in->spawned], c->spawn_delay);
+        break;
+    case ST_COMPILE:
+        in->done++;
+        if (in->spawned < c->compile_jobs) {
+            gm_spawn(w, v, i, in->cpu[in->spawned], c->spawn_delay);
+            in->spawned++;
+        } else if (in->done == c->compile_jobs) {
+            in->stage = ST_END;
+            gm_spawn(w, v, i, c->serial_end, c->spawn_delay);
+        }
+        break;
+    case ST_END:
+        if (world_measuring(w))
+            v->ops++; /* whole builds */
+        gm_begin_build(w, v, i);
+        break;
+    }
+}
+
+static void gm_begin_build(world *w, vm *v, int i)
+{
+    gm_state *g = v->wl_state;
+    gm_inst *in = &g->inst[i];
+    const wl_cfg *c = &v->cfg.wl;
+    in->stage = ST_START;
+    in->spawned = in->done = 0;
+    in->total = (double)(c->serial_start + c->serial_end);
+    for (int k = 0; k < c->compile_jobs; k++) {
+        in->cpu[k] = dist_sample(&c->job_cpu, in->rng);
+        in->total += (double)in->cpu[k];
+    }
+    gm_spawn(w, v, i, c->serial_start, c->spawn_delay);
+}
+
+static void gmake_start(world *w, vm *v)
+{
+    const wl_cfg *c = &v->cfg.wl;
+    gm_state *g = vs_xcalloc(1, sizeof(gm_state));
+    v->wl_state = g;
+    g->jobs = (int)lround(c->jobs_per_vcpu * v->nvcpus);
+    if (g->jobs < 1)
+        g->jobs = 1;
+    double rc = 0, fc = 0;
+    for (int k = 0; k < c->nklocks; k++) {
+        const klock_cfg *kc = &c->klocks[k];
+        g->klock[k] = kc->private_lock ? NULL : lock_new(w, v, kc->name, 1);
+        g->run_cum[k] = rc += kc->run_weight;
+        g->fork_cum[k] = fc += kc->fork_weight;
+    }
+    g->ninst = c->instances;
+    v->tenants = c->instances;
+    g->inst = vs_xcalloc((size_t)g->ninst, sizeof(gm_inst));
+    for (int i = 0; i < g->ninst; i++) {
+        g->inst[i].cpu = vs_xcalloc((size_t)c->compile_jobs, sizeof(sim_time));
+        g->inst[i].rng = rng_streamf(w->sc->seed, "vm/%d/gmake/%d", v->id, i);
+        gm_begin_build(w, v, i);
+    }
+}
+
+/* The three steps of a kernel section; `cum` chooses the lock. */
+static int gm_section(world *w, task *t, const double *cum, int step)
+{
+    vm *v = t->vm;
+    gm_state *g = v->wl_state;
+    const wl_cfg *c = &v->cfg.wl;
+    switch (step) {
+    case 0:
+        t->wl_lock = gm_pick(cum, c->nklocks, t->rng);
+        if (g->klock[t->wl_lock])
+            task_lock(w, t, g->klock[t->wl_lock]);
+        return 1;
+    case 1:
+        task_compute(w, t, dist_sample(&c->klocks[t->wl_lock].hold, t->rng));
+        return 2;
+    default:
+        if (g->klock[t->wl_lock])
+            task_unlock(w, t, g->klock[t->wl_lock]);
+        return 3;
+    }
+}
+
+static void gmake_step(world *w, task *t)
+{
+    vm *v = t->vm;
+    gm_state *g = v->wl_state;
+    const wl_cfg *c = &v->cfg.wl;
+    switch (t->phase) {
+    case P_EXEC_LOCK:
+    case P_EXEC_HOLD:
+    case P_EXEC_UNLOCK:
+        if (t->phase == P_EXEC_LOCK && t->wl_count >= c->exec_sections) {
+            t->phase = P_RUN;
+            break;
+        }
+        if (gm_section(w, t, g->fork_cum, t->phase - P_EXEC_LOCK) == 3) {
+            t->wl_count++;
+            t->phase = P_EXEC_LOCK;
+        } else {
+            t->phase++;
+        }
+        break;
+    case P_RUN:
+        if (t->wl_budget <= 0) {
+            t->wl_count = 0;
+            t->phase = P_EXIT_LOCK;
+            break;
+        }
+        {
+            sim_time d = dist_sample(&c->kentry, t->rng);
+            if (d > t->wl_budget || d <= 0)
+                d = t->wl_budget;
+            t->wl_budget -= d;
+            t->phase = P_RUN_LOCK;
+            task_compute(w, t, d);
+        }
+        break;
+    case P_RUN_LOCK:
+    case P_RUN_HOLD:
+    case P_RUN_UNLOCK:
+        t->phase = gm_section(w, t, g->run_cum, t->phase - P_RUN_LOCK) == 3 ? P_RUN : t->phase + 1;
+        break;
+    case P_EXIT_LOCK:
+    case P_EXIT_HOLD:
+    case P_EXIT_UNLOCK:
+        if (t->phase == P_EXIT_LOCK && t->wl_count >= c->exit_sections) {
+            t->phase = P_DONE;
+            break;
+        }
+        if (gm_section(w, t, g->fork_cum, t->phase - P_EXIT_LOCK) == 3) {
+            t->wl_count++;
+            t->phase = P_EXIT_LOCK;
+        } else {
+            t->phase++;
+        }
+        break;
+    case P_DONE: {
+        int i = t->wl_data;
+        task_exit(w, t);
+        t->wl_next = g->free; /* reusable once the guest switches it out */
+        g->free = t;
+        gm_process_done(w, v, i, t->wl_nominal);
+        break;
+    }
+    }
+}
+
+static void gmake_destroy(world *w, vm *v)
+{
+    (void)w;
+    gm_state *g = v->wl_state;
+    if (!g)
+        return;
+    for (int i = 0; i < g->ninst; i++) {
+        free(g->inst[i].cpu);
+        gsl_rng_free(g->inst[i].rng);
+    }
+    free(g->inst);
+    free(g);
+    v->wl_state = NULL;
+}
+
+const wl_ops wl_gmake_ops = {
+    .name = "gmake",
+    .start = gmake_start,
+    .step = gmake_step,
+    .destroy = gmake_destroy,
+};
