@@ -10,5 +10,6 @@ int cmd_bench(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const struct {
     {"fit", cmd_fit, "fit the Universal Scalability Law to a CSV series"},
     {"sweep", cmd_sweep, "run a scenario's sweep (axes x seeds) into a directory"},
     {"plot", cmd_plot, "plot a sweep's summary.csv with gnuplot"},
+    {"timeline", cmd_timeline, "draw a trace (run --trace) as a PNG/SVG timeline with gnuplot"},
 };
 
 static void usage(FILE *f)

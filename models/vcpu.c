@@ -237,6 +237,15 @@ void vcpu_sched_out(world *w, vcpu *vc, vcpu_hstate hs)
     obs_emit(w, OBS_VCPU_OUT, vc, vc->cur, NULL, NULL, NULL);
 }
 
+void vcpu_make_runnable(world *w, vcpu *vc)
+{
+    if (vc->hs != VH_HALTED)
+        return;
+    vcpu_account(w, vc);
+    vc->hs = VH_RUNNABLE;
+    obs_emit(w, OBS_VCPU_OUT, vc, vc->cur, NULL, NULL, NULL);
+}
+
 void vcpu_halt(world *w, vcpu *vc)
 {
     if (vc->hs != VH_RUNNING)

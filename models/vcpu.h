@@ -31,6 +31,10 @@ void vcpu_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall);
  * VH_HALTED = blocked). The caller chooses what runs next on the pCPU. */
 void vcpu_sched_out(world *w, vcpu *vc, vcpu_hstate hs);
 
+/* A host scheduler queues a woken (halted) vc without running it yet:
+ * its halt ends and its wait for a pCPU (steal time) begins. */
+void vcpu_make_runnable(world *w, vcpu *vc);
+
 /* The guest halts vc (idle or pv lock wait): the host blocks its thread. */
 void vcpu_halt(world *w, vcpu *vc);
 /* Wakes a halted vc through the host scheduler after `delay` ns (the kick

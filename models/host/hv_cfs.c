@@ -217,6 +217,7 @@ static void cfs_wake(world *w, vcpu *vc)
         cfs_arm(w, pc);
         return;
     }
+    vcpu_make_runnable(w, vc);
     hq_push(pc, vc);
     if (pc->cur->vruntime - vc->vruntime > w->sc->hv.wakeup_gran) {
         vcpu *cur = pc->cur;

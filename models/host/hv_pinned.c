@@ -58,6 +58,7 @@ static void pin_wake(world *w, vcpu *vc)
         pin_arm(w, pc);
         return;
     }
+    vcpu_make_runnable(w, vc);
     hq_push(pc, vc);
     if (!pc->tick)
         pin_arm(w, pc);
