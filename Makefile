@@ -65,7 +65,7 @@ test: all $(TEST_BIN)
 
 asan:
 	$(MAKE) BUILD=build-asan BIN=build-asan/bin \
-	  OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  OPT="-O1 -DVMSIM_CHECKS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
 valgrind: all

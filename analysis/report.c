@@ -45,6 +45,8 @@ static json_t *report_lock(const lock *l, double secs)
     json_object_set_new(o, "lhp_ns", json_integer((json_int_t)l->lhp_ns));
     json_object_set_new(o, "lwp_count", json_integer((json_int_t)l->lwp_n));
     json_object_set_new(o, "lwp_ns", json_integer((json_int_t)l->lwp_ns));
+    json_object_set_new(o, "halted_handoff_count", json_integer((json_int_t)l->hh_n));
+    json_object_set_new(o, "halted_handoff_ns", json_integer((json_int_t)l->hh_ns));
     json_object_set_new(o, "spin_ns", json_integer((json_int_t)l->spin_total));
     json_object_set_new(o, "halts", json_integer((json_int_t)l->halts));
     json_object_set_new(o, "kicks", json_integer((json_int_t)l->kicks));

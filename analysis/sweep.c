@@ -170,16 +170,16 @@ static int sweep_parse_axis(const char *file, json_t *a, int i, sweep_spec *sp, 
                          file, where);
     ax->name = vs_xstrdup(json_string_value(nv ? nv : pv));
     ax->path = pv ? vs_xstrdup(json_string_value(pv)) : NULL;
-    for (size_t k = 0; k < sizeof sweep_reserved / sizeof sweep_reserved[0]; k++)
-        if (!strcmp(ax->name, sweep_reserved[k]) || sweep_is_metric_name(ax->name))
-            return err_input(err, "%s: %s: the column name \"%s\" is taken by the results; give the "
-                                  "axis another \"name\"",
-                             file, where, ax->name);
     /* From here on messages name the axis: sweep.axes.NAME */
     snprintf(o.path, sizeof o.path, "sweep.axes.%s", ax->name);
     snprintf(where, sizeof where, "sweep.axes.%s", ax->name);
     if (ax->path && sweep_check_target(file, where, ax->path, err))
         return -1;
+    for (size_t k = 0; k < sizeof sweep_reserved / sizeof sweep_reserved[0]; k++)
+        if (!strcmp(ax->name, sweep_reserved[k]) || sweep_is_metric_name(ax->name))
+            return err_input(err, "%s: %s: the column name \"%s\" is taken by the results; give the "
+                                  "axis another \"name\"",
+                             file, where, ax->name);
     if (!values) {
         json_t *dummy;
         return jv_require(&o, "values", &dummy);
@@ -1184,6 +1184,7 @@ typedef struct sweep_ctx {
     const char *file;     /* the scenario file */
     const sweep_opts *o;  /* options */
     pid_t parent;         /* the parent's pid, to notice its death */
+    int lock_fd;          /* the directory lock, held by the parent only */
 } sweep_ctx;
 
 /* One worker process as the parent sees it. */
@@ -1552,6 +1553,7 @@ static int sweep_start_workers(sweep_pool *pl, int nw)
             }
             close(tp[1]);
             close(rp[0]);
+            close(pl->c->lock_fd); /* the lock dies with the parent, not with the last worker */
             sweep_worker_main(pl->c, tp[0], rp[1]);
         }
         close(tp[0]);
@@ -1715,7 +1717,8 @@ int sweep_run(const sweep_spec *sp, json_t *base, const char *file, const sweep_
     int rc = sweep_prepare(sp, base, file, o, done, &ndone, err);
     if (rc == 0) {
         out->skipped = ndone;
-        sweep_ctx c = {.sp = sp, .base = base, .file = file, .o = o, .parent = getpid()};
+        sweep_ctx c = {.sp = sp, .base = base, .file = file, .o = o, .parent = getpid(),
+                       .lock_fd = lock};
         rc = sweep_pool_run(&c, done, ndone, out, err);
         vs_err e2 = {0};
         if (sweep_collect(sp, o->dir, &found, rc ? &e2 : err)) {

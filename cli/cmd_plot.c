@@ -1,2 +1,713 @@
+/* cmd_plot.c - `vmsim plot DIR [--x COL] [--y COL] [--curve COL] [--panel COL]
+ * [--where COL=VALUE]... [--locks] [-o PREFIX]`: plots a sweep's summary.csv
+ * with gnuplot (docs/sweep.md).
+ *
+ * Writes PREFIX.gp (a self-contained gnuplot script), PREFIX.dat (its data,
+ * tab-separated, one gnuplot index block per panel and curve) and, with
+ * --locks, PREFIX-locks.dat; then runs gnuplot in PREFIX's directory to
+ * render PREFIX.png and PREFIX.svg (and PREFIX-locks.png/.svg). Without
+ * gnuplot on PATH the script and data are still written and the command
+ * says how to render them. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "analysis/csv.h"
 #include "cli/cmds.h"
-int cmd_plot(int argc, char **argv) { (void)argc; (void)argv; return 1; }
+#include "sim/err.h"
+#include "sim/fsutil.h"
+#include "sim/mem.h"
+
+#define PLOT_MAX_WHERE 64
+#define PLOT_PATH 4096
+
+static const char plot_usage[] =
+    "usage: vmsim plot DIR [--x COLUMN] [--y COLUMN] [--curve COLUMN] [--panel COLUMN]\n"
+    "                      [--where COLUMN=VALUE]... [--locks] [-o PREFIX]\n"
+    "\n"
+    "Plots DIR/summary.csv (written by vmsim sweep): y against x with 95%\n"
+    "confidence error bars, one curve per value of --curve, one panel per value\n"
+    "of --panel. Writes PREFIX.gp and PREFIX.dat and renders PREFIX.png and\n"
+    "PREFIX.svg with gnuplot.\n"
+    "\n"
+    "  --x COLUMN        x axis (default: the first axis column)\n"
+    "  --y COLUMN        y axis (default: ops_per_s_per_vm_mean); a COLUMN_mean\n"
+    "                    gets error bars from COLUMN_ci95\n"
+    "  --curve COLUMN    one curve per value (default: the next axis column;\n"
+    "                    \"none\" for a single curve)\n"
+    "  --panel COLUMN    one panel per value (default: the next axis column;\n"
+    "                    \"none\" for a single panel)\n"
+    "  --where COL=VAL   keep only the rows where COL is VAL (repeatable); other\n"
+    "                    axes with several values are fixed at their first value\n"
+    "  --locks           also PREFIX-locks.png/.svg: lock spin, lock-holder and\n"
+    "                    lock-waiter preemption time and the mean wait per point\n"
+    "  -o PREFIX         output prefix (default: DIR/plot)\n"
+    "\n"
+    "Exit status: 0 written (also when gnuplot is missing: a warning says how to\n"
+    "render), 2 bad input or usage, 1 internal error or gnuplot failed.\n";
+
+/* The parsed command line. */
+typedef struct plot_opts {
+    const char *dir;                     /* the sweep directory */
+    const char *x, *y, *curve, *panel;   /* column options, NULL for defaults */
+    const char *where[PLOT_MAX_WHERE];   /* --where COL=VALUE */
+    int nwhere;                          /* number of --where */
+    int locks;                           /* --locks */
+    const char *prefix;                  /* -o, or NULL */
+    int help;                            /* --help */
+} plot_opts;
+
+static int plot_args(int argc, char **argv, plot_opts *o, vs_err *err)
+{
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **dst = NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            o->help = 1;
+            return 0;
+        }
+        if (!strcmp(a, "--locks")) {
+            o->locks = 1;
+            continue;
+        }
+        if (!strcmp(a, "--x"))
+            dst = &o->x;
+        else if (!strcmp(a, "--y"))
+            dst = &o->y;
+        else if (!strcmp(a, "--curve"))
+            dst = &o->curve;
+        else if (!strcmp(a, "--panel"))
+            dst = &o->panel;
+        else if (!strcmp(a, "-o"))
+            dst = &o->prefix;
+        else if (!strcmp(a, "--where")) {
+            if (o->nwhere >= PLOT_MAX_WHERE)
+                return err_input(err, "more than %d --where options", PLOT_MAX_WHERE);
+            dst = &o->where[o->nwhere++];
+        } else if (a[0] == '-' && a[1]) {
+            return err_input(err, "unknown option %s (see 'vmsim plot --help')", a);
+        } else if (!o->dir) {
+            o->dir = a;
+            continue;
+        } else {
+            return err_input(err, "unexpected argument %s", a);
+        }
+        if (i + 1 >= argc || !argv[i + 1][0])
+            return err_input(err, "%s needs a value", a);
+        *dst = argv[++i];
+    }
+    if (!o->dir)
+        return err_input(err, "missing DIR (a directory written by vmsim sweep)");
+    return 0;
+}
+
+/* The column called name, or an input error listing the columns. */
+static int plot_col(const csv_table *t, const char *opt, const char *name, int *col, vs_err *err)
+{
+    *col = csv_col(t, name);
+    if (*col >= 0)
+        return 0;
+    char list[2048] = "";
+    for (int c = 0; c < t->ncols; c++) {
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof list - l, "%s%s", c ? ", " : "", t->names[c]);
+    }
+    return err_input(err, "%s: %s %s: no such column; the columns are: %s", t->path, opt, name,
+                     list);
+}
+
+/* The distinct values of column col over the kept rows, in order of first
+ * appearance: *n strings borrowed from the table (array owned by caller). */
+static const char **plot_values(const csv_table *t, int col, const char *keep, int *n)
+{
+    const char **v = vs_xcalloc((size_t)t->nrows + 1, sizeof(char *));
+    *n = 0;
+    for (int r = 0; r < t->nrows; r++) {
+        if (!keep[r])
+            continue;
+        const char *s = csv_cell(t, r, col);
+        int seen = 0;
+        for (int k = *n - 1; k >= 0 && !seen; k--)
+            seen = !strcmp(v[k], s);
+        if (!seen)
+            v[(*n)++] = s;
+    }
+    return v;
+}
+
+/* Writes s as a gnuplot single-quoted string ('' stands for a quote). */
+static void plot_gp_str(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', f);
+        fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+/* A data-file text cell: tabs and line ends would split it. */
+static void plot_dat_text(FILE *f, const char *s)
+{
+    if (!*s)
+        fputs("-", f);
+    for (; *s; s++)
+        fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
+/* 1 when the program is an executable file in a PATH directory. */
+static int plot_on_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return 0;
+    char buf[PLOT_PATH];
+    while (*path) {
+        size_t l = strcspn(path, ":");
+        snprintf(buf, sizeof buf, "%.*s/%s", (int)l, l ? path : ".", prog);
+        if (access(buf, X_OK) == 0)
+            return 1;
+        path += l;
+        if (*path == ':')
+            path++;
+    }
+    return 0;
+}
+
+/* Runs gnuplot with args in dir, output to /dev/null when quiet. Returns
+ * its exit status (127 when it could not be started, -1 on fork failure). */
+static int plot_gnuplot(const char *dir, const char *const *args, int quiet)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (quiet) {
+            freopen("/dev/null", "w", stdout);
+            freopen("/dev/null", "w", stderr);
+        }
+        if (dir && chdir(dir) != 0)
+            _exit(127);
+        execvp("gnuplot", (char *const *)args);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/* What the script draws. */
+typedef struct plot_spec {
+    const csv_table *t;   /* summary.csv */
+    int xc, yc, ec;       /* x, y and error (ci95) columns; ec -1 without */
+    int cc, pc;           /* curve and panel columns, -1 for none */
+    int xnum;             /* the x column is numeric */
+    const char **xs;      /* categorical x: the distinct values */
+    int nx;               /* number of xs */
+    const char **curves;  /* curve values (one "" when cc < 0) */
+    int ncurves;
+    const char **panels;  /* panel values (one "" when pc < 0) */
+    int npanels;
+    int *block;           /* [panel * ncurves + curve]: index in the .dat, -1 when empty */
+    char fixed[1024];     /* "lock=ticket, ..." axes held at one value, for the title */
+    const char *base;     /* file name prefix inside the output directory */
+    int png_cairo;        /* the pngcairo terminal exists */
+    int svg;              /* the svg terminal exists */
+    int locks;            /* draw the lock figure */
+    int nlock_rows;       /* rows in PREFIX-locks.dat */
+} plot_spec;
+
+/* One rendering of the main figure and (with --locks) the lock figure. */
+static void plot_body(FILE *f, const plot_spec *s, const char *ext)
+{
+    const csv_table *t = s->t;
+    int cols = (int)ceil(sqrt((double)s->npanels)), rows = (s->npanels + cols - 1) / cols;
+    int w = 640 * cols > 3200 ? 3200 : 640 * cols, h = 480 * rows > 3200 ? 3200 : 480 * rows;
+    if (!strcmp(ext, "png"))
+        fprintf(f, "set terminal %s noenhanced size %d,%d\n", s->png_cairo ? "pngcairo" : "png", w,
+                h);
+    else
+        fprintf(f, "set terminal svg noenhanced size %d,%d\n", w, h);
+    fprintf(f, "set output out.'.%s'\n", ext);
+    char title[2048];
+    snprintf(title, sizeof title, "%s vs %s%s%s", t->names[s->yc], t->names[s->xc],
+             s->fixed[0] ? ", " : "", s->fixed);
+    if (s->npanels > 1) {
+        fprintf(f, "set multiplot layout %d,%d title ", rows, cols);
+        plot_gp_str(f, title);
+        fputc('\n', f);
+    } else {
+        fputs("set title ", f);
+        plot_gp_str(f, title);
+        fputc('\n', f);
+    }
+    char ylab[1100];
+    snprintf(ylab, sizeof ylab, "%s%s", t->names[s->yc], s->ec >= 0 ? " (error bars: 95% CI)" : "");
+    fputs("set grid\nset key top left\nset xlabel ", f);
+    plot_gp_str(f, t->names[s->xc]);
+    fputs("\nset ylabel ", f);
+    plot_gp_str(f, ylab);
+    fputc('\n', f);
+    if (!s->xnum)
+        fprintf(f, "set xrange [-0.5:%d.5]\n", s->nx - 1);
+    else
+        fputs("set autoscale x\n", f);
+    for (int p = 0; p < s->npanels; p++) {
+        int any = 0;
+        for (int c = 0; c < s->ncurves; c++)
+            any |= s->block[p * s->ncurves + c] >= 0;
+        if (!any)
+            continue;
+        if (s->npanels > 1) {
+            char pt[1024];
+            snprintf(pt, sizeof pt, "%s = %s", t->names[s->pc], s->panels[p]);
+            fputs("set title ", f);
+            plot_gp_str(f, pt);
+            fputc('\n', f);
+        }
+        fputs("plot ", f);
+        int first = 1;
+        for (int c = 0; c < s->ncurves; c++) {
+            int b = s->block[p * s->ncurves + c];
+            if (b < 0)
+                continue;
+            if (!first)
+                fputs(", \\\n     ", f);
+            first = 0;
+            fputs("out_dat", f);
+            fprintf(f, " index %d using 1:2%s%s with %s ", b, s->ec >= 0 ? ":3" : "",
+                    s->xnum ? "" : ":xtic(4)", s->ec >= 0 ? "yerrorlines" : "linespoints");
+            if (s->cc >= 0) {
+                char ct[1024];
+                snprintf(ct, sizeof ct, "%s = %s", t->names[s->cc], s->curves[c]);
+                fputs("title ", f);
+                plot_gp_str(f, ct);
+            } else {
+                fputs("notitle", f);
+            }
+        }
+        fputc('\n', f);
+    }
+    if (s->npanels > 1)
+        fputs("unset multiplot\n", f);
+    fputs("set output\nunset title\nunset xrange\n", f);
+    if (!s->locks)
+        return;
+    /* The lock figure: stacked lock time per point, and the mean wait. */
+    int lw = 200 + 40 * s->nlock_rows;
+    lw = lw < 800 ? 800 : lw > 3200 ? 3200 : lw;
+    if (!strcmp(ext, "png"))
+        fprintf(f, "set terminal %s noenhanced size %d,900\n", s->png_cairo ? "pngcairo" : "png", lw);
+    else
+        fprintf(f, "set terminal svg noenhanced size %d,900\n", lw);
+    fprintf(f, "set output out.'-locks.%s'\n", ext);
+    fprintf(f, "set xrange [-0.5:%d.5]\n", s->nlock_rows - 1);
+    fputs("set multiplot layout 2,1 title 'lock time per point (means over seeds)'\n"
+          "set lmargin 12\n"
+          "set xtics rotate by -30\n"
+          "set xlabel ''\n"
+          "set style data histograms\n"
+          "set style histogram rowstacked\n"
+          "set style fill solid 0.8 border -1\n"
+          "set boxwidth 0.75\n"
+          "set ylabel 'ms in the measured interval'\n"
+          "plot locks_dat using 2:xtic(1) title 'spinning', '' using 3 title 'lock-holder preempted', "
+          "'' using 4 title 'lock-waiter preempted'\n"
+          "set ylabel 'mean wait per acquisition (ns)'\n"
+          "plot locks_dat using 0:5:6:xtic(1) with boxerrorbars title 'wait, 95% CI'\n"
+          "unset multiplot\n"
+          "set output\n"
+          "set style data points\n"
+          "unset lmargin\n"
+          "unset xrange\n"
+          "set xtics norotate autofreq\n",
+          f);
+}
+
+/* Writes the lock data: per kept row, its axis values, spin/LHP/LWP ms and
+ * the mean wait with its CI. */
+static int plot_locks_data(const csv_table *t, int naxes, const char *keep, const char *path,
+                           int *nrows, vs_err *err)
+{
+    static const char *const need[] = {"lock_spin_ns_mean", "lock_lhp_ns_mean", "lock_lwp_ns_mean",
+                                       "lock_wait_ns_mean_mean", "lock_wait_ns_mean_ci95"};
+    int col[5];
+    for (int i = 0; i < 5; i++)
+        if (plot_col(t, "--locks needs column", need[i], &col[i], err))
+            return -1;
+    fsu_file o;
+    if (fsu_open(&o, path, err))
+        return -1;
+    fputs("# point\tspin_ms\tlhp_ms\tlwp_ms\twait_ns_mean\twait_ns_ci95\n", o.f);
+    *nrows = 0;
+    for (int r = 0; r < t->nrows; r++) {
+        if (!keep[r])
+            continue;
+        double v[5];
+        int ok = 1;
+        for (int i = 0; i < 5 && ok; i++)
+            ok = csv_num(t, r, col[i], &v[i], NULL) == 0;
+        if (!ok)
+            continue;
+        for (int a = 0; a < naxes; a++) {
+            if (a)
+                fputc(' ', o.f);
+            plot_dat_text(o.f, csv_cell(t, r, a));
+        }
+        if (!naxes)
+            fputs("all", o.f);
+        fprintf(o.f, "\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\n", v[0] / 1e6, v[1] / 1e6, v[2] / 1e6, v[3],
+                v[4]);
+        (*nrows)++;
+    }
+    return fsu_commit(&o, err);
+}
+
+typedef struct plot_pt {
+    double x, y, e;   /* position, value, error half-width */
+    const char *lab;  /* x label (categorical x) */
+} plot_pt;
+
+static int plot_cmp_pt(const void *a, const void *b)
+{
+    const plot_pt *p = a, *q = b;
+    return (p->x > q->x) - (p->x < q->x);
+}
+
+/* Writes PREFIX.dat: one index block per non-empty (panel, curve), and
+ * fills s->block. */
+static int plot_main_data(plot_spec *s, const char *keep, const char *path, vs_err *err)
+{
+    const csv_table *t = s->t;
+    fsu_file o;
+    if (fsu_open(&o, path, err))
+        return -1;
+    plot_pt *pts = vs_xcalloc((size_t)t->nrows + 1, sizeof *pts);
+    int nb = 0, rc = 0;
+    for (int p = 0; p < s->npanels && !rc; p++)
+        for (int c = 0; c < s->ncurves && !rc; c++) {
+            int n = 0;
+            for (int r = 0; r < t->nrows && !rc; r++) {
+                if (!keep[r] || (s->pc >= 0 && strcmp(csv_cell(t, r, s->pc), s->panels[p])) ||
+                    (s->cc >= 0 && strcmp(csv_cell(t, r, s->cc), s->curves[c])))
+                    continue;
+                plot_pt *q = &pts[n];
+                if (!csv_cell(t, r, s->yc)[0]) /* no value (no finished seed had one) */
+                    continue;
+                if (csv_num(t, r, s->yc, &q->y, err) ||
+                    (s->xnum && csv_num(t, r, s->xc, &q->x, err))) {
+                    rc = -1;
+                    break;
+                }
+                q->e = 0;
+                if (s->ec >= 0 && csv_cell(t, r, s->ec)[0] && csv_num(t, r, s->ec, &q->e, err)) {
+                    rc = -1;
+                    break;
+                }
+                q->lab = csv_cell(t, r, s->xc);
+                if (!s->xnum)
+                    for (int k = 0; k < s->nx; k++)
+                        if (!strcmp(s->xs[k], q->lab))
+                            q->x = k;
+                n++;
+            }
+            if (rc || n == 0) {
+                s->block[p * s->ncurves + c] = -1;
+                continue;
+            }
+            qsort(pts, (size_t)n, sizeof *pts, plot_cmp_pt);
+            fprintf(o.f, "# block %d", nb);
+            if (s->pc >= 0)
+                fprintf(o.f, ", %s=%s", t->names[s->pc], s->panels[p]);
+            if (s->cc >= 0)
+                fprintf(o.f, ", %s=%s", t->names[s->cc], s->curves[c]);
+            fprintf(o.f, ": %s\t%s\t%s\tlabel\n", t->names[s->xc], t->names[s->yc],
+                    s->ec >= 0 ? t->names[s->ec] : "-");
+            for (int k = 0; k < n; k++) {
+                fprintf(o.f, "%.12g\t%.12g\t%.12g\t", pts[k].x, pts[k].y, pts[k].e);
+                plot_dat_text(o.f, pts[k].lab);
+                fputc('\n', o.f);
+            }
+            fputs("\n\n", o.f);
+            s->block[p * s->ncurves + c] = nb++;
+        }
+    free(pts);
+    if (rc) {
+        fsu_abort(&o);
+        return -1;
+    }
+    if (nb == 0) {
+        fsu_abort(&o);
+        return err_input(err, "%s: no rows with a value of %s to plot", t->path, t->names[s->yc]);
+    }
+    return fsu_commit(&o, err);
+}
+
+/* The directory and the file name of PREFIX. */
+static void plot_split(const char *prefix, char *dir, char *base, size_t n)
+{
+    const char *sl = strrchr(prefix, '/');
+    if (sl) {
+        snprintf(dir, n, "%.*s", (int)(sl - prefix) ? (int)(sl - prefix) : 1, prefix);
+        snprintf(base, n, "%s", sl + 1);
+    } else {
+        snprintf(dir, n, ".");
+        snprintf(base, n, "%s", prefix);
+    }
+}
+
+static int plot_main(const plot_opts *o, vs_err *err)
+{
+    char path[PLOT_PATH], pdir[PLOT_PATH], base[PLOT_PATH], prefix[PLOT_PATH];
+    snprintf(path, sizeof path, "%s/summary.csv", o->dir);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return err_input(err, "%s: %s (is %s a directory written by vmsim sweep?)", path,
+                         strerror(errno), o->dir);
+    csv_table t;
+    if (csv_read(path, &t, err))
+        return -1;
+    int rc = -1, ncol = csv_col(&t, "n");
+    char *keep = NULL;
+    plot_spec s = {.t = &t, .ec = -1, .cc = -1, .pc = -1, .locks = o->locks};
+    if (ncol < 0) {
+        err_input(err, "%s: no column \"n\": not a vmsim sweep summary", path);
+        goto out;
+    }
+    int naxes = ncol; /* the axis columns come before n */
+    if (o->x) {
+        if (plot_col(&t, "--x", o->x, &s.xc, err))
+            goto out;
+    } else if (naxes > 0) {
+        s.xc = 0;
+    } else {
+        err_input(err, "%s: the sweep has no axis columns; give --x COLUMN", path);
+        goto out;
+    }
+    if (plot_col(&t, "--y", o->y ? o->y : "ops_per_s_per_vm_mean", &s.yc, err))
+        goto out;
+    size_t yl = strlen(t.names[s.yc]);
+    if (yl > 5 && !strcmp(t.names[s.yc] + yl - 5, "_mean")) {
+        char ename[1100];
+        snprintf(ename, sizeof ename, "%.*s_ci95", (int)(yl - 5), t.names[s.yc]);
+        s.ec = csv_col(&t, ename);
+    }
+    /* --curve and --panel: given, "none", or the next unused axis columns */
+    const char *copt[2] = {o->curve, o->panel}, *cname[2] = {"--curve", "--panel"};
+    int *cdst[2] = {&s.cc, &s.pc};
+    for (int k = 0; k < 2; k++) {
+        if (copt[k] && !strcmp(copt[k], "none"))
+            continue;
+        if (copt[k]) {
+            if (plot_col(&t, cname[k], copt[k], cdst[k], err))
+                goto out;
+            continue;
+        }
+        for (int a = 0; a < naxes && *cdst[k] < 0; a++) {
+            int used = a == s.xc || a == s.cc || a == s.pc || (k == 0 && o->panel && !strcmp(o->panel, t.names[a]));
+            if (!used)
+                *cdst[k] = a;
+        }
+    }
+    if ((s.cc >= 0 && (s.cc == s.xc || s.cc == s.pc)) || (s.pc >= 0 && s.pc == s.xc)) {
+        err_input(err, "--x, --curve and --panel need different columns");
+        goto out;
+    }
+    /* Row selection: --where, then the other axes held at one value. */
+    keep = vs_xmalloc((size_t)t.nrows + 1);
+    memset(keep, 1, (size_t)t.nrows + 1);
+    int held[1000] = {0};
+    for (int i = 0; i < o->nwhere; i++) {
+        const char *eq = strchr(o->where[i], '=');
+        if (!eq || eq == o->where[i]) {
+            err_input(err, "--where %s: expected COLUMN=VALUE", o->where[i]);
+            goto out;
+        }
+        char cn[1024];
+        snprintf(cn, sizeof cn, "%.*s", (int)(eq - o->where[i]), o->where[i]);
+        int c;
+        if (plot_col(&t, "--where", cn, &c, err))
+            goto out;
+        held[c] = 1;
+        int any = 0;
+        for (int r = 0; r < t.nrows; r++) {
+            keep[r] &= !strcmp(csv_cell(&t, r, c), eq + 1);
+            any |= keep[r];
+        }
+        if (!any) {
+            err_input(err, "--where %s: no row of %s matches", o->where[i], path);
+            goto out;
+        }
+    }
+    char *lock_keep = vs_xmalloc((size_t)t.nrows + 1);
+    memcpy(lock_keep, keep, (size_t)t.nrows + 1);
+    for (int a = 0; a < naxes; a++) {
+        if (a == s.xc || a == s.cc || a == s.pc || held[a])
+            continue;
+        int n;
+        const char **v = plot_values(&t, a, keep, &n);
+        if (n > 1) {
+            size_t l = strlen(s.fixed);
+            snprintf(s.fixed + l, sizeof s.fixed - l, "%s%s=%s", l ? ", " : "", t.names[a], v[0]);
+            fprintf(stderr, "vmsim plot: warning: %s has %d values; plotting %s=%s only (choose "
+                            "with --where %s=VALUE)\n",
+                    t.names[a], n, t.names[a], v[0], t.names[a]);
+            const char *first = v[0];
+            for (int r = 0; r < t.nrows; r++)
+                keep[r] &= !strcmp(csv_cell(&t, r, a), first);
+        }
+        free(v);
+    }
+    s.xnum = csv_col_numeric(&t, s.xc);
+    s.xs = plot_values(&t, s.xc, keep, &s.nx);
+    static const char *const one[] = {""};
+    s.curves = s.cc >= 0 ? plot_values(&t, s.cc, keep, &s.ncurves) : NULL;
+    s.panels = s.pc >= 0 ? plot_values(&t, s.pc, keep, &s.npanels) : NULL;
+    if (s.cc < 0) {
+        s.curves = vs_xmalloc(sizeof(char *));
+        s.curves[0] = one[0];
+        s.ncurves = 1;
+    }
+    if (s.pc < 0) {
+        s.panels = vs_xmalloc(sizeof(char *));
+        s.panels[0] = one[0];
+        s.npanels = 1;
+    }
+    s.block = vs_xcalloc((size_t)s.ncurves * (size_t)s.npanels, sizeof(int));
+    /* Outputs */
+    if (o->prefix)
+        snprintf(prefix, sizeof prefix, "%s", o->prefix);
+    else
+        snprintf(prefix, sizeof prefix, "%s/plot", o->dir);
+    plot_split(prefix, pdir, base, sizeof pdir);
+    if (!base[0]) {
+        err_input(err, "-o %s: expected a file name prefix, not a directory", prefix);
+        goto out2;
+    }
+    if (fsu_mkdirs(pdir, err))
+        goto out2;
+    s.base = base;
+    snprintf(path, sizeof path, "%s.dat", prefix);
+    if (plot_main_data(&s, keep, path, err))
+        goto out2;
+    if (o->locks) {
+        snprintf(path, sizeof path, "%s-locks.dat", prefix);
+        if (plot_locks_data(&t, naxes, lock_keep, path, &s.nlock_rows, err))
+            goto out2;
+    }
+    int have = plot_on_path("gnuplot");
+    s.png_cairo = 1;
+    s.svg = 1;
+    if (have) {
+        const char *probe1[] = {"gnuplot", "-e", "set terminal pngcairo", NULL};
+        const char *probe2[] = {"gnuplot", "-e", "set terminal svg", NULL};
+        s.png_cairo = plot_gnuplot(NULL, probe1, 1) == 0;
+        s.svg = plot_gnuplot(NULL, probe2, 1) == 0;
+    }
+    fsu_file g;
+    snprintf(path, sizeof path, "%s.gp", prefix);
+    if (fsu_open(&g, path, err))
+        goto out2;
+    fprintf(g.f, "# Written by vmsim plot from %s/summary.csv.\n", o->dir);
+    fprintf(g.f, "# Render: cd ");
+    plot_gp_str(g.f, pdir);
+    fprintf(g.f, " && gnuplot %s.gp   (writes %s.png, %s.svg%s)\n", base, base, base,
+            o->locks ? " and the -locks figures" : "");
+    fputs("if (!exists('out')) out = ", g.f);
+    plot_gp_str(g.f, base);
+    fputs("\nout_dat = ", g.f);
+    char dn[PLOT_PATH + 16];
+    snprintf(dn, sizeof dn, "%s.dat", base);
+    plot_gp_str(g.f, dn);
+    fputs("\nlocks_dat = ", g.f);
+    snprintf(dn, sizeof dn, "%s-locks.dat", base);
+    plot_gp_str(g.f, dn);
+    fputs("\nset datafile separator '\\t'\n", g.f);
+    plot_body(g.f, &s, "png");
+    if (s.svg)
+        plot_body(g.f, &s, "svg");
+    if (fsu_commit(&g, err))
+        goto out2;
+    if (!have) {
+        fprintf(stderr, "vmsim plot: warning: gnuplot is not on PATH; wrote %s.gp and its data. "
+                        "Render with: cd %s && gnuplot %s.gp (Debian: apt-get install gnuplot-nox)\n",
+                prefix, pdir, base);
+        rc = 0;
+        goto out2;
+    }
+    /* Render to temporary names, then rename: the images appear whole. */
+    char outvar[PLOT_PATH + 64], tmpbase[PLOT_PATH + 32];
+    snprintf(tmpbase, sizeof tmpbase, "%s.tmp.%ld", base, (long)getpid());
+    snprintf(outvar, sizeof outvar, "out='%s'", tmpbase);
+    char gpname[PLOT_PATH + 8];
+    snprintf(gpname, sizeof gpname, "%s.gp", base);
+    const char *args[] = {"gnuplot", "-e", outvar, gpname, NULL};
+    int gst = plot_gnuplot(pdir, args, 0);
+    static const char *const outs[] = {".png", ".svg", "-locks.png", "-locks.svg"};
+    int nouts = o->locks ? 4 : 2;
+    char made[512] = "";
+    for (int i = 0; i < nouts; i++) {
+        char from[2 * PLOT_PATH + 64], to[2 * PLOT_PATH + 64];
+        snprintf(from, sizeof from, "%s/%s%s", pdir, tmpbase, outs[i]);
+        snprintf(to, sizeof to, "%s%s", prefix, outs[i]);
+        if (gst != 0) {
+            remove(from);
+            continue;
+        }
+        if (stat(from, &st) != 0)
+            continue;
+        if (rename(from, to) != 0) {
+            err_internal(err, "%s: cannot rename into place: %s", to, strerror(errno));
+            goto out2;
+        }
+        size_t l = strlen(made);
+        snprintf(made + l, sizeof made - l, "%s%s%s", l ? ", " : "", base, outs[i]);
+    }
+    if (gst != 0) {
+        err_internal(err, "gnuplot failed (status %d) on %s.gp; the script and data are kept", gst,
+                     prefix);
+        goto out2;
+    }
+    fprintf(stderr, "plot: wrote %s (in %s; script %s.gp)\n", made, pdir, base);
+    rc = 0;
+out2:
+    free(lock_keep);
+    free(s.xs);
+    free(s.curves);
+    free(s.panels);
+    free(s.block);
+out:
+    free(keep);
+    csv_free(&t);
+    return rc;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    plot_opts o;
+    vs_err err = {0};
+    if (plot_args(argc, argv, &o, &err)) {
+        fprintf(stderr, "vmsim plot: %s\n%s", err.msg, plot_usage);
+        return VS_EXIT_INPUT;
+    }
+    if (o.help) {
+        fputs(plot_usage, stdout);
+        return 0;
+    }
+    if (plot_main(&o, &err)) {
+        fprintf(stderr, "vmsim plot: %s\n", err.msg);
+        return err.code ? err.code : VS_EXIT_INTERNAL;
+    }
+    return 0;
+}

@@ -83,6 +83,7 @@ static void guest_set_current(world *w, vcpu *vc, task *t)
     vc->cur = t;
     t->vc = vc;
     t->slice_used = 0;
+    lock_spin_refresh(t);
     obs_emit(w, OBS_TASK_IN, vc, t, NULL, NULL, NULL);
     if (vc->hs == VH_RUNNING) {
         vc->seg_start = vc->seg_start > w->sim.now ? vc->seg_start : w->sim.now;
@@ -187,6 +188,7 @@ static void guest_switch(world *w, vcpu *vc)
     obs_emit(w, OBS_TASK_OUT, vc, t, NULL, NULL, NULL);
     rq_push(vc, t);
     guest_next(w, vc);
+    lock_spin_refresh(t);
 }
 
 void guest_slice_expired(world *w, vcpu *vc)

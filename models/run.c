@@ -33,6 +33,7 @@ world *world_new(const scenario *sc)
         v->cfg = sc->vms[i];
         v->nvcpus = v->cfg.vcpus;
         v->vcpus = vs_xcalloc((size_t)v->nvcpus, sizeof(vcpu));
+        v->pre_bits = vs_xcalloc((size_t)(v->nvcpus + 63) / 64, sizeof(uint64_t));
         v->last_boosted = -1;
         v->tenants = 1;
         for (int k = 0; k < v->nvcpus; k++) {
@@ -82,8 +83,13 @@ void world_finish(world *w)
                 l->lhp_since = -1;
             }
             if (l->lwp_since >= 0) {
-                l->lwp_n++;
-                l->lwp_ns += world_window(w, l->lwp_since, w->sim.now);
+                if (l->lwp_halted) {
+                    l->hh_n++;
+                    l->hh_ns += world_window(w, l->lwp_since, w->sim.now);
+                } else {
+                    l->lwp_n++;
+                    l->lwp_ns += world_window(w, l->lwp_since, w->sim.now);
+                }
                 l->lwp_since = -1;
             }
         }
@@ -109,6 +115,7 @@ void world_free(world *w)
         for (int k = 0; k < v->nvcpus; k++)
             gsl_rng_free(v->vcpus[k].rng);
         free(v->vcpus);
+        free(v->pre_bits);
     }
     w->hv->destroy(w);
     free(w->vms);

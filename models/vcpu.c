@@ -46,15 +46,21 @@ void vcpu_settle(world *w, vcpu *vc)
 
 static void vcpu_progress(ev_sim *sim, void *ctx, uint64_t arg);
 
-void vcpu_arm(world *w, vcpu *vc)
+static void vcpu_disarm(world *w, vcpu *vc)
 {
     if (vc->ev) {
         ev_cancel(&w->sim, vc->ev);
         vc->ev = 0;
     }
+}
+
+void vcpu_arm(world *w, vcpu *vc)
+{
     task *t = vc->cur;
-    if (vc->hs != VH_RUNNING || !t)
+    if (vc->hs != VH_RUNNING || !t) {
+        vcpu_disarm(w, vc);
         return;
+    }
     sim_time d = VCPU_SPIN_INF;
     switch (t->act) {
     case TA_NONE: /* its next step is due as soon as it executes */
@@ -72,6 +78,7 @@ void vcpu_arm(world *w, vcpu *vc)
         }
         break;
     default:
+        vcpu_disarm(w, vc);
         return;
     }
     if (vc->nrq > 0 && t->preempt_count == 0) {
@@ -79,11 +86,27 @@ void vcpu_arm(world *w, vcpu *vc)
         if (s < d)
             d = s;
     }
-    if (d >= VCPU_SPIN_INF)
+    if (d >= VCPU_SPIN_INF) {
+        vcpu_disarm(w, vc);
         return;
+    }
     if (d < 0)
         d = 0;
-    vc->ev = ev_schedule(&w->sim, vc->seg_start + d, vcpu_progress, vc, 0);
+    vc->ev = ev_reschedule(&w->sim, vc->ev, vc->seg_start + d, vcpu_progress, vc, 0);
+}
+
+/* First set bit of v's preempted bitmap in [lo, hi), or -1. */
+static int vm_next_preempted(const vm *v, int lo, int hi)
+{
+    while (lo < hi) {
+        uint64_t word = v->pre_bits[lo >> 6] >> (lo & 63);
+        if (word) {
+            int i = lo + __builtin_ctzll(word);
+            return i < hi ? i : -1;
+        }
+        lo = (lo | 63) + 1;
+    }
+    return -1;
 }
 
 /* PLE: the spinning vCPU exits; KVM's kvm_vcpu_on_spin looks for a
@@ -107,11 +130,10 @@ static void vcpu_ple_exit(world *w, vcpu *vc)
     vm *v = vc->vm;
     int start = v->last_boosted, tries = 3;
     for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < v->nvcpus; i++) {
-            if (!pass && i <= start)
-                continue;
-            if (pass && i > start)
-                break;
+        /* candidates are the preempted vCPUs: walk their bitmap in index
+         * order, (start, n) in the first pass and [0, start] in the second */
+        int lo = pass ? 0 : start + 1, hi = pass ? start + 1 : v->nvcpus;
+        for (int i = vm_next_preempted(v, lo, hi); i >= 0; i = vm_next_preempted(v, i + 1, hi)) {
             vcpu *c = &v->vcpus[i];
             if (c == vc || c->hs != VH_RUNNABLE || !c->preempted)
                 continue;
@@ -195,6 +217,7 @@ void vcpu_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall)
     vc->last_pcpu = pc->id;
     vc->seg_start = w->sim.now + stall;
     vc->preempted = 0;
+    vc->vm->pre_bits[vc->id >> 6] &= ~(1ull << (vc->id & 63));
     vcpu_ple_reset(w, vc);
     obs_emit(w, OBS_VCPU_IN, vc, vc->cur, NULL, NULL, NULL);
     task *t = vc->cur;
@@ -206,6 +229,7 @@ void vcpu_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall)
         lock_holder_resumed(w, t);
     int after_halt = t->pv_halted;
     t->pv_halted = 0;
+    lock_spin_refresh(t);
     if (t->act == TA_SPIN)
         lock_resumed(w, t, after_halt);
     vcpu_arm(w, vc);
@@ -228,6 +252,10 @@ void vcpu_sched_out(world *w, vcpu *vc, vcpu_hstate hs)
     vc->pc = NULL;
     vc->hs = hs;
     vc->preempted = hs == VH_RUNNABLE;
+    if (vc->preempted)
+        vc->vm->pre_bits[vc->id >> 6] |= 1ull << (vc->id & 63);
+    if (vc->cur)
+        lock_spin_refresh(vc->cur);
     if (hs == VH_RUNNABLE && world_measuring(w))
         vc->n_preempt++;
     if (hs == VH_HALTED && world_measuring(w))

@@ -52,7 +52,8 @@ struct task {
     task_act act;          /* current activity */
     sim_time left;         /* TA_WORK / TA_ACQ: ns remaining */
     lock *wlock;           /* TA_SPIN / TA_ACQ: the lock waited for */
-    int wpos;              /* lock-private waiter data (ticket number, ...) */
+    int wpos;              /* ticket number in wlock's FIFO queue */
+    int spin_counted;      /* counted in wlock->nspin (spinning on a running vCPU) */
     int pv_halted;         /* spinning waiter has halted its vCPU (pv wait) */
     sim_time spin_left;    /* ns of spinning before the lock's spin timeout */
     sim_time wait_start;   /* when the current lock request started */
@@ -117,6 +118,7 @@ struct vm {
     int nlocks;
     lock *locks[CFG_MAX_LOCKS];
     int last_boosted;      /* PLE directed yield round robin */
+    uint64_t *pre_bits;    /* bitmap of vCPUs preempted while runnable (PLE candidates) */
     uint64_t ops;          /* workload operations completed (window) */
     double work;           /* workload units completed (window; gmake: builds) */
     int tenants;           /* independent workload instances (per-tenant figures) */

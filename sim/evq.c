@@ -205,6 +205,26 @@ static void ev_remove_at(ev_sim *sim, uint32_t i)
         ev_sift_down(sim, i, last);
 }
 
+ev_id ev_reschedule(ev_sim *sim, ev_id id, sim_time t, ev_handler fn, void *ctx, uint64_t arg)
+{
+    ev_rec *r = ev_lookup(sim, id);
+    if (!r)
+        return ev_schedule(sim, t, fn, ctx, arg);
+    ev_fill_hole(sim);
+    if (t < sim->now)
+        t = sim->now;
+    r->fn = fn;
+    r->ctx = ctx;
+    r->arg = arg;
+    uint32_t slot = (uint32_t)id, i = r->pos;
+    ev_hent e = ev_hmake(t, (sim->seq++ << SLOT_BITS) | slot);
+    if (e < sim->heap[i])
+        ev_sift_up(sim, i, e);
+    else
+        ev_sift_down(sim, i, e);
+    return id;
+}
+
 int ev_cancel(ev_sim *sim, ev_id id)
 {
     ev_rec *r = ev_lookup(sim, id);

@@ -104,6 +104,11 @@ static inline ev_id ev_after(ev_sim *sim, sim_time d, ev_handler fn, void *ctx, 
 /* Cancels a pending event. Returns 1 if it was pending, 0 if the id is 0,
  * already fired or already cancelled. O(log n). */
 int ev_cancel(ev_sim *sim, ev_id id);
+/* Moves pending event `id` to time t (>= now), ordered as if it had just
+ * been scheduled (a fresh insertion sequence); one sift instead of a cancel
+ * and an insert. If `id` is not pending, schedules fn(ctx, arg) anew.
+ * Returns the event's id. */
+ev_id ev_reschedule(ev_sim *sim, ev_id id, sim_time t, ev_handler fn, void *ctx, uint64_t arg);
 /* Time of the pending event `id`, or -1 if it is not pending. */
 sim_time ev_time_of(const ev_sim *sim, ev_id id);
 

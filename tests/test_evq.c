@@ -123,6 +123,14 @@ START_TEST(test_random_against_reference)
             ref[nref].id = ev_schedule(&s, t, ref_fire, NULL, seq);
             seq++;
             nref++;
+        } else if (u < 0.58 && nref > 0) { /* move a random one (reschedule) */
+            int k = (int)gsl_rng_uniform_int(r, (unsigned long)nref);
+            if (ref[k].live) {
+                sim_time t = s.now + (sim_time)gsl_rng_uniform_int(r, 50);
+                ck_assert(ev_reschedule(&s, ref[k].id, t, ref_fire, NULL, seq) == ref[k].id);
+                ref[k].t = t;
+                ref[k].seq = seq++;
+            }
         } else if (u < 0.65 && nref > 0) { /* cancel a random one */
             int k = (int)gsl_rng_uniform_int(r, (unsigned long)nref);
             ck_assert_int_eq(ev_cancel(&s, ref[k].id), ref[k].live);

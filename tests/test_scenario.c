@@ -183,7 +183,8 @@ START_TEST(test_vm_array_form)
         "   \"hold\": {\"dist\": \"exp\", \"mean_ns\": 1000}},"
         " \"vms\": [{\"name\": \"web\", \"vcpus\": 2, \"_comment\": \"per-VM overrides\","
         "            \"guest\": {\"lock\": {\"algorithm\": \"oticket\"}, \"slice_ns\": 1000000}},"
-        "          {\"vcpus\": \"host\", \"workload\": {\"hold\": {\"dist\": \"const\", \"mean_ns\": 500}}},"
+        "          {\"vcpus\": \"host\", \"workload\": {\"hold\": {\"dist\": \"const\", "
+            "\"mean_ns\": 500}}},"
         "          {}]}";
     scenario sc;
     load_ok(doc, NULL, &sc);
@@ -266,7 +267,8 @@ START_TEST(test_misc_good)
     scenario sc;
     /* comments at every level, description, sweep, name, integers written as reals */
     static const char doc[] =
-        "{\"_comment\": \"top\", \"name\": \"misc\", \"description\": \"d\", \"sweep\": {\"any\": 1},"
+        "{\"_comment\": \"top\", \"name\": \"misc\", \"description\": \"d\", \"sweep\": {\"any\": "
+            "1},"
         " \"seed\": 1e3, \"duration_s\": 2, \"max_events\": 1000000,"
         " \"host\": {\"_c\": 1, \"name\": \"box\", \"description\": \"x\", \"sockets\": 3,"
         "   \"cores_per_socket\": 2, \"smt\": 2, \"ghz\": 2.3, \"placement\": \"spread\","
@@ -277,7 +279,8 @@ START_TEST(test_misc_good)
         " \"vms\": {\"_c\": 1, \"vcpus\": 3},"
         " \"guest\": {\"_c\": 1, \"lock\": {\"_c\": 1, \"algorithm\": \"oticket\", \"window\": 0,"
         "   \"kick_ahead\": 4}},"
-        " \"workload\": {\"_c\": 1, \"type\": \"lockloop\", \"threads\": 6.0, \"kernel_lock\": true,"
+        " \"workload\": {\"_c\": 1, \"type\": \"lockloop\", \"threads\": 6.0, \"kernel_lock\": "
+            "true,"
         "   \"think\": {\"_c\": 1, \"dist\": \"exp\", \"mean_ns\": 1},"
         "   \"hold\": {\"dist\": \"exp\", \"mean_ns\": 1}}}";
     load_ok(doc, NULL, &sc);
@@ -312,7 +315,8 @@ START_TEST(test_misc_good)
     ck_assert_int_eq(sc.vms[0].vcpus, 8);
     scenario_free(&sc);
     /* one pin row per VM */
-    load_ok(NULL, SETS("hypervisor.scheduler=pinned", "hypervisor.pin=[[0, 1, 2, 3], [7, 6, 5, 4]]"), &sc);
+    load_ok(NULL, SETS("hypervisor.scheduler=pinned",
+        "hypervisor.pin=[[0, 1, 2, 3], [7, 6, 5, 4]]"), &sc);
     ck_assert_int_eq(sc.hv.pin_per_vm, 1);
     ck_assert_int_eq(sc.hv.npin, 8);
     ck_assert_int_eq(sc.hv.pin[4], 7);
@@ -379,15 +383,18 @@ typedef struct bad_case {
 } bad_case;
 
 #define HOST8 "\"host\": {\"sockets\": 2, \"cores_per_socket\": 4}"
-#define WL "\"workload\": {\"type\": \"lockloop\", \"think\": {\"dist\": \"exp\", \"mean_ns\": 1}," \
-           " \"hold\": {\"dist\": \"exp\", \"mean_ns\": 1}}"
+#define WL                                                                                 \
+    "\"workload\": {\"type\": \"lockloop\", \"think\": {\"dist\": \"exp\", \"mean_ns\": 1},"      \
+    " \"hold\": {\"dist\": \"exp\", \"mean_ns\": 1}}"
 
 static const bad_case bad[] = {
     /* unknown keys */
     {NULL, {"duraton_s=1"}, {"test.json: duraton_s: unknown key", "did you mean \"duration_s\""}},
     {NULL, {"workload.hodl.mean_ns=5"}, {"workload.hodl: unknown key", "did you mean \"hold\""}},
-    {NULL, {"workload.zzzzzzzzzz=1"}, {"workload.zzzzzzzzzz: unknown key", "known here: type, threads"}},
-    {NULL, {"host.costs.kick_nss=1"}, {"host.costs.kick_nss: unknown key", "did you mean \"kick_ns\""}},
+    {NULL, {"workload.zzzzzzzzzz=1"},
+     {"workload.zzzzzzzzzz: unknown key", "known here: type, threads"}},
+    {NULL, {"host.costs.kick_nss=1"},
+     {"host.costs.kick_nss: unknown key", "did you mean \"kick_ns\""}},
     {NULL, {"gust.lock.algorithm=mcs"}, {"gust: unknown key", "did you mean \"guest\""}},
     {NULL, {"hypervisor.ple.enable=false"}, {"hypervisor.ple.enable: unknown key", "\"enabled\""}},
     {NULL, {"vms={\"count\": 1, \"vpcus\": 2}"}, {"vms.vpcus: unknown key", "\"vcpus\""}},
@@ -408,7 +415,8 @@ static const bad_case bad[] = {
     {NULL, {"workload.hold={\"mean_ns\": 5000}"}, {"workload.hold.dist: required key missing"}},
     /* wrong types */
     {"[1, 2]", {NULL}, {"test.json: (top level): expected an object, found an array"}},
-    {NULL, {"duration_s=abc"}, {"duration_s: expected a number in [1e-09, 1e+06]", "found string \"abc\""}},
+    {NULL, {"duration_s=abc"},
+     {"duration_s: expected a number in [1e-09, 1e+06]", "found string \"abc\""}},
     {NULL, {"workload.kernel_lock=1"}, {"workload.kernel_lock: expected true or false, found 1"}},
     {NULL, {"seed=1.5"}, {"seed: expected an integer in [0, 9223372036854775807], found 1.5"}},
     {NULL, {"guest=3"}, {"guest: expected an object, found 3"}},
@@ -432,58 +440,85 @@ static const bad_case bad[] = {
     {NULL, {"vms.vcpus=0"}, {"vms.vcpus: expected an integer in [1, 1024], found 0"}},
     {NULL, {"vms=[{\"vcpus\": 0}]"}, {"vms[0].vcpus: expected an integer in [1, 1024], found 0"}},
     {NULL, {"host.sockets=0"}, {"host.sockets: expected an integer in [1, 64], found 0"}},
-    {NULL, {"host.cores_per_socket=0"}, {"host.cores_per_socket: expected an integer in [1, 4096]"}},
+    {NULL, {"host.cores_per_socket=0"},
+     {"host.cores_per_socket: expected an integer in [1, 4096]"}},
     {NULL, {"host.smt=3"}, {"host.smt: expected an integer in [1, 2], found 3"}},
     {NULL, {"host.ghz=0"}, {"host.ghz: expected a number in [0.1, 10], found 0"}},
-    {NULL, {"host.costs.kick_ns=-1"}, {"host.costs.kick_ns: expected a number in [0, 1e+09], found -1"}},
-    {NULL, {"host.costs.line_one_hop_ns=-0.5"}, {"host.costs.line_one_hop_ns: expected a number in [0, 1e+09]"}},
-    {NULL, {"host.costs.pause_cycles=0"}, {"host.costs.pause_cycles: expected a number in [0.01, 1e+06]"}},
+    {NULL, {"host.costs.kick_ns=-1"},
+     {"host.costs.kick_ns: expected a number in [0, 1e+09], found -1"}},
+    {NULL, {"host.costs.line_one_hop_ns=-0.5"},
+     {"host.costs.line_one_hop_ns: expected a number in [0, 1e+09]"}},
+    {NULL, {"host.costs.pause_cycles=0"},
+     {"host.costs.pause_cycles: expected a number in [0.01, 1e+06]"}},
     {NULL, {"host.cores=9"}, {"host.cores: expected an integer in [0, 8], found 9"}},
-    {NULL, {"hypervisor.sched_latency_ns=10"}, {"hypervisor.sched_latency_ns: expected a number in [1000, 1e+10]"}},
-    {NULL, {"hypervisor.slice_ns=999"}, {"hypervisor.slice_ns: expected an integer in [1000, 10000000000], found 999"}},
-    {NULL, {"hypervisor.ple.window_cycles=0"}, {"hypervisor.ple.window_cycles: expected a number in [1, 1e+12]"}},
-    {NULL, {"hypervisor.ple.window_max_cycles=100"}, {"hypervisor.ple.window_max_cycles: expected a number >= window_cycles, found 100"}},
-    {NULL, {"guest.lock.spin_threshold=0"}, {"guest.lock.spin_threshold: expected a number in [1, 1e+12], found 0"}},
-    {NULL, {"guest.slice_ns=10"}, {"guest.slice_ns: expected an integer in [1000, 10000000000], found 10"}},
+    {NULL, {"hypervisor.sched_latency_ns=10"},
+     {"hypervisor.sched_latency_ns: expected a number in [1000, 1e+10]"}},
+    {NULL, {"hypervisor.slice_ns=999"},
+     {"hypervisor.slice_ns: expected an integer in [1000, 10000000000], found 999"}},
+    {NULL, {"hypervisor.ple.window_cycles=0"},
+     {"hypervisor.ple.window_cycles: expected a number in [1, 1e+12]"}},
+    {NULL, {"hypervisor.ple.window_max_cycles=100"},
+     {"hypervisor.ple.window_max_cycles: expected a number >= window_cycles, found 100"}},
+    {NULL, {"guest.lock.spin_threshold=0"},
+     {"guest.lock.spin_threshold: expected a number in [1, 1e+12], found 0"}},
+    {NULL, {"guest.slice_ns=10"},
+     {"guest.slice_ns: expected an integer in [1000, 10000000000], found 10"}},
     /* NUMA hop matrix */
-    {NULL, {"host.numa_hops=[[0, 1]]"}, {"host.numa_hops: expected a square matrix", "one row per socket"}},
-    {NULL, {"host.numa_hops=[[0, 1], [1]]"}, {"host.numa_hops[1]: expected a row with one entry per socket", "square"}},
+    {NULL, {"host.numa_hops=[[0, 1]]"},
+     {"host.numa_hops: expected a square matrix", "one row per socket"}},
+    {NULL, {"host.numa_hops=[[0, 1], [1]]"},
+     {"host.numa_hops[1]: expected a row with one entry per socket", "square"}},
     {NULL, {"host.numa_hops=[[0, 1], 1]"}, {"host.numa_hops[1]: expected a row", "found 1"}},
     {NULL, {"host.sockets=3", "host.numa_hops=[[0, 1, 2], [1, 0, 1], [1, 1, 0]]"},
      {"host.numa_hops[2][0]: expected a symmetric matrix", "found 1"}},
-    {NULL, {"host.numa_hops=[[1, 1], [1, 0]]"}, {"host.numa_hops[0][0]: expected 0 on the diagonal, found 1"}},
-    {NULL, {"host.numa_hops=[[0, 0], [0, 0]]"}, {"host.numa_hops[0][1]: expected at least 1 off the diagonal, found 0"}},
-    {NULL, {"host.numa_hops=[[0, 9], [9, 0]]"}, {"host.numa_hops[0][1]: expected an integer hop count in [0, 8], found 9"}},
-    {NULL, {"host.numa_hops=[[0, 1.5], [1.5, 0]]"}, {"host.numa_hops[0][1]: expected an integer hop count"}},
+    {NULL, {"host.numa_hops=[[1, 1], [1, 0]]"},
+     {"host.numa_hops[0][0]: expected 0 on the diagonal, found 1"}},
+    {NULL, {"host.numa_hops=[[0, 0], [0, 0]]"},
+     {"host.numa_hops[0][1]: expected at least 1 off the diagonal, found 0"}},
+    {NULL, {"host.numa_hops=[[0, 9], [9, 0]]"},
+     {"host.numa_hops[0][1]: expected an integer hop count in [0, 8], found 9"}},
+    {NULL, {"host.numa_hops=[[0, 1.5], [1.5, 0]]"},
+     {"host.numa_hops[0][1]: expected an integer hop count"}},
     /* enumerations */
     {NULL, {"guest.lock.algorithm=tickets"},
      {"guest.lock.algorithm: expected one of \"ticket\", \"tas\", \"mcs\", \"pv-ticket\", "
       "\"pvqspinlock\", \"oticket\", found \"tickets\"",
       "(did you mean \"ticket\"?)"}},
-    {NULL, {"guest.lock.algorithm=rwlock"}, {"guest.lock.algorithm: expected one of", "found \"rwlock\""}},
-    {NULL, {"hypervisor.scheduler=xen"}, {"hypervisor.scheduler: expected one of \"none\", \"pinned\", \"cfs\"", "found \"xen\""}},
-    {NULL, {"hypervisor.scheduler=cfss"}, {"hypervisor.scheduler: expected one of", "did you mean \"cfs\""}},
+    {NULL, {"guest.lock.algorithm=rwlock"},
+     {"guest.lock.algorithm: expected one of", "found \"rwlock\""}},
+    {NULL, {"hypervisor.scheduler=xen"},
+     {"hypervisor.scheduler: expected one of \"none\", \"pinned\", \"cfs\"", "found \"xen\""}},
+    {NULL, {"hypervisor.scheduler=cfss"},
+     {"hypervisor.scheduler: expected one of", "did you mean \"cfs\""}},
     {NULL, {"host.placement=scatter"}, {"host.placement: expected one of \"fill\", \"spread\""}},
-    {NULL, {"workload.type=gmake"}, {"workload.type: expected one of \"lockloop\"", "found \"gmake\""}},
+    {NULL, {"workload.type=kbuild"},
+     {"workload.type: expected one of \"lockloop\"", "found \"kbuild\""}},
     {NULL, {"workload.hold.dist=normal"},
-     {"workload.hold.dist: expected one of \"const\", \"exp\", \"uniform\", \"lognormal\", \"gamma\", "
+     {"workload.hold.dist: expected one of \"const\", \"exp\", \"uniform\", \"lognormal\", "
+         "\"gamma\", "
       "\"empirical\", found \"normal\""}},
     /* lock parameters */
     {NULL, {"guest.lock.window=3"},
-     {"guest.lock.window: expected 0 (window and kick_ahead apply to the oticket algorithm only), found 3"}},
-    {NULL, {"guest.lock.kick_ahead=1"}, {"guest.lock.kick_ahead: expected 0", "oticket algorithm only"}},
+     {"guest.lock.window: expected 0 (window and kick_ahead apply to the oticket algorithm only), "
+         "found 3"}},
+    {NULL, {"guest.lock.kick_ahead=1"},
+     {"guest.lock.kick_ahead: expected 0", "oticket algorithm only"}},
     {NULL, {"guest.lock.algorithm=oticket", "guest.lock.window=2000"},
      {"guest.lock.window: expected an integer in [0, 1024], found 2000"}},
     /* cross-section checks */
     {NULL, {"hypervisor.scheduler=none"},
-     {"test.json: hypervisor.scheduler: \"none\" (bare metal) runs one VM", "found 2 VMs with 8 vCPUs on 8 cores"}},
+     {"test.json: hypervisor.scheduler: \"none\" (bare metal) runs one",
+         "found 2 VMs with 8 vCPUs on 8 cores"}},
     {NULL, {"hypervisor.scheduler=none", "vms.count=1", "vms.vcpus=9"},
      {"hypervisor.scheduler: \"none\" (bare metal)", "found 1 VMs with 9 vCPUs on 8 cores"}},
     {NULL, {"hypervisor.scheduler=pinned", "hypervisor.pin=[0, 1, 2, 8]"},
      {"hypervisor.pin[3]: expected a pCPU index in [0, 7], found 8"}},
-    {NULL, {"host.cores=2", "hypervisor.pin=[0, 1, 2]"}, {"hypervisor.pin[2]: expected a pCPU index in [0, 1], found 2"}},
-    {NULL, {"hypervisor.pin=[0, -1]"}, {"hypervisor.pin[1]: expected a pCPU index in [0, 7], found -1"}},
-    {NULL, {"hypervisor.pin=[]"}, {"hypervisor.pin: expected an array of pCPU indexes", "found an array"}},
+    {NULL, {"host.cores=2", "hypervisor.pin=[0, 1, 2]"},
+     {"hypervisor.pin[2]: expected a pCPU index in [0, 1], found 2"}},
+    {NULL, {"hypervisor.pin=[0, -1]"},
+     {"hypervisor.pin[1]: expected a pCPU index in [0, 7], found -1"}},
+    {NULL, {"hypervisor.pin=[]"},
+     {"hypervisor.pin: expected an array of pCPU indexes", "found an array"}},
     {NULL, {"hypervisor.pin=3"}, {"hypervisor.pin: expected an array of pCPU indexes", "found 3"}},
     {NULL, {"hypervisor.pin=[[0, 1, 2, 3]]"},
      {"test.json: hypervisor.pin: 1 rows, but there are 2 VMs (one row per VM)"}},
@@ -493,7 +528,8 @@ static const bad_case bad[] = {
      {"hypervisor.pin[1]: expected an array of pCPU indexes, one per vCPU, found 5"}},
     {NULL, {"hypervisor.pin=[[0, 1, 2, 3], [4, 5, 6, 8]]"},
      {"hypervisor.pin[1][3]: expected a pCPU index in [0, 7], found 8"}},
-    {NULL, {"hypervisor.pin=[0, [1]]"}, {"hypervisor.pin[1]: expected a pCPU index in [0, 7], found an array"}},
+    {NULL, {"hypervisor.pin=[0, [1]]"},
+     {"hypervisor.pin[1]: expected a pCPU index in [0, 7], found an array"}},
     {NULL, {"hypervisor.scheduler=pinned", "hypervisor.pin=[0, 1]"},
      {"test.json: hypervisor.pin: 2 entries, but VM vm0 has 4 vCPUs"}},
     {NULL, {"host.sockets=64", "host.cores_per_socket=128"},
@@ -501,11 +537,15 @@ static const bad_case bad[] = {
     /* huge counts */
     {NULL, {"vms.count=1000000"}, {"vms.count: expected an integer in [1, 256], found 1000000"}},
     {NULL, {"vms.vcpus=100000"}, {"vms.vcpus: expected an integer in [1, 1024], found 100000"}},
-    {NULL, {"workload.threads=1e9"}, {"workload.threads: expected an integer in [0, 65536], found 1000000000"}},
-    {NULL, {"host.cores_per_socket=1e12"}, {"host.cores_per_socket: expected an integer in [1, 4096]"}},
-    {NULL, {"vms.count=256", "vms.vcpus=1024"}, {"test.json: vms: 262144 vCPUs in all; at most 65536 are supported"}},
+    {NULL, {"workload.threads=1e9"},
+     {"workload.threads: expected an integer in [0, 65536], found 1000000000"}},
+    {NULL, {"host.cores_per_socket=1e12"},
+     {"host.cores_per_socket: expected an integer in [1, 4096]"}},
+    {NULL, {"vms.count=256", "vms.vcpus=1024"},
+     {"test.json: vms: 262144 vCPUs in all; at most 65536 are supported"}},
     {NULL, {"vms=[]"}, {"vms: expected an array of 1 to 256 VMs"}},
-    {NULL, {"workload.think.mean_ns=1e13"}, {"workload.think.mean_ns: expected a number in [0, 1e+12]"}},
+    {NULL, {"workload.think.mean_ns=1e13"},
+     {"workload.think.mean_ns: expected a number in [0, 1e+12]"}},
     /* distributions */
     {NULL, {"workload.hold={\"dist\": \"empirical\", \"values_ns\": [1, 2], \"weights\": [0, 0]}"},
      {"workload.hold.weights: expected weights with a positive sum"}},
@@ -521,7 +561,8 @@ static const bad_case bad[] = {
      {"workload.hold.values_ns[1]: expected a number in [0, 1e12], found -5"}},
     {NULL, {"workload.hold={\"dist\": \"empirical\", \"values_ns\": [1, \"2\"]}"},
      {"workload.hold.values_ns[1]: expected a number", "found string \"2\""}},
-    {NULL, {"workload.hold={\"dist\": \"empirical\"}"}, {"workload.hold.values_ns: required key missing"}},
+    {NULL, {"workload.hold={\"dist\": \"empirical\"}"},
+     {"workload.hold.values_ns: required key missing"}},
     {NULL, {"workload.think={\"dist\": \"uniform\", \"min_ns\": 5, \"max_ns\": 4}"},
      {"workload.think.max_ns: expected a number >= min_ns, found 4"}},
     {NULL, {"workload.hold={\"dist\": \"gamma\", \"mean_ns\": 5, \"shape\": 0}"},
@@ -530,14 +571,16 @@ static const bad_case bad[] = {
      {"workload.hold.mean_ns: expected a number in [0.001, 1e+12], found 0"}},
     {NULL, {"workload.hold={\"dist\": \"exp\", \"mean_ns\": 5, \"cv\": 1}"},
      {"workload.hold.cv: unknown key"}},
-    {NULL, {"workload.hold.mean_ns=-3"}, {"workload.hold.mean_ns: expected a number in [0, 1e+12], found -3"}},
+    {NULL, {"workload.hold.mean_ns=-3"},
+     {"workload.hold.mean_ns: expected a number in [0, 1e+12], found -3"}},
     /* per-VM overrides report the VM's path */
     {NULL, {"vms=[{\"vcpus\": 2, \"guest\": {\"lock\": {\"algorithm\": \"x\"}}}]"},
      {"vms[0].guest.lock.algorithm: expected one of"}},
     {NULL, {"vms=[{}, {\"workload\": {\"hold\": {\"dist\": \"exp\", \"mean_ns\": -1}}}]"},
      {"vms[1].workload.hold.mean_ns: expected a number in [0, 1e+12], found -1"}},
     /* script workload */
-#define SCRIPT(locks, tasks) "workload={\"type\": \"script\", \"locks\": " locks ", \"tasks\": " tasks "}"
+#define SCRIPT(locks, tasks)                                                               \
+    "workload={\"type\": \"script\", \"locks\": " locks ", \"tasks\": " tasks "}"
 #define LOCK_A "[{\"name\": \"a\", \"kernel\": true}]"
     {NULL, {SCRIPT("[]", "[{\"steps\": [{\"lock\": \"a\"}]}]")},
      {"workload.tasks[0].steps[0].lock: expected one of", "found \"a\""}},
@@ -559,10 +602,13 @@ static const bad_case bad[] = {
     {NULL, {SCRIPT("[]", "[{\"steps\": [{}]}]")},
      {"workload.tasks[0].steps[0]: expected one of compute_ns, lock, unlock, sleep_ns"}},
     {NULL, {SCRIPT("[]", "[{\"steps\": [{\"compute_ns\": -1}]}]")},
-     {"workload.tasks[0].steps[0].compute_ns: expected an integer in [0, 1000000000000], found -1"}},
-    {NULL, {SCRIPT("[]", "[{\"steps\": []}]")}, {"workload.tasks[0].steps: expected an array of 1 to 1024 steps"}},
+     {"workload.tasks[0].steps[0].compute_ns: expected an integer in [0, 1000000000000], found "
+         "-1"}},
+    {NULL, {SCRIPT("[]", "[{\"steps\": []}]")},
+     {"workload.tasks[0].steps: expected an array of 1 to 1024 steps"}},
     {NULL, {SCRIPT("[]", "[{\"step\": []}]")}, {"workload.tasks[0].steps: required key missing"}},
-    {NULL, {SCRIPT("[{\"name\": \"a\"}, {\"name\": \"a\"}]", "[{\"steps\": [{\"compute_ns\": 1}]}]")},
+    {NULL, {SCRIPT("[{\"name\": \"a\"}, {\"name\": \"a\"}]",
+        "[{\"steps\": [{\"compute_ns\": 1}]}]")},
      {"workload.locks[1].name: expected a name not used by another lock"}},
     {NULL, {SCRIPT("[{\"name\": \"\"}]", "[{\"steps\": [{\"compute_ns\": 1}]}]")},
      {"workload.locks[0].name: expected a name of 1 to 63 characters"}},
@@ -588,10 +634,12 @@ START_TEST(test_bad)
     ck_assert_msg(rc == -1, "case %d (%s): loaded, expected an error", _i, what);
     ck_assert_msg(err.code == VS_EXIT_INPUT, "case %d (%s): code %d, want 2 (%s)", _i, what,
                   err.code, err.msg);
-    ck_assert_msg(strncmp(err.msg, "test.json: ", 11) == 0, "case %d: message does not name the file: %s",
+    ck_assert_msg(strncmp(err.msg, "test.json: ", 11) == 0,
+        "case %d: message does not name the file: %s",
                   _i, err.msg);
     for (int k = 0; k < 3 && c->frags[k]; k++)
-        ck_assert_msg(strstr(err.msg, c->frags[k]) != NULL, "case %d (%s):\n  message: %s\n  missing: %s",
+        ck_assert_msg(strstr(err.msg, c->frags[k]) != NULL,
+            "case %d (%s):\n  message: %s\n  missing: %s",
                       _i, what, err.msg, c->frags[k]);
     ck_assert_ptr_null(sc.vms); /* nothing left allocated */
     ck_assert_int_eq(sc.nvms, 0);
@@ -610,7 +658,8 @@ START_TEST(test_too_many_empirical_values)
     scenario sc;
     ck_assert_int_eq(sc_load_doc(d, "test.json", &sc, &err), -1);
     ck_assert_int_eq(err.code, VS_EXIT_INPUT);
-    ck_assert_msg(strstr(err.msg, "workload.hold.values_ns: expected an array of 1 to 100000 numbers"),
+    ck_assert_msg(strstr(err.msg,
+        "workload.hold.values_ns: expected an array of 1 to 100000 numbers"),
                   "%s", err.msg);
     /* exactly the limit is fine */
     json_array_remove(vals, 0);
@@ -768,11 +817,13 @@ START_TEST(test_find_preset)
     ck_assert_str_eq(buf, want);
     ck_assert(access(buf, R_OK) == 0);
     /* a name with a slash or ".json" is a path relative to the scenario */
-    ck_assert_int_eq(sc_find_preset(file, "hosts", "../hosts/generic-1x2.json", buf, sizeof buf, &err), 0);
+    ck_assert_int_eq(sc_find_preset(file, "hosts", "../hosts/generic-1x2.json", buf, sizeof buf,
+        &err), 0);
     ck_assert_str_eq(buf, want);
     ck_assert_int_eq(sc_find_preset(file, "hosts", "generic-1x2.json", buf, sizeof buf, &err), -1);
     ck_assert_int_eq(err.code, VS_EXIT_INPUT);
-    ck_assert_msg(strstr(err.msg, "preset file") && strstr(err.msg, "micro/generic-1x2.json not found"),
+    ck_assert_msg(strstr(err.msg, "preset file") && strstr(err.msg,
+        "micro/generic-1x2.json not found"),
                   "%s", err.msg);
     /* an absolute path is used as is */
     char abs[4096];
@@ -817,23 +868,36 @@ END_TEST
 
 START_TEST(test_find_preset_datadir)
 {
-    char dir[4096], buf[4096];
+    /* a preset found only through $VMSIM_DATADIR */
+    char root[64] = "/tmp/vmsim-test-datadir-XXXXXX", dir[128], path[256], buf[4096];
     vs_err err = {0};
-    snprintf(dir, sizeof dir, "%s/scenarios", src_dir());
+    ck_assert_ptr_nonnull(mkdtemp(root));
+    snprintf(dir, sizeof dir, "%s/hosts", root);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/vmsim-test-datadir-box.json", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
     const char *old = getenv("VMSIM_DATADIR");
     char *saved = old ? strdup(old) : NULL;
-    setenv("VMSIM_DATADIR", dir, 1);
-    int rc = sc_find_preset("/nonexistent/dir/s.json", "hosts", "generic-1x2", buf, sizeof buf, &err);
+    setenv("VMSIM_DATADIR", root, 1);
+    int rc = sc_find_preset("/nonexistent/dir/s.json", "hosts", "vmsim-test-datadir-box", buf,
+                            sizeof buf, &err);
+    unsetenv("VMSIM_DATADIR");
+    char buf2[4096];
+    int rc_unset = sc_find_preset("/nonexistent/dir/s.json", "hosts", "vmsim-test-datadir-box",
+                                  buf2, sizeof buf2, NULL);
     if (saved) {
         setenv("VMSIM_DATADIR", saved, 1);
         free(saved);
-    } else {
-        unsetenv("VMSIM_DATADIR");
     }
+    unlink(path);
+    snprintf(dir, sizeof dir, "%s/hosts", root);
+    rmdir(dir);
+    rmdir(root);
     ck_assert_msg(rc == 0, "%s", err.msg);
-    char want[4200];
-    snprintf(want, sizeof want, "%s/hosts/generic-1x2.json", dir);
-    ck_assert_str_eq(buf, want);
+    ck_assert_str_eq(buf, path);
+    ck_assert_int_eq(rc_unset, -1);
 }
 END_TEST
 
@@ -892,7 +956,8 @@ START_TEST(test_load_file)
     char *bad_set[] = {"workload.hodl=1"};
     ck_assert_int_eq(sc_load(file, bad_set, 1, &sc, &err), -1);
     ck_assert_int_eq(err.code, VS_EXIT_INPUT);
-    ck_assert_msg(strstr(err.msg, "lockloop.json: workload.hodl: unknown key (did you mean \"hold\"?)"),
+    ck_assert_msg(strstr(err.msg,
+        "lockloop.json: workload.hodl: unknown key (did you mean \"hold\"?)"),
                   "%s", err.msg);
 }
 END_TEST

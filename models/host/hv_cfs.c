@@ -22,8 +22,66 @@
  *    its own queue. */
 #include <gsl/gsl_rng.h>
 
+#include <stdlib.h>
+
 #include "models/host/hv.h"
 #include "models/vcpu.h"
+#include "sim/mem.h"
+
+/* Private state: bitmaps of idle pCPUs (nothing running or queued) and of
+ * pCPUs with a queue, so placement and pulling need not scan every pCPU. */
+typedef struct cfs_state {
+    uint64_t *idle;
+    uint64_t *queued;
+    int words;
+} cfs_state;
+
+static void cfs_mark(world *w, const pcpu *pc)
+{
+    cfs_state *st = w->hv_state;
+    uint64_t bit = 1ull << (pc->id & 63);
+    int k = pc->id >> 6;
+    if (!pc->cur && pc->nrq == 0)
+        st->idle[k] |= bit;
+    else
+        st->idle[k] &= ~bit;
+    if (pc->nrq > 0)
+        st->queued[k] |= bit;
+    else
+        st->queued[k] &= ~bit;
+}
+
+/* Next set bit of map in [lo, hi), or -1. */
+static int cfs_next_bit(const uint64_t *map, int lo, int hi)
+{
+    while (lo < hi) {
+        uint64_t word = map[lo >> 6] >> (lo & 63);
+        if (word) {
+            int i = lo + __builtin_ctzll(word);
+            return i < hi ? i : -1;
+        }
+        lo = (lo | 63) + 1;
+    }
+    return -1;
+}
+
+static void c_out(world *w, pcpu *pc, vcpu *vc, vcpu_hstate hs)
+{
+    vcpu_sched_out(w, vc, hs);
+    cfs_mark(w, pc);
+}
+
+static void c_push(world *w, pcpu *pc, vcpu *vc)
+{
+    hq_push(pc, vc);
+    cfs_mark(w, pc);
+}
+
+static void c_remove(world *w, pcpu *pc, vcpu *vc)
+{
+    hq_remove(pc, vc);
+    cfs_mark(w, pc);
+}
 
 static void cfs_update(world *w, pcpu *pc)
 {
@@ -82,21 +140,24 @@ static void cfs_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
 {
     pc->exec_start = w->sim.now;
     hv_run_on(w, pc, vc, from_halt);
+    cfs_mark(w, pc);
 }
 
 /* Moves a waiting vCPU from src's queue to dst's, renormalising vruntime. */
-static void cfs_migrate(pcpu *src, pcpu *dst, vcpu *vc)
+static void cfs_migrate(world *w, pcpu *src, pcpu *dst, vcpu *vc)
 {
-    hq_remove(src, vc);
+    c_remove(w, src, vc);
     vc->vruntime = vc->vruntime - src->min_vr + dst->min_vr;
-    hq_push(dst, vc);
+    c_push(w, dst, vc);
 }
 
 /* An idle pCPU pulls a waiting vCPU from the busiest queue. */
 static int cfs_pull(world *w, pcpu *pc)
 {
+    cfs_state *st = w->hv_state;
     pcpu *busiest = NULL;
-    for (int i = 0; i < w->npcpus; i++) {
+    for (int i = cfs_next_bit(st->queued, 0, w->npcpus); i >= 0;
+         i = cfs_next_bit(st->queued, i + 1, w->npcpus)) {
         pcpu *p = &w->pcpus[i];
         if (p == pc || p->nrq == 0)
             continue;
@@ -108,7 +169,7 @@ static int cfs_pull(world *w, pcpu *pc)
         return 0;
     cfs_update(w, busiest);
     vcpu *vc = cfs_pick(busiest);
-    cfs_migrate(busiest, pc, vc);
+    cfs_migrate(w, busiest, pc, vc);
     cfs_arm(w, busiest);
     return 1;
 }
@@ -120,7 +181,7 @@ static void cfs_next(world *w, pcpu *pc)
         cfs_pull(w, pc);
     vcpu *next = cfs_pick(pc);
     if (next) {
-        hq_remove(pc, next);
+        c_remove(w, pc, next);
         cfs_run(w, pc, next, 0);
     }
     cfs_arm(w, pc);
@@ -130,8 +191,8 @@ static void cfs_preempt(world *w, pcpu *pc)
 {
     vcpu *cur = pc->cur;
     cfs_update(w, pc);
-    vcpu_sched_out(w, cur, VH_RUNNABLE);
-    hq_push(pc, cur);
+    c_out(w, pc, cur, VH_RUNNABLE);
+    c_push(w, pc, cur);
     cfs_next(w, pc);
 }
 
@@ -164,7 +225,7 @@ static void cfs_balance(ev_sim *sim, void *ctx, uint64_t arg)
         if (!hi || hi->nrq == 0 || (hi->nrq + (hi->cur != NULL)) - (lo->nrq + (lo->cur != NULL)) < 2)
             break;
         cfs_update(w, hi);
-        cfs_migrate(hi, lo, cfs_pick(hi));
+        cfs_migrate(w, hi, lo, cfs_pick(hi));
         cfs_arm(w, hi);
         if (!lo->cur)
             cfs_next(w, lo);
@@ -176,6 +237,13 @@ static void cfs_balance(ev_sim *sim, void *ctx, uint64_t arg)
 
 static void cfs_init(world *w)
 {
+    cfs_state *st = vs_xcalloc(1, sizeof(cfs_state));
+    st->words = (w->npcpus + 63) / 64;
+    st->idle = vs_xcalloc((size_t)st->words, sizeof(uint64_t));
+    st->queued = vs_xcalloc((size_t)st->words, sizeof(uint64_t));
+    w->hv_state = st;
+    for (int i = 0; i < w->npcpus; i++)
+        cfs_mark(w, &w->pcpus[i]);
     for (int i = 0; i < w->npcpus; i++) /* from the host stream, in pCPU order */
         w->pcpus[i].tick_phase =
             w->sc->hv.tick > 0 ? (sim_time)gsl_rng_uniform_int(w->rng, (unsigned long)w->sc->hv.tick) : 0;
@@ -188,18 +256,20 @@ static pcpu *cfs_select(world *w, vcpu *vc)
     pcpu *last = vc->last_pcpu >= 0 ? &w->pcpus[vc->last_pcpu] : &w->pcpus[vc->gid % w->npcpus];
     if (!last->cur && last->nrq == 0)
         return last;
-    for (int k = 1; k < w->npcpus; k++) {
-        pcpu *p = &w->pcpus[(last->id + k) % w->npcpus];
-        if (p->socket == last->socket && !p->cur && p->nrq == 0)
-            return p;
-    }
-    if (vc->last_pcpu < 0) { /* first wake: spread over idle pCPUs anywhere */
-        for (int k = 1; k < w->npcpus; k++) {
-            pcpu *p = &w->pcpus[(last->id + k) % w->npcpus];
-            if (!p->cur && p->nrq == 0)
-                return p;
+    /* idle pCPUs after `last`, wrapping around: same socket first */
+    cfs_state *st = w->hv_state;
+    int n = w->npcpus, first_any = -1;
+    for (int pass = 0; pass < 2; pass++) {
+        int lo = pass ? 0 : last->id + 1, hi = pass ? last->id : n;
+        for (int i = cfs_next_bit(st->idle, lo, hi); i >= 0; i = cfs_next_bit(st->idle, i + 1, hi)) {
+            if (w->pcpus[i].socket == last->socket)
+                return &w->pcpus[i];
+            if (first_any < 0)
+                first_any = i;
         }
     }
+    if (vc->last_pcpu < 0 && first_any >= 0) /* first wake: any idle pCPU */
+        return &w->pcpus[first_any];
     return last;
 }
 
@@ -218,12 +288,12 @@ static void cfs_wake(world *w, vcpu *vc)
         return;
     }
     vcpu_make_runnable(w, vc);
-    hq_push(pc, vc);
+    c_push(w, pc, vc);
     if (pc->cur->vruntime - vc->vruntime > w->sc->hv.wakeup_gran) {
         vcpu *cur = pc->cur;
-        vcpu_sched_out(w, cur, VH_RUNNABLE);
-        hq_push(pc, cur);
-        hq_remove(pc, vc);
+        c_out(w, pc, cur, VH_RUNNABLE);
+        c_push(w, pc, cur);
+        c_remove(w, pc, vc);
         cfs_run(w, pc, vc, 0);
     }
     cfs_arm(w, pc);
@@ -233,7 +303,7 @@ static void cfs_block(world *w, vcpu *vc)
 {
     pcpu *pc = vc->pc;
     cfs_update(w, pc);
-    vcpu_sched_out(w, vc, VH_HALTED);
+    c_out(w, pc, vc, VH_HALTED);
     cfs_next(w, pc);
 }
 
@@ -256,26 +326,35 @@ static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
     if (target->vruntime - left <= w->sc->hv.wakeup_gran) {
         if (tp->cur) {
             vcpu *cur = tp->cur;
-            vcpu_sched_out(w, cur, VH_RUNNABLE);
-            hq_push(tp, cur);
+            c_out(w, tp, cur, VH_RUNNABLE);
+            c_push(w, tp, cur);
         }
-        hq_remove(tp, target);
+        c_remove(w, tp, target);
         cfs_run(w, tp, target, 0);
         cfs_arm(w, tp);
     }
     if (sp && sp != tp && self->hs == VH_RUNNING && sp->nrq > 0) {
         cfs_update(w, sp);
-        vcpu_sched_out(w, self, VH_RUNNABLE);
+        c_out(w, sp, self, VH_RUNNABLE);
         vcpu *next = cfs_pick(sp);
-        hq_remove(sp, next);
-        hq_push(sp, self);
+        c_remove(w, sp, next);
+        c_push(w, sp, self);
         cfs_run(w, sp, next, 0);
         cfs_arm(w, sp);
     }
     return 1;
 }
 
-static void cfs_destroy(world *w) { (void)w; }
+static void cfs_destroy(world *w)
+{
+    cfs_state *st = w->hv_state;
+    if (st) {
+        free(st->idle);
+        free(st->queued);
+        free(st);
+    }
+    w->hv_state = NULL;
+}
 
 const hv_ops hv_cfs_ops = {
     .name = "cfs",

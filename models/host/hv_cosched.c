@@ -24,7 +24,9 @@
  *    for it, after the host's wake-up cost; a vCPU whose VM holds no pCPU
  *    waits (runnable) for its VM's next slice;
  *  - a VM with more vCPUs than pCPUs runs as rotating sub-gangs of npcpus
- *    vCPUs: each of its turns starts where the previous one stopped;
+ *    vCPUs: each of its turns takes its runnable vCPUs in order from where
+ *    the previous turn stopped, and gives the pCPUs left (if any) to halted
+ *    ones;
  *  - work conservation: VMs whose vCPUs are all halted are skipped when
  *    choosing the leader; when every pCPU of the current slice is idle and
  *    some other vCPU is runnable the slice ends at once; when nothing is
@@ -36,9 +38,9 @@
  *  - directed yield (yield_to) always returns 0: a spinning vCPU's gang
  *    siblings already run, so there is nobody to yield to.
  *
- * A woken vCPU waiting for its slice keeps the host state the vCPU layer
- * gave it (the layer has no call to mark it runnable); this file keeps its
- * own `runnable` flag per vCPU and ignores a second wake-up. */
+ * A woken vCPU that has to wait for its VM's slice is made VH_RUNNABLE
+ * (vcpu_make_runnable: the wait counts as steal time); the private
+ * `runnable` flag (woken, not halted since) drives the plans. */
 #include "models/host/hv.h"
 #include "models/vcpu.h"
 #include "sim/mem.h"
@@ -95,9 +97,20 @@ static void co_place(world *w, vm *v, int base, int n)
             s->want[base + j] = v->vcpus[j].gid;
         return;
     }
-    for (int j = 0; j < n; j++) /* larger than the host: a rotating sub-gang */
-        s->want[base + j] = v->vcpus[(s->rot[v->id] + j) % v->nvcpus].gid;
-    s->rot[v->id] = (s->rot[v->id] + n) % v->nvcpus;
+    /* Larger than the host: a sub-gang of n vCPUs, taken in rotation order
+     * from where the last turn stopped, runnable ones first (the others
+     * get the pCPUs left, to wake into). */
+    int nv = v->nvcpus, r = s->rot[v->id], got = 0, next_rot = (r + n) % nv;
+    for (int pass = 0; pass < 2 && got < n; pass++)
+        for (int j = 0; j < nv && got < n; j++) {
+            int k = (r + j) % nv, g = v->vcpus[k].gid;
+            if (s->runnable[g] != (pass == 0))
+                continue;
+            s->want[base + got++] = g;
+            if (pass == 0)
+                next_rot = (k + 1) % nv;
+        }
+    s->rot[v->id] = next_rot;
 }
 
 static void co_timer(ev_sim *sim, void *ctx, uint64_t arg);
@@ -210,10 +223,11 @@ static void co_wake(world *w, vcpu *vc)
     if (s->active && p >= 0) {
         if (!w->pcpus[p].cur) /* its gang holds a pCPU for it: run at once */
             hv_run_on(w, &w->pcpus[p], vc, 1);
-        return;
-    }
-    if (!s->active || !co_any_busy(w)) /* nothing runs: start a slice now */
+    } else if (!s->active || !co_any_busy(w)) { /* nothing runs: start a slice now */
         co_switch(w, vc);
+    }
+    if (s->runnable[vc->gid] && vc->hs == VH_HALTED) /* waits for its VM's turn */
+        vcpu_make_runnable(w, vc);
 }
 
 static void co_block(world *w, vcpu *vc)

@@ -34,8 +34,9 @@
  *    SCHEDOP_yield, and a yielding vCPU is requeued behind one vCPU of lower
  *    priority. yield_to models exactly that for the spinning vCPU and
  *    ignores the target: it returns 1 if the spinner gave its pCPU away
- *    (so vcpu.c's PLE loop stops), 0 if it kept it (rate limit, or nothing
- *    else to run).
+ *    (so vcpu.c's PLE loop stops), 0 if it kept it (nothing else to run,
+ *    or the rate limit: then, as in Xen, the yield takes effect when the
+ *    spinner has run ratelimit).
  *
  * Simplified relative to Xen 4.x:
  *  - priorities change exactly at accounting and ticks; queues are re-sorted
@@ -68,9 +69,9 @@
  *  (CSCHED_PRI_TS_*; IDLE -64). The three times come from the scenario
  *  (hv_cfg, defaults in config/scenario.c).
  *
- * A woken vCPU that waits in a queue keeps the host state the vCPU layer
- * gave it (the layer has no call to mark it runnable); this file keeps its
- * own `runnable` flag per vCPU so that a second wake-up is ignored. */
+ * A woken vCPU that has to wait in a queue is made VH_RUNNABLE
+ * (vcpu_make_runnable: its wait counts as steal time); the private
+ * `runnable` flag also makes a second wake-up harmless. */
 #include "models/host/hv.h"
 #include "models/vcpu.h"
 #include "sim/mem.h"
@@ -296,8 +297,7 @@ static void cr_schedule(world *w, pcpu *pc)
     if (cur) {
         cr_burn(w, cur);
         sim_time ran = w->sim.now - pc->since;
-        if (c->ratelimit > 0 && ran < c->ratelimit) {
-            cr_of(w, cur)->yielding = 0;
+        if (c->ratelimit > 0 && ran < c->ratelimit) { /* a yield waits for this too */
             cr_arm(w, pc, pc->since + c->ratelimit);
             return;
         }
@@ -380,6 +380,7 @@ static void cr_wake(world *w, vcpu *vc)
         cr_run(w, pc, vc, 1);
         return;
     }
+    vcpu_make_runnable(w, vc);
     cr_insert(w, pc, vc);
     if (vc->prio > pc->cur->prio) /* tickle: preempt (rate limit permitting) */
         cr_schedule(w, pc);
@@ -390,6 +391,7 @@ static void cr_block(world *w, vcpu *vc)
     pcpu *pc = vc->pc;
     cr_burn(w, vc);
     cr_of(w, vc)->runnable = 0;
+    cr_of(w, vc)->yielding = 0;
     vcpu_sched_out(w, vc, VH_HALTED);
     cr_schedule(w, pc);
 }
@@ -400,9 +402,8 @@ static int cr_yield_to(world *w, vcpu *self, vcpu *target)
     pcpu *pc = self->pc;
     if (self->hs != VH_RUNNING || !pc)
         return 0;
-    cr_of(w, self)->yielding = 1;
+    cr_of(w, self)->yielding = 1; /* cleared when it is requeued or blocks */
     cr_schedule(w, pc);
-    cr_of(w, self)->yielding = 0;
     return pc->cur != self;
 }
 

@@ -67,6 +67,7 @@ void lock_q_push(lock *l, task *t)
     }
     l->q[(l->qhead + l->qn) % l->qcap] = t;
     l->qn++;
+    t->wpos = l->ticket_next++;
 }
 
 task *lock_q_pop(lock *l)
@@ -76,6 +77,7 @@ task *lock_q_pop(lock *l)
     task *t = l->q[l->qhead];
     l->qhead = (l->qhead + 1) % l->qcap;
     l->qn--;
+    l->ticket_head++;
     return t;
 }
 
@@ -88,7 +90,20 @@ void lock_q_remove_at(lock *l, int i)
     l->qn--;
 }
 
-int lock_q_spinners(const lock *l)
+void lock_spin_refresh(task *t)
+{
+    lock *l = t->wlock;
+    int now = l && t->act == TA_SPIN && !t->pv_halted && vcpu_executing(t);
+    if (now == t->spin_counted)
+        return;
+    if (t->spin_counted) /* it was counted under the lock it waited for */
+        l->nspin--;
+    else
+        l->nspin++;
+    t->spin_counted = now;
+}
+
+int lock_q_spinners_scan(const lock *l)
 {
     int n = 0;
     for (int i = 0; i < l->qn; i++) {
@@ -160,6 +175,7 @@ void lock_wait(world *w, lock *l, task *t, sim_time budget)
     obs_emit(w, OBS_WAIT, t->vc, t, l, NULL, NULL);
     t->spin_left = budget;
     t->pv_halted = 0;
+    lock_spin_refresh(t);
     if (t->vc)
         vcpu_ple_reset(w, t->vc);
 }
@@ -182,9 +198,19 @@ void lock_grant(world *w, lock *l, task *t, sim_time cost)
     t->act = TA_ACQ;
     t->left = cost;
     l->granted = t;
+    lock_spin_refresh(t);
+#ifdef VMSIM_CHECKS
+    if (l->nspin != lock_q_spinners_scan(l)) {
+        fprintf(stderr, "vmsim: check failed: lock %s counts %d spinners, the queue has %d\n", l->name,
+                l->nspin, lock_q_spinners_scan(l));
+        abort();
+    }
+#endif
     obs_emit(w, OBS_GRANT, t->vc, t, l, NULL, NULL);
-    if (!ex)
+    if (!ex) {
         l->lwp_since = w->sim.now;
+        l->lwp_halted = t->pv_halted;
+    }
     if (ex)
         vcpu_arm(w, t->vc);
 }
@@ -194,8 +220,13 @@ void lock_acquired(world *w, task *t)
     lock *l = t->wlock;
     if (l->lwp_since >= 0) {
         if (world_measuring(w)) {
-            l->lwp_n++;
-            l->lwp_ns += world_window(w, l->lwp_since, w->sim.now);
+            if (l->lwp_halted) {
+                l->hh_n++;
+                l->hh_ns += world_window(w, l->lwp_since, w->sim.now);
+            } else {
+                l->lwp_n++;
+                l->lwp_ns += world_window(w, l->lwp_since, w->sim.now);
+            }
         }
         l->lwp_since = -1;
     }
@@ -250,6 +281,7 @@ void lock_resumed(world *w, task *t, int after_halt)
 void lock_pv_halt(world *w, lock *l, task *t)
 {
     t->pv_halted = 1;
+    lock_spin_refresh(t);
     if (world_measuring(w))
         l->halts++;
     obs_emit(w, OBS_HALT, t->vc, t, l, NULL, NULL);
@@ -293,8 +325,6 @@ void lock_fifo_acquire(world *w, lock *l, task *t, sim_time budget)
 
 int lock_q_index(const lock *l, const task *t)
 {
-    for (int i = 0; i < l->qn; i++)
-        if (lock_q_at(l, i) == t)
-            return i;
-    return -1;
+    int i = t->wpos - l->ticket_head;
+    return i >= 0 && i < l->qn && lock_q_at(l, i) == t ? i : -1;
 }

@@ -58,6 +58,9 @@ struct lock {
     task *granted;         /* waiter the lock was handed to, taking it over */
     task **q;              /* FIFO of waiters (ring buffer) */
     int qhead, qn, qcap;
+    int ticket_next;       /* ticket of the next waiter to queue */
+    int ticket_head;       /* ticket of the queue's first waiter */
+    int nspin;             /* queued waiters spinning on a running vCPU */
     int slow;              /* pv slow-path flag / _Q_SLOW_VAL */
     sim_time spin_ns;      /* pv: SPIN_THRESHOLD converted to ns */
     int last_pcpu;         /* pCPU of the last releaser (handoff distance) */
@@ -74,6 +77,9 @@ struct lock {
     uint64_t lwp_n;        /* lock-waiter preemptions */
     sim_time lwp_ns;       /* time from handoff to a non-running waiter until taken */
     sim_time lwp_since;    /* -1 or start of the current LWP */
+    int lwp_halted;        /* the current one is a handoff to a pv-halted waiter */
+    uint64_t hh_n;         /* handoffs to a waiter halted in a pv wait (not counted as LWP) */
+    sim_time hh_ns;        /* time from such a handoff until the waiter took the lock */
     sim_time spin_total;   /* ns waiters spent spinning */
     uint64_t halts, kicks, ple_exits;
 };
@@ -122,14 +128,21 @@ void lock_q_push(lock *l, task *t);
 task *lock_q_pop(lock *l);
 task *lock_q_at(const lock *l, int i);
 void lock_q_remove_at(lock *l, int i);
-/* Index of t in the queue, or -1. */
+/* Index of t in a FIFO queue (0 = first), O(1) from ticket numbers;
+ * only for locks that pop in order (not after lock_q_remove_at). */
 int lock_q_index(const lock *l, const task *t);
 /* 1 if nobody owns the lock and it is not being handed over. */
 int lock_is_free(const lock *l);
 /* FIFO locks: take a free lock with nobody queued, else queue and spin with
  * `budget`. */
 void lock_fifo_acquire(world *w, lock *l, task *t, sim_time budget);
-/* Number of queued waiters currently spinning on a running vCPU. */
-int lock_q_spinners(const lock *l);
+/* Number of queued waiters currently spinning on a running vCPU (kept
+ * up to date by lock_spin_refresh; O(1)). */
+static inline int lock_q_spinners(const lock *l) { return l->nspin; }
+/* The same by scanning the queue (for checks). */
+int lock_q_spinners_scan(const lock *l);
+/* Recounts whether waiter t spins on a running vCPU; call after anything
+ * that may change it (activity, pv halt, vCPU or guest switch). */
+void lock_spin_refresh(task *t);
 
 #endif

@@ -45,7 +45,7 @@ static void pvt_release(world *w, lock *l, task *by)
         return;
     }
     int halted = next->pv_halted;
-    lock_grant(w, l, next, lock_handoff_ns(w, l, next, lock_q_spinners(l) + 1));
+    lock_grant(w, l, next, lock_handoff_ns(w, l, next, lock_q_spinners(l) - next->spin_counted + 1));
     if (halted)
         lock_kick(w, l, by, next);
     for (int i = 0; i < l->cfg.kick_ahead && i < l->qn; i++) {

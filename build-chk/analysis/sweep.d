@@ -1,0 +1,13 @@
+build-chk/analysis/sweep.o: analysis/sweep.c analysis/sweep.h sim/err.h \
+ analysis/runner.h config/jsonv.h config/scenario.h models/config.h \
+ sim/dist.h sim/evq.h sim/fsutil.h sim/mem.h
+analysis/sweep.h:
+sim/err.h:
+analysis/runner.h:
+config/jsonv.h:
+config/scenario.h:
+models/config.h:
+sim/dist.h:
+sim/evq.h:
+sim/fsutil.h:
+sim/mem.h:

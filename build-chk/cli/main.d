@@ -1,0 +1,2 @@
+build-chk/cli/main.o: cli/main.c cli/cmds.h
+cli/cmds.h:
