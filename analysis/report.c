@@ -23,6 +23,8 @@ static json_t *report_hist(const stat_hist *h)
         if (!h->bucket[b])
             continue;
         uint64_t lo = b == 0 ? 0 : (uint64_t)1 << (b - 1), hi = b == 0 ? 1 : (uint64_t)1 << b;
+        if (b == STAT_HIST_BUCKETS - 1) /* the last bucket is open-ended */
+            hi = (uint64_t)INT64_MAX;
         json_array_append_new(a, json_pack("{s:I,s:I,s:I}", "lo_ns", (json_int_t)lo, "hi_ns",
                                            (json_int_t)hi, "count", (json_int_t)h->bucket[b]));
     }

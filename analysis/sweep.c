@@ -129,13 +129,15 @@ static int sweep_check_target(const char *file, const char *where, const char *p
     char np[1024];
     sweep_norm_path(path, np, sizeof np);
     if (!np[0] || strstr(np, ".."))
-        return err_input(err, "%s: %s: \"%s\" is not a scenario path (expected e.g. \"host.cores\")",
+        return err_input(err,
+                         "%s: %s: \"%s\" is not a scenario path (expected e.g. \"host.cores\")",
                          file, where, path);
     if (!strcmp(np, "seed"))
-        return err_input(err, "%s: %s: the seed is not an axis; list the seeds in sweep.seeds", file,
-                         where);
+        return err_input(err, "%s: %s: the seed is not an axis; list the seeds in sweep.seeds",
+                         file, where);
     if (!strcmp(np, "sweep") || !strncmp(np, "sweep.", 6))
-        return err_input(err, "%s: %s: an axis cannot change the sweep section itself", file, where);
+        return err_input(err, "%s: %s: an axis cannot change the sweep section itself", file,
+                         where);
     return 0;
 }
 
@@ -147,7 +149,9 @@ static int sweep_parse_axis(const char *file, json_t *a, int i, sweep_spec *sp, 
     jv_obj o;
     snprintf(where, sizeof where, "sweep.axes[%d]", i);
     if (!a || !json_is_object(a))
-        return err_input(err, "%s: %s: expected an axis object {\"path\": ..., \"values\": [...]}, found %s",
+        return err_input(err,
+                         "%s: %s: expected an axis object {\"path\": ..., \"values\": [...]}, "
+                         "found %s",
                          file, where, jv_describe(a, d, sizeof d));
     if (jv_open(&o, a, file, where, err))
         return -1;
@@ -158,15 +162,17 @@ static int sweep_parse_axis(const char *file, json_t *a, int i, sweep_spec *sp, 
     if (pv && set)
         return err_input(err, "%s: %s: give either \"path\" or \"set\", not both", file, where);
     if (!pv && !set)
-        return err_input(err, "%s: %s.path: required key missing (or \"set\" with a \"name\")", file,
-                         where);
-    if (pv && (!json_is_string(pv) || !sweep_ok_text(json_string_value(pv), json_string_length(pv), 1000)))
+        return err_input(err, "%s: %s.path: required key missing (or \"set\" with a \"name\")",
+                         file, where);
+    if (pv && (!json_is_string(pv) ||
+               !sweep_ok_text(json_string_value(pv), json_string_length(pv), 1000)))
         return jv_fail(&o, "path", pv, "a scenario path such as \"host.cores\"");
     if (nv && (!json_is_string(nv) ||
                !sweep_ok_text(json_string_value(nv), json_string_length(nv), SWEEP_MAX_NAME)))
         return jv_fail(&o, "name", nv, "a column name of 1 to 128 printable characters");
     if (set && !nv)
-        return err_input(err, "%s: %s.name: required key missing (a \"set\" axis needs a column name)",
+        return err_input(err,
+                         "%s: %s.name: required key missing (a \"set\" axis needs a column name)",
                          file, where);
     ax->name = vs_xstrdup(json_string_value(nv ? nv : pv));
     ax->path = pv ? vs_xstrdup(json_string_value(pv)) : NULL;
@@ -177,8 +183,9 @@ static int sweep_parse_axis(const char *file, json_t *a, int i, sweep_spec *sp, 
         return -1;
     for (size_t k = 0; k < sizeof sweep_reserved / sizeof sweep_reserved[0]; k++)
         if (!strcmp(ax->name, sweep_reserved[k]) || sweep_is_metric_name(ax->name))
-            return err_input(err, "%s: %s: the column name \"%s\" is taken by the results; give the "
-                                  "axis another \"name\"",
+            return err_input(err,
+                             "%s: %s: the column name \"%s\" is taken by the results; give the "
+                             "axis another \"name\"",
                              file, where, ax->name);
     if (!values) {
         json_t *dummy;
@@ -209,8 +216,8 @@ static int sweep_parse_axis(const char *file, json_t *a, int i, sweep_spec *sp, 
         ax->cost[k] = json_is_number(v) ? fabs(json_number_value(v)) : 1;
         json_t *first = json_object_get(seen, ax->labels[k]);
         if (first)
-            rc = err_input(err, "%s: %s.%s: duplicate value \"%s\" (also values[%lld])", file, where,
-                           key, ax->labels[k], (long long)json_integer_value(first));
+            rc = err_input(err, "%s: %s.%s: duplicate value \"%s\" (also values[%lld])", file,
+                           where, key, ax->labels[k], (long long)json_integer_value(first));
         else
             json_object_set_new(seen, ax->labels[k], json_integer(k));
     }
@@ -222,8 +229,8 @@ static int sweep_parse_axis(const char *file, json_t *a, int i, sweep_spec *sp, 
             json_t *entry;
             json_object_foreach(set, lab, entry) {
                 if (!json_object_get(seen, lab)) {
-                    rc = err_input(err, "%s: %s.set[\"%s\"]: not one of the axis values", file, where,
-                                   lab);
+                    rc = err_input(err, "%s: %s.set[\"%s\"]: not one of the axis values", file,
+                                   where, lab);
                     break;
                 }
             }
@@ -292,7 +299,8 @@ int sweep_parse(json_t *doc, const char *file, sweep_spec *sp, vs_err *err)
     if (jv_open(&o, sw, file, "sweep", err))
         return -1;
     json_t *axes = jv_get(&o, "axes"), *seeds = jv_get(&o, "seeds");
-    if (jv_int(&o, "max_points", 0, SWEEP_DEFAULT_MAX_POINTS, 1, SWEEP_CAP_POINTS, &sp->max_points) ||
+    if (jv_int(&o, "max_points", 0, SWEEP_DEFAULT_MAX_POINTS, 1, SWEEP_CAP_POINTS,
+               &sp->max_points) ||
         jv_done(&o))
         return -1;
     if (axes && (!json_is_array(axes) || json_array_size(axes) > SWEEP_MAX_AXES))
@@ -484,8 +492,10 @@ const char *sweep_shell_quote(char *buf, size_t n, const char *s)
 {
     size_t l = strlen(buf);
     int plain = *s != 0;
+    static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                               "0123456789_./=:,+-@%";
     for (const char *p = s; *p && plain; p++)
-        plain = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./=:,+-@%", *p) != NULL;
+        plain = strchr(safe, *p) != NULL;
     if (plain) {
         snprintf(buf + l, n - l, "%s", s);
         return buf;
@@ -849,7 +859,8 @@ static int sweep_load_point(const sweep_spec *sp, const char *dir, int64_t p, js
     json_decref(id);
     if (!same) {
         json_decref(d);
-        snprintf(why, n, "%s: its \"sweep_point\" is not point %lld of this sweep", path, (long long)p);
+        snprintf(why, n, "%s: its \"sweep_point\" is not point %lld of this sweep", path,
+                 (long long)p);
         return -1;
     }
     *res = d;
@@ -1487,7 +1498,8 @@ static void sweep_reap(sweep_pool *pl, sweep_worker *w)
     sweep_point_desc(pl->c->sp, w->point, desc, sizeof desc);
     snprintf(cmd, sizeof cmd, "%s", pl->c->o->run_cmd ? pl->c->o->run_cmd : "vmsim run");
     sweep_point_sets(pl->c->sp, w->point, cmd, sizeof cmd);
-    sweep_fail(pl, VS_EXIT_INTERNAL, "point %lld (%s) crashed its worker (%s); run it alone with: %s",
+    sweep_fail(pl, VS_EXIT_INTERNAL,
+               "point %lld (%s) crashed its worker (%s); run it alone with: %s",
                (long long)w->point, desc, how, cmd);
     w->point = -1;
 }
@@ -1545,7 +1557,8 @@ static int sweep_start_workers(sweep_pool *pl, int nw)
             break;
         }
         if (pid == 0) {
-            for (int k = 0; k < i; k++) { /* the other workers' pipes: their EOF must not hang on us */
+            /* the other workers' pipes: their EOF must not wait for us */
+            for (int k = 0; k < i; k++) {
                 if (pl->w[k].task_fd >= 0)
                     close(pl->w[k].task_fd);
                 if (pl->w[k].res_fd >= 0)
@@ -1625,11 +1638,12 @@ static int sweep_pool_run(const sweep_ctx *c, uint8_t *done, int64_t ndone, swee
     sigaction(SIGPIPE, &sa, &old_pipe);
     sweep_sig_int = sweep_sig_term = 0;
 
-    if (pl.pr.show)
-        fprintf(stderr, "sweep: %lld points%s%lld to run on %d worker%s\n", (long long)sp->npoints,
-                ndone ? ", " : ", all ", (long long)todo, nw, nw == 1 ? "" : "s");
-    if (ndone && pl.pr.show)
-        fprintf(stderr, "sweep: %lld points already done\n", (long long)ndone);
+    if (pl.pr.show && ndone)
+        fprintf(stderr, "sweep: %lld points, %lld already done, %lld to run on %d worker%s\n",
+                (long long)sp->npoints, (long long)ndone, (long long)todo, nw, nw == 1 ? "" : "s");
+    else if (pl.pr.show)
+        fprintf(stderr, "sweep: %lld points to run on %d worker%s\n", (long long)sp->npoints, nw,
+                nw == 1 ? "" : "s");
     if (sweep_start_workers(&pl, nw) > 0) {
         out->jobs = pl.nw;
         struct pollfd *pfd = vs_xcalloc((size_t)pl.nw, sizeof *pfd);

@@ -308,7 +308,8 @@ static void plot_body(FILE *f, const plot_spec *s, const char *ext)
     int lw = 200 + 40 * s->nlock_rows;
     lw = lw < 800 ? 800 : lw > 3200 ? 3200 : lw;
     if (!strcmp(ext, "png"))
-        fprintf(f, "set terminal %s noenhanced size %d,900\n", s->png_cairo ? "pngcairo" : "png", lw);
+        fprintf(f, "set terminal %s noenhanced size %d,900\n", s->png_cairo ? "pngcairo" : "png",
+                lw);
     else
         fprintf(f, "set terminal svg noenhanced size %d,900\n", lw);
     fprintf(f, "set output out.'-locks.%s'\n", ext);
@@ -322,7 +323,8 @@ static void plot_body(FILE *f, const plot_spec *s, const char *ext)
           "set style fill solid 0.8 border -1\n"
           "set boxwidth 0.75\n"
           "set ylabel 'ms in the measured interval'\n"
-          "plot locks_dat using 2:xtic(1) title 'spinning', '' using 3 title 'lock-holder preempted', "
+          "plot locks_dat using 2:xtic(1) title 'spinning', "
+          "'' using 3 title 'lock-holder preempted', "
           "'' using 4 title 'lock-waiter preempted'\n"
           "set ylabel 'mean wait per acquisition (ns)'\n"
           "plot locks_dat using 0:5:6:xtic(1) with boxerrorbars title 'wait, 95% CI'\n"
@@ -515,7 +517,8 @@ static int plot_main(const plot_opts *o, vs_err *err)
             continue;
         }
         for (int a = 0; a < naxes && *cdst[k] < 0; a++) {
-            int used = a == s.xc || a == s.cc || a == s.pc || (k == 0 && o->panel && !strcmp(o->panel, t.names[a]));
+            int used = a == s.xc || a == s.cc || a == s.pc ||
+                       (k == 0 && o->panel && !strcmp(o->panel, t.names[a]));
             if (!used)
                 *cdst[k] = a;
         }
@@ -641,7 +644,8 @@ static int plot_main(const plot_opts *o, vs_err *err)
         goto out2;
     if (!have) {
         fprintf(stderr, "vmsim plot: warning: gnuplot is not on PATH; wrote %s.gp and its data. "
-                        "Render with: cd %s && gnuplot %s.gp (Debian: apt-get install gnuplot-nox)\n",
+                        "Render with: cd %s && gnuplot %s.gp "
+                        "(Debian: apt-get install gnuplot-nox)\n",
                 prefix, pdir, base);
         rc = 0;
         goto out2;

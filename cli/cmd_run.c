@@ -8,6 +8,7 @@
 #include "analysis/runner.h"
 #include "cli/cmds.h"
 #include "config/scenario.h"
+#include "models/host/hv.h"
 #include "sim/fsutil.h"
 #include "sim/mem.h"
 
@@ -129,8 +130,8 @@ int cmd_check(int argc, char **argv)
         fprintf(stderr, "vmsim check: %s\n", err.msg);
         return err.code ? err.code : 2;
     }
-    printf("%s: valid (%d VMs, scheduler %s, %.3f s simulated)\n", a.file, sc.nvms,
-           sc.hv.kind == HV_NONE ? "none" : "virtual", sc.duration / 1e9);
+    printf("%s: valid (%d VM%s, host scheduler %s, %.3f s simulated)\n", a.file, sc.nvms,
+           sc.nvms == 1 ? "" : "s", hv_kind_name(sc.hv.kind), sc.duration / 1e9);
     scenario_free(&sc);
     return 0;
 }

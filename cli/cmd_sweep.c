@@ -190,7 +190,12 @@ int cmd_sweep(int argc, char **argv)
                             "after fixing the problem, resume with: %s\n",
                     (long long)finished, (long long)out.npoints, a.dir, res);
         rc = err.code ? err.code : VS_EXIT_INTERNAL;
-    } else if (out.interrupted || out.missing) {
+    } else if (!out.interrupted && out.missing) { /* only if point files vanished meanwhile */
+        fprintf(stderr, "vmsim sweep: %lld of %lld point files are missing after the run; "
+                        "resume with: %s\n",
+                (long long)out.missing, (long long)out.npoints, res);
+        rc = VS_EXIT_INTERNAL;
+    } else if (out.interrupted) {
         fprintf(stderr, "vmsim sweep: interrupted: %lld of %lld points finished and kept in "
                         "%s/points (tables so far in %s/results.csv); resume with: %s\n",
                 (long long)finished, (long long)out.npoints, a.dir, a.dir, res);

@@ -39,7 +39,7 @@ const char *jv_describe(const json_t *v, char *buf, size_t n)
     case JSON_ARRAY: snprintf(buf, n, "an array"); break;
     case JSON_STRING: snprintf(buf, n, "string \"%.60s\"", json_string_value(v)); break;
     case JSON_INTEGER: snprintf(buf, n, "%lld", (long long)json_integer_value(v)); break;
-    case JSON_REAL: snprintf(buf, n, "%.17g", json_real_value(v)); break;
+    case JSON_REAL: snprintf(buf, n, "%.15g", json_real_value(v)); break;
     case JSON_TRUE: snprintf(buf, n, "true"); break;
     case JSON_FALSE: snprintf(buf, n, "false"); break;
     case JSON_NULL: snprintf(buf, n, "null"); break;
@@ -75,6 +75,15 @@ int jv_require(jv_obj *o, const char *key, json_t **out)
     if (*out)
         return 0;
     char p[JV_PATH_MAX + 64];
+    /* a misspelt key present instead? */
+    const char *k;
+    json_t *v;
+    json_object_foreach(o->obj, k, v) {
+        const char *one[1] = {key};
+        if (jv_suggest(k, one, 1))
+            return err_input(o->err, "%s: %s: required key missing (found \"%s\": did you mean \"%s\"?)",
+                             o->file, jv_keypath(o, key, p, sizeof p), k, key);
+    }
     return err_input(o->err, "%s: %s: required key missing", o->file, jv_keypath(o, key, p, sizeof p));
 }
 

@@ -149,11 +149,16 @@ int sc_set_path(json_t *doc, const char *path, json_t *value, vs_err *err)
     }
     for (;;) {
         int idx;
+        char parent[1024];
+        const char *before = p;
         p = sc_next_comp(p, comp, sizeof comp, &idx);
-        if (!comp[0]) {
+        if (!comp[0] || (idx && before[strlen(comp) + 1] != ']') ||
+            (*p && p[-1] != '.' && *p != '[') || (*p == 0 && p > path && p[-1] == '.')) {
             json_decref(value);
-            return err_input(err, "--set %s: empty path component", path);
+            return err_input(err, "--set %s: malformed path (expected names and [index] separated by dots)",
+                             path);
         }
+        snprintf(parent, sizeof parent, "%s", sofar[0] ? sofar : "(top level)");
         size_t l = strlen(sofar);
         snprintf(sofar + l, sizeof sofar - l, "%s%s", l ? "." : "", comp);
         int last = *p == 0;
@@ -178,7 +183,7 @@ int sc_set_path(json_t *doc, const char *path, json_t *value, vs_err *err)
             cur = next;
         } else {
             json_decref(value);
-            return err_input(err, "--set %s: %s is not an object or array", path, sofar);
+            return err_input(err, "--set %s: %s is not an object or array", path, parent);
         }
     }
 }
@@ -371,7 +376,7 @@ static int sc_host(jv_obj *root, const char *file, json_t *doc, host_cfg *h, jso
     json_t *hv = json_object_get(doc, "host");
     json_t *merged = NULL;
     const char *hfile = file;
-    char ppath[4096];
+    char ppath[4096], hbuf[8300];
     if (hv && json_is_object(hv) && json_object_get(hv, "preset")) {
         json_t *pn = json_object_get(hv, "preset");
         if (!json_is_string(pn))
@@ -389,7 +394,9 @@ static int sc_host(jv_obj *root, const char *file, json_t *doc, host_cfg *h, jso
         json_object_del(over, "preset");
         json_object_update_recursive(merged, over);
         json_decref(over);
-        hfile = ppath;
+        /* a bad value may be the preset's or the scenario's override: name both */
+        snprintf(hbuf, sizeof hbuf, "%s (host preset %s)", file, ppath);
+        hfile = hbuf;
         snprintf(h->name, sizeof h->name, "%s", json_string_value(pn));
     } else if (hv) {
         merged = json_incref(hv);
@@ -450,10 +457,11 @@ static int sc_host(jv_obj *root, const char *file, json_t *doc, host_cfg *h, jso
         for (int a = 0; a < h->sockets; a++)
             for (int b = 0; b < a; b++)
                 if (h->hops[a][b] != h->hops[b][a]) {
-                    char p[64];
+                    char p[64], what[96];
                     snprintf(p, sizeof p, "numa_hops[%d][%d]", a, b);
-                    return jv_fail(&o, p, json_array_get(json_array_get(hops, (size_t)a), (size_t)b),
-                                   "a symmetric matrix (equal to numa_hops[b][a])");
+                    snprintf(what, sizeof what, "a symmetric matrix (equal to numa_hops[%d][%d] = %d)", b,
+                             a, h->hops[b][a]);
+                    return jv_fail(&o, p, json_array_get(json_array_get(hops, (size_t)a), (size_t)b), what);
                 }
     }
     jv_obj c;
@@ -645,6 +653,9 @@ static int sc_script_step(jv_obj *so, const wl_cfg *wl, script_step *st)
         const char *names[CFG_MAX_LOCKS];
         for (int i = 0; i < wl->nlocks; i++)
             names[i] = wl->lock_names[i];
+        if (wl->nlocks == 0)
+            return jv_fail(so, ops[found], jv_get(so, ops[found]),
+                           "a lock declared in the workload's \"locks\" list (none is declared)");
         if (jv_enum(so, ops[found], 1, names, wl->nlocks, 0, &st->lock))
             return -1;
     }

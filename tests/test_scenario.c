@@ -583,7 +583,7 @@ static const bad_case bad[] = {
     "workload={\"type\": \"script\", \"locks\": " locks ", \"tasks\": " tasks "}"
 #define LOCK_A "[{\"name\": \"a\", \"kernel\": true}]"
     {NULL, {SCRIPT("[]", "[{\"steps\": [{\"lock\": \"a\"}]}]")},
-     {"workload.tasks[0].steps[0].lock: expected one of", "found \"a\""}},
+     {"workload.tasks[0].steps[0].lock: expected a lock declared in the workload's \"locks\" list (none is declared)", "found string \"a\""}},
     {NULL, {SCRIPT(LOCK_A, "[{\"steps\": [{\"lock\": \"b\"}, {\"unlock\": \"b\"}]}]")},
      {"workload.tasks[0].steps[0].lock: expected one of \"a\", found \"b\""}},
     {NULL, {SCRIPT(LOCK_A, "[{\"steps\": [{\"lock\": \"a\"}]}]")},
@@ -773,8 +773,11 @@ START_TEST(test_set_bad_paths)
         {"duration_s.x=1", "--set duration_s.x: "},
         {"duration_s.x=1", "is not an object or array"},
         {"vms[0].vcpus.n=1", "is not an object or array"},
-        {"a..b=1", "--set a..b: empty path component"},
-        {".a=1", "--set .a: empty path component"},
+        {"a..b=1", "--set a..b: malformed path"},
+        {".a=1", "--set .a: malformed path"},
+        {"a.=1", "--set a.: malformed path"},
+        {"vms[0]vcpus=1", "--set vms[0]vcpus: malformed path"},
+        {"vms[0=1", "--set vms[0: malformed path"},
         {"=1", "--set =1: expected PATH=VALUE"},
         {"noequals", "--set noequals: expected PATH=VALUE"},
         {"", "expected PATH=VALUE"},
