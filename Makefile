@@ -29,7 +29,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS     := $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d)
 
-.PHONY: all test bench asan install uninstall clean deps demo check-deps valgrind fmt
+.PHONY: all test bench asan install uninstall clean deps demo demo-quick check-deps valgrind fmt
 
 all: check-deps $(BIN)/vmsim
 
@@ -74,8 +74,18 @@ valgrind: all
 bench: all
 	@sh bench/hold.sh $(BIN)/vmsim
 
+# The main job: the paper's figure (docs/results.md). Resumes a killed run.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 demo: deps all
-	$(BIN)/vmsim run scenarios/micro/lockloop.json
+	$(BIN)/vmsim sweep scenarios/paper/fig1.json -o out/fig1 -j $(JOBS) --resume
+	$(BIN)/vmsim plot out/fig1 --x cores --y throughput_per_vm_mean --curve kernel --panel vms -o out/fig1/fig1
+	@echo "figure: out/fig1/fig1.png (and .svg); tables: out/fig1/results.csv, out/fig1/summary.csv"
+
+# One seed of the same figure, about a third of the time.
+demo-quick: deps all
+	$(BIN)/vmsim sweep scenarios/paper/fig1.json -o out/fig1-quick -j $(JOBS) --resume --set 'sweep.seeds=[1]'
+	$(BIN)/vmsim plot out/fig1-quick --x cores --y throughput_per_vm_mean --curve kernel --panel vms -o out/fig1-quick/fig1
+	@echo "figure: out/fig1-quick/fig1.png"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vmsim

@@ -376,11 +376,13 @@ int csv_num(const csv_table *t, int row, int col, double *out, vs_err *err)
         ok = *end == '\0' && isfinite(v);
     }
     if (!ok) {
-        char q[128];
+        char q[128], nq[128];
         int finite_issue = csv_decimal(s); /* well-formed but overflows */
-        return err_input(err, "%s:%d: column \"%s\": expected a %snumber, found %s", t->path,
-                         t->lines[row], t->names[col], finite_issue ? "finite " : "",
-                         csv_quote(s, strlen(s), q, sizeof q));
+        /* the name is quoted like the cell: a tab inside a column name went
+         * raw into the message (found by tests/fuzz/fuzz_csv.c) */
+        return err_input(err, "%s:%d: column %s: expected a %snumber, found %s", t->path,
+                         t->lines[row], csv_quote(t->names[col], strlen(t->names[col]), nq, sizeof nq),
+                         finite_issue ? "finite " : "", csv_quote(s, strlen(s), q, sizeof q));
     }
     *out = v;
     return 0;

@@ -1,11 +1,16 @@
 /* vmsim run / vmsim check. */
+#include <errno.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "analysis/runner.h"
+#include "analysis/sweep.h"
 #include "cli/cmds.h"
 #include "config/scenario.h"
 #include "models/host/hv.h"
@@ -133,7 +138,106 @@ int cmd_check(int argc, char **argv)
     printf("%s: valid (%d VM%s, host scheduler %s, %.3f s simulated)\n", a.file, sc.nvms,
            sc.nvms == 1 ? "" : "s", hv_kind_name(sc.hv.kind), sc.duration / 1e9);
     scenario_free(&sc);
+    /* a sweep section is checked too: its axes and every point's scenario */
+    json_t *doc = sc_read_json(a.file, &err);
+    for (int i = 0; doc && i < a.nsets; i++)
+        if (sc_apply_set(doc, a.sets[i], &err)) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    if (doc && json_object_get(doc, "sweep")) {
+        sweep_spec sp;
+        int bad = sweep_parse(doc, a.file, &sp, &err) || sweep_check_points(&sp, doc, a.file, &err);
+        if (!bad)
+            printf("%s: sweep valid (%lld points)\n", a.file, (long long)sp.npoints);
+        sweep_free(&sp);
+        if (bad) {
+            json_decref(doc);
+            fprintf(stderr, "vmsim check: %s\n", err.msg);
+            return err.code ? err.code : 2;
+        }
+    }
+    json_decref(doc);
     return 0;
+}
+
+/* Checks an output path (-o or --trace) before the run and resolves it into
+ * buf (fixes from tests/bad-inputs, docs/robustness.md):
+ *  - "" is refused: the temporary would be ".tmp.PID" in the current
+ *    directory and the rename would fail only after the whole run;
+ *  - a symbolic link is followed, so the atomic rename replaces its target
+ *    and not the link (as root, -o /dev/stdout replaced the /dev/stdout link
+ *    itself with a regular file);
+ *  - an existing file that is not a regular file (a FIFO, a terminal, a
+ *    device) cannot be replaced atomically: with allow_direct (-o) it is
+ *    written directly (*direct = 1), otherwise (--trace) it is refused;
+ *  - otherwise the temporary file is created and removed at once, so an
+ *    unwritable path fails now (exit 1, as it would after the run) instead
+ *    of after a simulation that may take hours.
+ * Returns 0, or -1 with err filled. */
+static int run_out_path(const char *opt, const char *path, char *buf, size_t n, int allow_direct,
+                        int *direct, vs_err *err)
+{
+    struct stat st;
+    *direct = 0;
+    if (!*path)
+        return err_input(err, "%s: expected a file name, found an empty string", opt);
+    if (strlen(path) >= n)
+        return err_input(err, "%s: path too long", path);
+    snprintf(buf, n, "%s", path);
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *real = realpath(path, NULL); /* fails for a dangling link: keep path */
+        if (real && strlen(real) < n)
+            snprintf(buf, n, "%s", real);
+        free(real);
+    }
+    if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+        return err_internal(err, "%s: cannot write: Is a directory", path);
+    if (stat(buf, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (allow_direct) {
+            *direct = 1;
+            return 0;
+        }
+        return err_input(err, "%s %s: not a regular file (the file is written to a temporary "
+                              "beside it and renamed into place: give a file path)",
+                         opt, path);
+    }
+    fsu_file f;
+    if (fsu_open(&f, buf, err))
+        return -1;
+    fsu_abort(&f);
+    return 0;
+}
+
+/* Writes s to a FIFO, terminal or device in place (see run_out_path). */
+static int run_write_direct(const char *path, const char *s, vs_err *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return err_internal(err, "%s: cannot write: %s", path, strerror(errno));
+    int bad = fputs(s, f) < 0 || fflush(f) != 0;
+    int e = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    return bad ? err_internal(err, "%s: write failed: %s", path, strerror(e ? e : EIO)) : 0;
+}
+
+/* The temporary files of this run ("PATH.tmp.PID", the naming of
+ * sim/fsutil.h), removed when SIGINT, SIGTERM or SIGHUP stops the run: the
+ * trace is streamed into its temporary during the whole run, and a killed
+ * run left it behind. (SIGKILL cannot be caught: then the temporary stays,
+ * but the final file is never half-written.) */
+static char run_tmp[2][4200];
+
+static void run_on_signal(int sig)
+{
+    for (int i = 0; i < 2; i++)
+        if (run_tmp[i][0])
+            unlink(run_tmp[i]); /* async-signal-safe, as are signal and raise */
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 int cmd_run(int argc, char **argv)
@@ -195,6 +299,27 @@ int cmd_run(int argc, char **argv)
         json_decref(doc);
         return 2;
     }
+    char outbuf[4096], tracebuf[4096];
+    int out_direct = 0, trace_direct;
+    if ((a.out && run_out_path("-o", a.out, outbuf, sizeof outbuf, 1, &out_direct, &err)) ||
+        (a.trace && run_out_path("--trace", a.trace, tracebuf, sizeof tracebuf, 0, &trace_direct, &err))) {
+        fprintf(stderr, "vmsim run: %s\n", err.msg);
+        json_decref(doc);
+        return err.code ? err.code : 2;
+    }
+    if (a.out)
+        a.out = outbuf;
+    if (a.trace)
+        ro.trace_path = tracebuf;
+    if (a.out && !out_direct)
+        snprintf(run_tmp[0], sizeof run_tmp[0], "%s.tmp.%ld", a.out, (long)getpid());
+    if (a.trace)
+        snprintf(run_tmp[1], sizeof run_tmp[1], "%s.tmp.%ld", ro.trace_path, (long)getpid());
+    if (a.out || a.trace) {
+        signal(SIGINT, run_on_signal);
+        signal(SIGTERM, run_on_signal);
+        signal(SIGHUP, run_on_signal);
+    }
     json_t *res;
     if (runner_run_doc(doc, a.file, &ro, &res, &err)) {
         json_decref(doc);
@@ -210,7 +335,7 @@ int cmd_run(int argc, char **argv)
         memcpy(t2, text, l);
         t2[l] = '\n';
         t2[l + 1] = 0;
-        if (fsu_write_string(a.out, t2, &err)) {
+        if (out_direct ? run_write_direct(a.out, t2, &err) : fsu_write_string(a.out, t2, &err)) {
             fprintf(stderr, "vmsim run: %s\n", err.msg);
             rc = err.code ? err.code : 1;
         }

@@ -28,16 +28,40 @@ const char *jv_keypath(const jv_obj *o, const char *key, char *buf, size_t n)
     return buf;
 }
 
+/* Copies at most `max` bytes of s into buf (size n) with control characters
+ * written as \xHH, so a hostile string ("a\nb", ESC sequences) cannot break
+ * the one-line error message. Returns buf. */
+static const char *jv_printable(const char *s, size_t max, char *buf, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; s[i] && i < max && o + 5 < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            o += (size_t)snprintf(buf + o, n - o, "\\x%02x", c);
+        else
+            buf[o++] = (char)c;
+    }
+    buf[o] = 0;
+    return buf;
+}
+
 const char *jv_describe(const json_t *v, char *buf, size_t n)
 {
+    char s[256];
     if (!v) {
         snprintf(buf, n, "nothing");
         return buf;
     }
     switch (json_typeof(v)) {
     case JSON_OBJECT: snprintf(buf, n, "an object"); break;
-    case JSON_ARRAY: snprintf(buf, n, "an array"); break;
-    case JSON_STRING: snprintf(buf, n, "string \"%.60s\"", json_string_value(v)); break;
+    /* the length tells "[]" from a non-empty array of the wrong shape */
+    case JSON_ARRAY:
+        snprintf(buf, n, "an array of %zu element%s", json_array_size(v),
+                 json_array_size(v) == 1 ? "" : "s");
+        break;
+    case JSON_STRING:
+        snprintf(buf, n, "string \"%s\"", jv_printable(json_string_value(v), 60, s, sizeof s));
+        break;
     case JSON_INTEGER: snprintf(buf, n, "%lld", (long long)json_integer_value(v)); break;
     case JSON_REAL: snprintf(buf, n, "%.15g", json_real_value(v)); break;
     case JSON_TRUE: snprintf(buf, n, "true"); break;

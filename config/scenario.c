@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config/buildlog.h"
 #include "config/jsonv.h"
 #include "models/host/hv.h"
 #include "models/locks/lock.h"
@@ -55,7 +56,64 @@ static int sc_depth(const json_t *v, int d)
     return m;
 }
 
+/* Rewrites control characters in err's message as \xHH. Keys, enum values,
+ * VM and lock names and preset names are the user's text and are quoted
+ * into messages; a "\n" or an ESC sequence in them must not break the
+ * one-line message or the terminal (found by tests/bad-inputs). */
+static void sc_printable_msg(vs_err *err)
+{
+    if (!err)
+        return;
+    char out[sizeof err->msg];
+    size_t o = 0;
+    for (size_t i = 0; err->msg[i] && o + 5 < sizeof out; i++) {
+        unsigned char c = (unsigned char)err->msg[i];
+        if (c < 0x20 || c == 0x7f)
+            o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o] = 0;
+    memcpy(err->msg, out, o + 1);
+}
+
+/* Names the encoding of a file that starts with a byte-order mark or looks
+ * like UTF-16/32, or returns NULL. Jansson reports these as "unable to
+ * decode byte 0xff" or "'[' or '{' expected near '<invisible BOM>'", which
+ * does not tell the user what to do. */
+static const char *sc_sniff_encoding(const char *path)
+{
+    unsigned char b[4] = {1, 1, 1, 1};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+        return "UTF-8 with a byte-order mark (EF BB BF)";
+    if (n >= 4 && ((b[0] == 0xff && b[1] == 0xfe && !b[2] && !b[3]) ||
+                   (!b[0] && !b[1] && b[2] == 0xfe && b[3] == 0xff)))
+        return "UTF-32";
+    if (n >= 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff)))
+        return "UTF-16";
+    /* "{" or "[" or a blank, then a NUL byte (or the reverse): UTF-16 text */
+    if (n >= 2 && ((b[0] && strchr("{[ \t\r\n", b[0]) && !b[1]) ||
+                   (!b[0] && b[1] && strchr("{[ \t\r\n", b[1]))))
+        return "UTF-16 (no byte-order mark)";
+    return NULL;
+}
+
+static json_t *sc_read_json_1(const char *path, vs_err *err);
+
 json_t *sc_read_json(const char *path, vs_err *err)
+{
+    json_t *doc = sc_read_json_1(path, err);
+    if (!doc)
+        sc_printable_msg(err);
+    return doc;
+}
+
+static json_t *sc_read_json_1(const char *path, vs_err *err)
 {
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -74,7 +132,12 @@ json_t *sc_read_json(const char *path, vs_err *err)
     json_error_t je;
     json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (!doc) {
-        err_input(err, "%s:%d:%d: invalid JSON: %s", path, je.line, je.column, je.text);
+        const char *enc = sc_sniff_encoding(path);
+        if (enc)
+            err_input(err, "%s: the file is %s text; save it as UTF-8 without a byte-order mark",
+                      path, enc);
+        else
+            err_input(err, "%s:%d:%d: invalid JSON: %s", path, je.line, je.column, je.text);
         return NULL;
     }
     if (sc_depth(doc, 0) > SC_MAX_DEPTH) {
@@ -188,7 +251,17 @@ int sc_set_path(json_t *doc, const char *path, json_t *value, vs_err *err)
     }
 }
 
+static int sc_apply_set_1(json_t *doc, const char *assignment, vs_err *err);
+
 int sc_apply_set(json_t *doc, const char *assignment, vs_err *err)
+{
+    int rc = sc_apply_set_1(doc, assignment, err);
+    if (rc)
+        sc_printable_msg(err);
+    return rc;
+}
+
+static int sc_apply_set_1(json_t *doc, const char *assignment, vs_err *err)
 {
     const char *eq = strchr(assignment, '=');
     if (!eq || eq == assignment)
@@ -232,6 +305,9 @@ int sc_find_preset(const char *file, const char *kind, const char *name, char *b
         }
         if (sc_is_file(buf))
             return 0;
+        struct stat st; /* "not found" would mislead for a directory or a device */
+        if (stat(buf, &st) == 0)
+            return err_input(err, "%s: preset file %s is not a regular file", file, buf);
         return err_input(err, "%s: preset file %s not found", file, buf);
     }
     char dir[4096];
@@ -615,6 +691,8 @@ static void sc_free_wl(wl_cfg *wl)
     free(wl->tasks);
     wl->tasks = NULL;
     wl->ntasks = 0;
+    blog_free(wl->graph);
+    wl->graph = NULL;
 }
 
 static int sc_lockloop(jv_obj *wo, wl_cfg *wl)
@@ -818,6 +896,81 @@ static int sc_gmake(jv_obj *wo, wl_cfg *wl)
     return 0;
 }
 
+/* replay: a recorded build (config/buildlog.h, docs/replay.md). The log is
+ * read here, relative to the scenario file, so a bad log is bad input
+ * before anything runs. */
+static int sc_replay(jv_obj *wo, wl_cfg *wl, int nvcpus)
+{
+    static const char *const formats[] = {"ninja", "csv"};
+    const char *log, *csv;
+    int64_t sd;
+    if (jv_str(wo, "log", 0, NULL, &log) || jv_str(wo, "jobs_csv", 0, NULL, &csv))
+        return -1;
+    if (!log == !csv)
+        return err_input(wo->err, "%s: %s: expected exactly one of \"log\" (a .ninja_log or a jobs "
+                                  "CSV) and \"jobs_csv\", found %s",
+                         wo->file, wo->path[0] ? wo->path : "workload", log ? "both" : "neither");
+    const char *key = log ? "log" : "jobs_csv", *name = log ? log : csv;
+    int fmt = csv ? BLOG_CSV : (int)blog_format_of(log);
+    if (jv_enum(wo, "format", 0, formats, 2, fmt, &fmt))
+        return -1;
+    if (csv && fmt != BLOG_CSV)
+        return jv_fail(wo, "format", jv_get(wo, "format"), "\"csv\" (jobs_csv is a CSV of jobs)");
+    if (jv_intv(wo, "jobs", 0, nvcpus, 1, CFG_MAX_THREADS, &wl->make_jobs) ||
+        jv_bool(wo, "repeat", 1, &wl->repeat) ||
+        jv_int(wo, "spawn_delay_ns", 0, 0, 0, 1000000000000LL, &sd) ||
+        jv_num(wo, "cpu_scale", 0, 1.0, 1e-6, 1000, &wl->cpu_scale))
+        return -1;
+    wl->spawn_delay = sd;
+    /* optional kernel sections while a job runs */
+    json_t *kl = jv_get(wo, "kernel_locks");
+    if (!kl && jv_get(wo, "kentry"))
+        return jv_fail(wo, "kentry", jv_get(wo, "kentry"),
+                       "no kentry without \"kernel_locks\" (jobs have no kernel sections)");
+    if (kl) {
+        double tw = 0;
+        if (!json_is_array(kl) || json_array_size(kl) < 1 || json_array_size(kl) > CFG_MAX_KLOCKS)
+            return jv_fail(wo, "kernel_locks", kl, "an array of 1 to 8 lock classes");
+        if (sc_dist(wo, "kentry", 0, 100000, &wl->kentry))
+            return -1;
+        for (size_t i = 0; i < json_array_size(kl); i++) {
+            klock_cfg *c = &wl->klocks[i];
+            jv_obj lo;
+            char p[JV_PATH_MAX];
+            const char *ln;
+            snprintf(p, sizeof p, "%s.kernel_locks[%zu]", wo->path, i);
+            if (jv_open(&lo, json_array_get(kl, i), wo->file, p, wo->err) ||
+                jv_str(&lo, "name", 1, NULL, &ln) || jv_bool(&lo, "private", 0, &c->private_lock) ||
+                jv_num(&lo, "weight", 0, 1, 0, 1e6, &c->run_weight))
+                return -1;
+            if (!ln[0] || strlen(ln) >= CFG_NAME)
+                return jv_fail(&lo, "name", jv_get(&lo, "name"), "a name of 1 to 63 characters");
+            snprintf(c->name, sizeof c->name, "%s", ln);
+            wl->nklocks = (int)i + 1;
+            if (sc_dist(&lo, "hold", 1, 0, &c->hold) || jv_done(&lo))
+                return -1;
+            tw += c->run_weight;
+        }
+        if (!(tw > 0))
+            return jv_fail(wo, "kernel_locks", kl, "weights summing to more than 0");
+    }
+    char path[4096], kp[JV_PATH_MAX];
+    const char *slash = strrchr(wo->file, '/');
+    if (name[0] != '/' && slash)
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - wo->file), wo->file, name);
+    else
+        snprintf(path, sizeof path, "%s", name);
+    if (blog_read(path, (blog_format)fmt, &wl->graph, wo->err)) {
+        err_prefix(wo->err, "%s: %s", wo->file, jv_keypath(wo, key, kp, sizeof kp));
+        return -1;
+    }
+    if (wl->repeat && !wl->spawn_delay && wl->graph->total_cpu_ns * wl->cpu_scale < 0.5)
+        return err_input(wo->err, "%s: %s: the build takes no time (every job 0 ms, spawn_delay_ns 0); "
+                                  "with \"repeat\" it would restart forever at the same instant",
+                         wo->file, jv_keypath(wo, key, kp, sizeof kp));
+    return 0;
+}
+
 static int sc_workload(jv_obj *wo, wl_cfg *wl, int nvcpus)
 {
     const char *names[WL_NKINDS];
@@ -832,6 +985,7 @@ static int sc_workload(jv_obj *wo, wl_cfg *wl, int nvcpus)
     case WL_LOCKLOOP: rc = sc_lockloop(wo, wl); break;
     case WL_SCRIPT: rc = sc_script(wo, wl, nvcpus); break;
     case WL_GMAKE: rc = sc_gmake(wo, wl); break;
+    case WL_REPLAY: rc = sc_replay(wo, wl, nvcpus); break;
     case WL_NKINDS: break;
     }
     if (rc || jv_done(wo)) {
@@ -1053,8 +1207,10 @@ int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err)
     rc = 0;
 out:
     json_decref(hostdoc);
-    if (rc)
+    if (rc) {
         scenario_free(sc);
+        sc_printable_msg(err);
+    }
     return rc;
 }
 

@@ -74,7 +74,7 @@ typedef struct lock_cfg {
     int kick_ahead;        /* oticket: extra halted waiters kicked at unlock */
 } lock_cfg;
 
-typedef enum wl_kind { WL_LOCKLOOP, WL_SCRIPT, WL_GMAKE, WL_NKINDS } wl_kind;
+typedef enum wl_kind { WL_LOCKLOOP, WL_SCRIPT, WL_GMAKE, WL_REPLAY, WL_NKINDS } wl_kind;
 
 #define CFG_MAX_KLOCKS 8
 
@@ -130,6 +130,12 @@ typedef struct wl_cfg {
     sim_time spawn_delay;   /* make notices an exit and forks the next job */
     int nklocks;
     klock_cfg klocks[CFG_MAX_KLOCKS];
+    /* replay (models/workloads/replay.c, docs/replay.md); also uses
+     * spawn_delay, and kentry and klocks (run_weight) when nklocks > 0 */
+    struct blog_graph *graph; /* the recorded job graph, owned (config/buildlog.h) */
+    int make_jobs;            /* make -j: jobs running at once */
+    int repeat;               /* start the build again when it completes */
+    double cpu_scale;         /* multiplies every job's CPU time */
 } wl_cfg;
 
 typedef struct vm_cfg {

@@ -112,17 +112,17 @@ static void cfs_tick(ev_sim *sim, void *ctx, uint64_t arg);
 
 static void cfs_arm(world *w, pcpu *pc)
 {
-    if (pc->tick) {
-        ev_cancel(&w->sim, pc->tick);
-        pc->tick = 0;
-    }
     if (pc->cur && pc->nrq > 0) {
         sim_time t = pc->since + cfs_slice(w, pc), tick = w->sc->hv.tick;
         if (tick > 0) { /* round up to this pCPU's next tick */
             sim_time k = (t - pc->tick_phase + tick - 1) / tick;
             t = pc->tick_phase + (k > 0 ? k : 0) * tick;
         }
-        pc->tick = ev_schedule(&w->sim, t, cfs_tick, pc, 0);
+        if (ev_time_of(&w->sim, pc->tick) != t)
+            pc->tick = ev_reschedule(&w->sim, pc->tick, t, cfs_tick, pc, 0);
+    } else if (pc->tick) {
+        ev_cancel(&w->sim, pc->tick);
+        pc->tick = 0;
     }
 }
 
