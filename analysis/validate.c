@@ -11,8 +11,10 @@
 #include <errno.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1367,8 +1369,10 @@ void val_print(FILE *f, const val_report *r)
             width[c] = l > width[c] ? l : width[c];
         }
     }
-    for (c = 0; c < nc; c++)
-        fprintf(f, "%s%-*s", c ? "  " : "", c == nc - 1 ? 0 : width[c], head[c]);
+    for (c = 0; c < nc; c++) {
+        int left = c >= 1 && c <= na;
+        fprintf(f, "%s%*s", c ? "  " : "", left ? -width[c] : width[c], head[c]);
+    }
     fputc('\n', f);
     for (int i = 0; i < r->nrows; i++) {
         for (c = 0; c < nc; c++) {
@@ -1588,4 +1592,394 @@ int val_write(const val_report *r, const char *dir, const char *command_line, vs
         fputc('\n', o.f);
     }
     return fsu_commit(&o, err);
+}
+
+/* --- the overlay plot ------------------------------------------------------------------- */
+
+/* 1 when the program is an executable file in a PATH directory. */
+static int val_on_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    char buf[VAL_PATH];
+    while (path && *path) {
+        size_t l = strcspn(path, ":");
+        snprintf(buf, sizeof buf, "%.*s/%s", (int)l, l ? path : ".", prog);
+        if (access(buf, X_OK) == 0)
+            return 1;
+        path += l;
+        if (*path == ':')
+            path++;
+    }
+    return 0;
+}
+
+/* Runs gnuplot with args in dir (NULL: here); quiet sends its output to
+ * /dev/null. Returns its exit status (127: not started, -1: no fork). */
+static int val_gnuplot(const char *dir, const char *const *args, int quiet)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (quiet) {
+            if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+                _exit(127);
+        }
+        if (dir && chdir(dir) != 0)
+            _exit(127);
+        execvp("gnuplot", (char *const *)args);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/* Writes s as a gnuplot single-quoted string ('' is one quote). */
+static void val_gp_str(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', f);
+        fputc(*s == '\n' ? ' ' : *s, f);
+    }
+    fputc('\'', f);
+}
+
+/* A data-file label: no tabs or line ends, "-" when empty. */
+static void val_dat_text(FILE *f, const char *s)
+{
+    if (!*s)
+        fputc('-', f);
+    for (; *s; s++)
+        fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
+/* One plotted point of a group. */
+typedef struct val_pp {
+    double x;          /* position: the x value, or the row's rank without x axis */
+    const val_row *w;  /* its row */
+} val_pp;
+
+static int val_cmp_pp(const void *a, const void *b)
+{
+    const val_pp *p = a, *q = b;
+    if (p->x != q->x)
+        return (p->x > q->x) - (p->x < q->x);
+    return (p->w > q->w) - (p->w < q->w);
+}
+
+/* Block numbers of a group in overlay.dat: measured, predicted, USL (-1 none). */
+typedef struct val_blocks {
+    int meas, pred, usl;
+} val_blocks;
+
+/* Writes overlay.dat; fills blk[ngroups]. */
+static int val_plot_data(const val_report *r, const char *path, val_blocks *blk, vs_err *err)
+{
+    fsu_file o;
+    if (fsu_open(&o, path, err))
+        return -1;
+    val_pp *pp = vs_xcalloc((size_t)r->nrows, sizeof *pp);
+    int nb = 0;
+    for (int g = 0; g < r->ngroups; g++) {
+        int n = 0;
+        for (int i = 0; i < r->nrows; i++)
+            if (r->rows[i].group == g) {
+                pp[n].x = r->xname ? r->rows[i].x : n;
+                pp[n++].w = &r->rows[i];
+            }
+        qsort(pp, (size_t)n, sizeof *pp, val_cmp_pp);
+        fprintf(o.f, "# block %d: %s, measured: x\t%s\tlabel\n", nb, r->groups[g], r->metric);
+        for (int k = 0; k < n; k++) {
+            fprintf(o.f, "%.12g\t%.12g\t", pp[k].x, pp[k].w->measured);
+            val_dat_text(o.f, pp[k].w->desc);
+            fputc('\n', o.f);
+        }
+        fputs("\n\n", o.f);
+        blk[g].meas = nb++;
+        fprintf(o.f, "# block %d: %s, simulated: x\tmean\tci_lo\tci_hi\tlabel\n", nb,
+                r->groups[g]);
+        for (int k = 0; k < n; k++) {
+            if (k && r->xname && pp[k].x == pp[k - 1].x)
+                continue; /* rows at one x share their runs */
+            const val_row *w = pp[k].w;
+            fprintf(o.f, "%.12g\t%.12g\t%.12g\t%.12g\t", pp[k].x, w->mean, w->mean - w->half,
+                    w->mean + w->half);
+            val_dat_text(o.f, w->desc);
+            fputc('\n', o.f);
+        }
+        fputs("\n\n", o.f);
+        blk[g].pred = nb++;
+        blk[g].usl = -1;
+        const val_fit *f = NULL;
+        for (int k = 0; k < r->nfits; k++)
+            if (r->fits[k].group == g && r->fits[k].ok[0])
+                f = &r->fits[k];
+        if (f && n > 0) {
+            double lo = pp[0].x, hi = pp[n - 1].x;
+            fprintf(o.f, "# block %d: %s, USL fit of the measured values: x\tX(x)\n", nb,
+                    r->groups[g]);
+            for (int k = 0; k <= 200; k++) {
+                double x = lo + (hi - lo) * k / 200.0;
+                fprintf(o.f, "%.12g\t%.12g\n", x, usl_eval(&f->r[0], x));
+            }
+            fputs("\n\n", o.f);
+            blk[g].usl = nb++;
+        }
+    }
+    free(pp);
+    return fsu_commit(&o, err);
+}
+
+/* One rendering (png or svg) of the overlay. */
+static void val_plot_body(FILE *f, const val_report *r, const val_blocks *blk, const char *ext,
+                          int cairo)
+{
+    int cols = (int)ceil(sqrt((double)r->ngroups)), rows = (r->ngroups + cols - 1) / cols;
+    int w = 640 * cols > 3200 ? 3200 : 640 * cols, h = 480 * rows > 3200 ? 3200 : 480 * rows;
+    if (!strcmp(ext, "png"))
+        fprintf(f, "set terminal %s noenhanced size %d,%d\n", cairo ? "pngcairo" : "png", w, h);
+    else
+        fprintf(f, "set terminal svg noenhanced size %d,%d\n", w, h);
+    fprintf(f, "set output out.'.%s'\n", ext);
+    char title[2048], ylab[1024];
+    snprintf(title, sizeof title, "%s: measured (%s) vs simulated (%s)", r->metric,
+             r->measured_file, r->scenario_file);
+    snprintf(ylab, sizeof ylab, "%s%s", r->metric,
+             r->norm == VAL_NORM_FIRST ? " / value at the first point"
+             : r->norm == VAL_NORM_MAX ? " / largest value" : "");
+    if (r->ngroups > 1) {
+        fprintf(f, "set multiplot layout %d,%d title ", rows, cols);
+        val_gp_str(f, title);
+        fputc('\n', f);
+    }
+    fputs("set grid\nset key top right\nset xlabel ", f);
+    val_gp_str(f, r->xname ? r->xname : "measured point");
+    fputs("\nset ylabel ", f);
+    val_gp_str(f, ylab);
+    fputc('\n', f);
+    for (int g = 0; g < r->ngroups; g++) {
+        fputs("set title ", f);
+        val_gp_str(f, r->ngroups > 1 ? r->groups[g] : title);
+        fputc('\n', f);
+        if (!r->xname) {
+            int n = 0;
+            for (int i = 0; i < r->nrows; i++)
+                n += r->rows[i].group == g;
+            fprintf(f, "set xrange [-0.5:%d.5]\nset xtics rotate by -20\n", n - 1);
+        } else {
+            fputs("set autoscale x\nset xtics norotate autofreq\n", f);
+        }
+        fprintf(f,
+                "plot dat index %d using 1:3:4 with filledcurves fc rgb '#9ecae1' fs solid 0.5 "
+                "noborder title 'simulated 95%% CI', \\\n"
+                "     dat index %d using 1:2:3:4%s with yerrorlines lw 2 pt 6 lc rgb '#08519c' "
+                "title 'simulated mean', \\\n",
+                blk[g].pred, blk[g].pred, r->xname ? "" : ":xtic(5)");
+        if (blk[g].usl >= 0)
+            fprintf(f, "     dat index %d using 1:2 with lines dt 2 lw 2 lc rgb '#d62728' title "
+                       "'USL fit of measured', \\\n",
+                    blk[g].usl);
+        fprintf(f, "     dat index %d using 1:2 with points pt 7 ps 1.5 lc rgb 'black' title "
+                   "'measured'\n",
+                blk[g].meas);
+    }
+    if (r->ngroups > 1)
+        fputs("unset multiplot\n", f);
+    fputs("set output\n", f);
+}
+
+int val_plot(const val_report *r, const char *dir, vs_err *err)
+{
+    char path[VAL_PATH];
+    if (fsu_mkdirs(dir, err))
+        return -1;
+    val_blocks *blk = vs_xcalloc((size_t)r->ngroups + 1, sizeof *blk);
+    snprintf(path, sizeof path, "%s/overlay.dat", dir);
+    if (val_plot_data(r, path, blk, err)) {
+        free(blk);
+        return -1;
+    }
+    int have = val_on_path("gnuplot"), cairo = 1, svg = 1;
+    if (have) {
+        const char *p1[] = {"gnuplot", "-e", "set terminal pngcairo", NULL};
+        const char *p2[] = {"gnuplot", "-e", "set terminal svg", NULL};
+        cairo = val_gnuplot(NULL, p1, 1) == 0;
+        svg = val_gnuplot(NULL, p2, 1) == 0;
+    }
+    fsu_file g;
+    snprintf(path, sizeof path, "%s/overlay.gp", dir);
+    if (fsu_open(&g, path, err)) {
+        free(blk);
+        return -1;
+    }
+    fprintf(g.f, "# Written by vmsim validate: measured points, the simulated mean with its 95%% "
+                 "CI band,\n# and the USL fit of the measured values.\n"
+                 "# Render: cd DIR && gnuplot overlay.gp   (writes overlay.png and overlay.svg)\n"
+                 "if (!exists('out')) out = 'overlay'\n"
+                 "dat = 'overlay.dat'\n"
+                 "set datafile separator '\\t'\n");
+    val_plot_body(g.f, r, blk, "png", cairo);
+    if (svg)
+        val_plot_body(g.f, r, blk, "svg", cairo);
+    free(blk);
+    if (fsu_commit(&g, err))
+        return -1;
+    if (!have)
+        return 0;
+    /* Render to temporary names, then rename: the images appear whole. */
+    char outvar[128], tmpbase[64];
+    snprintf(tmpbase, sizeof tmpbase, "overlay.tmp.%ld", (long)getpid());
+    snprintf(outvar, sizeof outvar, "out='%s'", tmpbase);
+    const char *args[] = {"gnuplot", "-e", outvar, "overlay.gp", NULL};
+    int st = val_gnuplot(dir, args, 0);
+    static const char *const exts[] = {".png", ".svg"};
+    for (int i = 0; i < 2; i++) {
+        char from[VAL_PATH + 128], to[VAL_PATH + 16];
+        snprintf(from, sizeof from, "%s/%s%s", dir, tmpbase, exts[i]);
+        snprintf(to, sizeof to, "%s/overlay%s", dir, exts[i]);
+        struct stat sb;
+        if (st != 0 || stat(from, &sb) != 0) {
+            remove(from);
+            continue;
+        }
+        if (rename(from, to) != 0)
+            return err_internal(err, "%s: cannot rename into place: %s", to, strerror(errno));
+    }
+    if (st != 0)
+        return err_internal(err, "gnuplot failed (status %d) on %s/overlay.gp; the script and "
+                                 "data are kept",
+                            st, dir);
+    return 1;
+}
+
+/* --- sensitivity ---------------------------------------------------------------------------- */
+
+/* The index of the best report by MAPE (lowest; NAN never wins), -1. */
+static int val_best(const val_report *reps, int n)
+{
+    int best = -1;
+    for (int k = 0; k < n; k++)
+        if (!isnan(reps[k].sum.mape) && (best < 0 || reps[k].sum.mape < reps[best].sum.mape))
+            best = k;
+    return best;
+}
+
+void val_sens_print(FILE *f, const char *param, char *const *labels, const val_report *reps,
+                    int n)
+{
+    char b[64], b2[64];
+    if (n < 1)
+        return;
+    fprintf(f, "Sensitivity of the validation of %s against %s to %s\n", reps[0].scenario_file,
+            reps[0].measured_file, param);
+    fprintf(f, "metric %s, normalize %s; predictions: %s\n\n", reps[0].metric,
+            val_norm_name(reps[0].norm), reps[0].source);
+    int wv = (int)strlen(param);
+    for (int k = 0; k < n; k++)
+        wv = (int)strlen(labels[k]) > wv ? (int)strlen(labels[k]) : wv;
+    fprintf(f, "%-*s  %6s  %10s  %12s  %s\n", wv, param, "points", "MAPE", "RMSE",
+            "inside 95% CI");
+    int best = val_best(reps, n);
+    for (int k = 0; k < n; k++) {
+        const val_summary *s = &reps[k].sum;
+        char cov[64];
+        snprintf(cov, sizeof cov, "%d/%d (%.0f%%)", s->inside, s->points,
+                 s->points ? 100 * s->coverage : 0.0);
+        snprintf(b, sizeof b, "%s%%", val_fmt(s->mape, b2, sizeof b2));
+        fprintf(f, "%-*s  %6d  %10s  %12s  %-14s%s\n", wv, labels[k], s->points, b,
+                val_fmt(s->rmse, b2, sizeof b2), cov, k == best ? "  <- least MAPE" : "");
+    }
+}
+
+int val_sens_write(const char *dir, const char *param, json_t *values, char *const *labels,
+                   const val_report *reps, int n, const char *command_line, vs_err *err)
+{
+    char path[VAL_PATH];
+    if (fsu_mkdirs(dir, err))
+        return -1;
+    json_t *vals = json_array();
+    for (int k = 0; k < n; k++) {
+        json_t *rows = json_array();
+        for (int i = 0; i < reps[k].nrows; i++)
+            json_array_append_new(rows, val_row_json(&reps[k], &reps[k].rows[i], 0));
+        json_t *o = json_pack("{s:O,s:s,s:o,s:o}", "value", json_array_get(values, (size_t)k),
+                              "label", labels[k], "summary", val_summary_json(&reps[k].sum),
+                              "points", rows);
+        json_array_append_new(vals, o);
+    }
+    int best = val_best(reps, n);
+    json_t *doc = n < 1 ? NULL
+                        : json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "vmsim_version",
+                                    VMSIM_VERSION, "scenario_file", reps[0].scenario_file,
+                                    "measured_file", reps[0].measured_file, "metric",
+                                    reps[0].metric, "normalize", val_norm_name(reps[0].norm),
+                                    "param", param, "predictions", reps[0].source, "values", vals,
+                                    "best_by_mape",
+                                    best >= 0 ? json_string(labels[best]) : json_null());
+    if (doc && command_line)
+        json_object_set_new(doc, "command_line", json_string(command_line));
+    snprintf(path, sizeof path, "%s/sensitivity.json", dir);
+    int bad = val_write_json(path, doc, err);
+    json_decref(doc);
+    if (bad)
+        return -1;
+    fsu_file o;
+    snprintf(path, sizeof path, "%s/sensitivity.csv", dir);
+    if (fsu_open(&o, path, err))
+        return -1;
+    val_csv_text(o.f, param);
+    fputs(",points,reference_points,mape_pct,rmse,coverage,inside_ci\n", o.f);
+    for (int k = 0; k < n; k++) {
+        const val_summary *s = &reps[k].sum;
+        val_csv_text(o.f, labels[k]);
+        fprintf(o.f, ",%d,%d", s->points, s->refs);
+        val_csv_num(o.f, s->mape);
+        val_csv_num(o.f, s->rmse);
+        val_csv_num(o.f, s->coverage);
+        fprintf(o.f, ",%d\n", s->inside);
+    }
+    return fsu_commit(&o, err);
+}
+
+/* --- command-line helpers ---------------------------------------------------------------- */
+
+json_t *val_load_scenario(const char *file, char *const *sets, int nsets, vs_err *err)
+{
+    json_t *doc = sc_read_json(file, err);
+    for (int i = 0; doc && i < nsets; i++)
+        if (sc_apply_set(doc, sets[i], err)) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    return doc;
+}
+
+const char *val_run_command(char *buf, size_t n, const char *file, char *const *sets, int nsets)
+{
+    snprintf(buf, n, "vmsim run ");
+    sweep_shell_quote(buf, n, file);
+    for (int i = 0; i < nsets; i++) {
+        if (!strncmp(sets[i], "sweep", 5) && strchr("=.[", sets[i][5]))
+            continue; /* `vmsim run` ignores the sweep section */
+        val_cat(buf, n, " --set ");
+        sweep_shell_quote(buf, n, sets[i]);
+    }
+    return buf;
+}
+
+const char *val_command_line(char *buf, size_t n, int argc, char **argv)
+{
+    snprintf(buf, n, "vmsim");
+    for (int i = 0; i < argc; i++) {
+        val_cat(buf, n, " ");
+        sweep_shell_quote(buf, n, argv[i]);
+    }
+    return buf;
 }

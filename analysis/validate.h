@@ -227,4 +227,14 @@ void val_sens_print(FILE *f, const char *param, char *const *labels, const val_r
 int val_sens_write(const char *dir, const char *param, json_t *values, char *const *labels,
                    const val_report *reps, int n, const char *command_line, vs_err *err);
 
+/* Command-line helpers shared by cmd_validate.c and cmd_sensitivity.c. */
+/* Reads the scenario and applies the --set overrides (new reference, or
+ * NULL with err). */
+json_t *val_load_scenario(const char *file, char *const *sets, int nsets, vs_err *err);
+/* "vmsim run FILE --set ..." (shell-quoted; sweep overrides left out) into
+ * buf, for the runs' command_line. Returns buf. */
+const char *val_run_command(char *buf, size_t n, const char *file, char *const *sets, int nsets);
+/* "vmsim ARGV..." (shell-quoted) into buf. Returns buf. */
+const char *val_command_line(char *buf, size_t n, int argc, char **argv);
+
 #endif

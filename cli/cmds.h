@@ -11,5 +11,7 @@ int cmd_fit(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
+int cmd_validate(int, char **);
+int cmd_sensitivity(int, char **);
 
 #endif

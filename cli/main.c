@@ -17,6 +17,8 @@ static const struct {
     {"sweep", cmd_sweep, "run a scenario's sweep (axes x seeds) into a directory"},
     {"plot", cmd_plot, "plot a sweep's summary.csv with gnuplot"},
     {"timeline", cmd_timeline, "draw a trace (run --trace) as a PNG/SVG timeline with gnuplot"},
+    {"validate", cmd_validate, "compare a scenario's predictions with measured runs (CSV)"},
+    {"sensitivity", cmd_sensitivity, "validation error (MAPE, RMSE, CI coverage) per parameter value"},
 };
 
 static void usage(FILE *f)

@@ -105,9 +105,53 @@ static const char *sc_sniff_encoding(const char *path)
 
 static json_t *sc_read_json_1(const char *path, vs_err *err);
 
-json_t *sc_read_json(const char *path, vs_err *err)
+static json_t *sc_read_json_depth(const char *path, int depth, vs_err *err);
+
+json_t *sc_read_json(const char *path, vs_err *err) { return sc_read_json_depth(path, 0, err); }
+
+/* "base": "other.json" - the document is that file (path relative to this
+ * one) with this document's keys merged over it (objects recursively,
+ * everything else replaced). Bases may chain, at most 4 deep. */
+static json_t *sc_apply_base(json_t *doc, const char *path, int depth, vs_err *err)
+{
+    json_t *b = json_object_get(doc, "base");
+    if (!b)
+        return doc;
+    if (!json_is_string(b)) {
+        char d[128];
+        err_input(err, "%s: base: expected the path of a scenario to start from, found %s", path,
+                  jv_describe(b, d, sizeof d));
+        json_decref(doc);
+        return NULL;
+    }
+    if (depth >= 4) {
+        err_input(err, "%s: base: more than 4 levels of base scenarios (a cycle?)", path);
+        json_decref(doc);
+        return NULL;
+    }
+    char bp[4096];
+    const char *name = json_string_value(b), *slash = strrchr(path, '/');
+    if (name[0] == '/' || !slash)
+        snprintf(bp, sizeof bp, "%s", name);
+    else
+        snprintf(bp, sizeof bp, "%.*s/%s", (int)(slash - path), path, name);
+    json_t *base = sc_read_json_depth(bp, depth + 1, err);
+    if (!base) {
+        err_prefix(err, "%s: base", path);
+        json_decref(doc);
+        return NULL;
+    }
+    json_object_del(doc, "base");
+    json_object_update_recursive(base, doc);
+    json_decref(doc);
+    return base;
+}
+
+static json_t *sc_read_json_depth(const char *path, int depth, vs_err *err)
 {
     json_t *doc = sc_read_json_1(path, err);
+    if (doc && json_is_object(doc))
+        doc = sc_apply_base(doc, path, depth, err);
     if (!doc)
         sc_printable_msg(err);
     return doc;

@@ -2,7 +2,8 @@
  * models/workloads/replay.c): tiny hand-written logs on bare metal with all
  * costs 0, whose makespans are computed by hand; graph invariants; every
  * kind of bad log, with messages naming the file and line. Logs go to a
- * mkdtemp directory that is removed afterwards. */
+ * mkdtemp directory that is removed afterwards, failures or not. */
+#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,35 +21,40 @@
 
 /* --- temporary files ------------------------------------------------------- */
 
-static char tmpdir[64];
-static char made[16][256]; /* files written, removed by tmp_cleanup */
-static int nmade;
+static char tmpdir[64]; /* made once for the suite (unchecked fixture: the parent process) */
 
 static void tmp_setup(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/vmsim-replay-XXXXXX");
-    ck_assert_msg(mkdtemp(tmpdir) != NULL, "mkdtemp failed");
-    nmade = 0;
+    if (!mkdtemp(tmpdir)) {
+        perror("test_replay: mkdtemp");
+        exit(EXIT_FAILURE);
+    }
 }
 
+/* Removes tmpdir and the logs the tests wrote there (also after failures:
+ * it runs in the parent, after every test). */
 static void tmp_cleanup(void)
 {
-    for (int i = 0; i < nmade; i++)
-        unlink(made[i]);
+    DIR *d = opendir(tmpdir);
+    if (d) {
+        struct dirent *e;
+        char p[256];
+        while ((e = readdir(d)))
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+                snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
+                unlink(p);
+            }
+        closedir(d);
+    }
     rmdir(tmpdir);
 }
 
 /* Writes len bytes (strlen when len < 0) to tmpdir/name; returns the path. */
 static const char *tmp_write(const char *name, const char *text, long len)
 {
-    ck_assert_int_lt(nmade, 16);
-    char *p = made[nmade];
-    snprintf(p, sizeof made[0], "%s/%s", tmpdir, name);
-    for (int i = 0; i < nmade; i++)
-        if (!strcmp(made[i], p))
-            goto write;
-    nmade++;
-write:;
+    static char p[256];
+    snprintf(p, sizeof p, "%s/%s", tmpdir, name);
     FILE *f = fopen(p, "wb");
     ck_assert_msg(f != NULL, "cannot write %s", p);
     size_t n = len < 0 ? strlen(text) : (size_t)len;
@@ -160,7 +166,6 @@ static const char DIAMOND_NO_H[] = "id,cpu_ms,deps\nd,10,\ne,40,d\nf,20,d\ng,5,e
 
 START_TEST(test_csv_makespans)
 {
-    tmp_setup();
     tmp_write("abc.csv", ABC, -1);
     ck_assert_int_eq(makespan("jobs_csv", "abc.csv", 1), 180 * MS);
     ck_assert_int_eq(makespan("jobs_csv", "abc.csv", 2), 130 * MS);
@@ -172,7 +177,6 @@ START_TEST(test_csv_makespans)
     ck_assert_int_eq(makespan("jobs_csv", "d4.csv", 2), 55 * MS);
     /* "log" with a .csv name is read as CSV too */
     ck_assert_int_eq(makespan("log", "abc.csv", 2), 130 * MS);
-    tmp_cleanup();
 }
 END_TEST
 
@@ -180,12 +184,10 @@ START_TEST(test_log_order)
 {
     /* independent x 10, y 10, z 30 at -j2: in this order z waits for a
      * core: 10 + 30 = 40; listed z first: z || x, then y: max(30, 20) = 30 */
-    tmp_setup();
     tmp_write("xyz.csv", "id,cpu_ms,deps\nx,10,\ny,10,\nz,30,\n", -1);
     tmp_write("zxy.csv", "id,cpu_ms,deps\nz,30,\nx,10,\ny,10,\n", -1);
     ck_assert_int_eq(makespan("jobs_csv", "xyz.csv", 2), 40 * MS);
     ck_assert_int_eq(makespan("jobs_csv", "zxy.csv", 2), 30 * MS);
-    tmp_cleanup();
 }
 END_TEST
 
@@ -204,7 +206,6 @@ static const char NINJA[] = "# ninja log v5\n"
 
 START_TEST(test_ninja_makespans)
 {
-    tmp_setup();
     tmp_write("build.ninja_log", NINJA, -1);
     ck_assert_int_eq(makespan("log", "build.ninja_log", 1), 210 * MS);
     ck_assert_int_eq(makespan("log", "build.ninja_log", 2), 110 * MS);
@@ -226,7 +227,6 @@ START_TEST(test_ninja_makespans)
     ck_assert_rel(g->total_cpu_ns, 210e6, 1e-12);
     ck_assert_rel(g->critical_ns, 100e6, 1e-12);
     blog_free(g);
-    tmp_cleanup();
 }
 END_TEST
 
@@ -269,7 +269,6 @@ END_TEST
 
 START_TEST(test_repeat_and_scale)
 {
-    tmp_setup();
     tmp_write("abc.csv", ABC, -1);
     /* 1 s of -j2 builds of 130 ms: 7 whole builds (the 7th ends at 0.91 s) */
     outcome o = run(1.0, "\"jobs_csv\": \"abc.csv\", \"jobs\": 2");
@@ -283,13 +282,11 @@ START_TEST(test_repeat_and_scale)
     o = run(10, "\"jobs_csv\": \"abc.csv\", \"jobs\": 2, \"repeat\": false, \"cpu_scale\": 0.5,"
                 " \"spawn_delay_ns\": 1000000");
     ck_assert_int_eq(o.first, (1 + 50 + 1 + 15) * MS);
-    tmp_cleanup();
 }
 END_TEST
 
 START_TEST(test_kernel_sections)
 {
-    tmp_setup();
     tmp_write("abc.csv", ABC, -1);
     /* a private lock costs CPU time only, and holds count against the
      * job's time: the makespan is exactly the recorded one */
@@ -306,7 +303,6 @@ START_TEST(test_kernel_sections)
     ck_assert_int_ge(o.first, 130 * MS);
     ck_assert_int_gt(o.lock_acq, 1000);
     ck_assert_int_eq(o.nbuilds, 1);
-    tmp_cleanup();
 }
 END_TEST
 
@@ -434,7 +430,6 @@ static void bad_scen(const char *wl, const char *const *frag)
 
 START_TEST(test_bad_scenarios)
 {
-    tmp_setup();
     char file[256];
     snprintf(file, sizeof file, "%s/cycle.csv", tmpdir);
     tmp_write("cycle.csv", "id,cpu_ms,deps\na,1,b\nb,1,a\n", -1);
@@ -465,7 +460,6 @@ START_TEST(test_bad_scenarios)
     o = run(0.0105, "\"jobs_csv\": \"zero.csv\", \"spawn_delay_ns\": 1000000");
     ck_assert_int_eq(o.first, 1 * MS);
     ck_assert_int_eq(o.nbuilds, 10); /* build k ends at k ms */
-    tmp_cleanup();
 }
 END_TEST
 
@@ -474,6 +468,7 @@ static Suite *make_suite(void)
     Suite *s = suite_create("replay");
     TCase *tc = tcase_create("replay");
     tcase_set_timeout(tc, 120);
+    tcase_add_unchecked_fixture(tc, tmp_setup, tmp_cleanup);
     tcase_add_test(tc, test_csv_makespans);
     tcase_add_test(tc, test_log_order);
     tcase_add_test(tc, test_ninja_makespans);

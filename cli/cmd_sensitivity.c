@@ -1,0 +1,252 @@
+/* cmd_sensitivity.c - `vmsim sensitivity SCENARIO --measured FILE.csv
+ * --param PATH --values a,b,c ...`: the validation of `vmsim validate`
+ * repeated for every value of one parameter, so that one sees which
+ * parameter matters and which value fits best (analysis/validate.h,
+ * docs/validation.md). */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/sweep.h"
+#include "analysis/validate.h"
+#include "cli/cmds.h"
+#include "sim/err.h"
+#include "sim/mem.h"
+
+#define SENS_MAX_SETS 256
+
+static const char sens_usage[] =
+    "usage: vmsim sensitivity SCENARIO --measured FILE.csv --param PATH --values A,B,...\n"
+    "                         [--seeds N] [-o DIR] [--metric COLUMN] [-j N]\n"
+    "                         [--set PATH=VALUE]... [--normalize first|max|none] [--x COLUMN] [-q]\n"
+    "\n"
+    "Runs the validation of 'vmsim validate' once per value of a parameter (a\n"
+    "scenario path, or an axis of the scenario's sweep section) and reports MAPE,\n"
+    "RMSE and 95% CI coverage per value, marking the value of least MAPE.\n"
+    "Writes DIR/sensitivity.json and DIR/sensitivity.csv (default DIR:\n"
+    "sensitivity-out; the runs go to DIR/runs). See docs/validation.md.\n"
+    "\n"
+    "  --param PATH      the parameter, e.g. hypervisor.ple.window or kernel\n"
+    "  --values A,B,...  its values, comma-separated; each is read like a --set\n"
+    "                    VALUE (JSON if it parses, else text)\n"
+    "  other options     as for vmsim validate\n"
+    "\n"
+    "Exit status: 0 done, 2 bad input or usage, 1 internal error or a failed run,\n"
+    "130 interrupted.\n";
+
+/* The parsed command line. */
+typedef struct sens_args {
+    const char *file, *measured, *dir, *metric, *xcol, *param, *values;
+    int nseeds, jobs, quiet, help;
+    val_norm norm;
+    char *sets[SENS_MAX_SETS]; /* --set (borrowed from argv) */
+    int nsets;
+} sens_args;
+
+static int sens_int(const char *opt, const char *s, int lo, int hi, int *out, vs_err *err)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < lo || v > hi)
+        return err_input(err, "%s %s: expected an integer from %d to %d", opt, s, lo, hi);
+    *out = (int)v;
+    return 0;
+}
+
+static int sens_parse(int argc, char **argv, sens_args *a, vs_err *err)
+{
+    memset(a, 0, sizeof *a);
+    a->dir = "sensitivity-out";
+    a->nseeds = VAL_DEFAULT_SEEDS;
+    a->jobs = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+            a->help = 1;
+            return 0;
+        }
+        if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
+            a->quiet = 1;
+            continue;
+        }
+        static const char *const withval[] = {"--measured", "-o",    "--metric",    "--seeds",
+                                              "-j",         "--set", "--normalize", "--x",
+                                              "--param",    "--values"};
+        int known = 0;
+        for (size_t k = 0; k < sizeof withval / sizeof withval[0]; k++)
+            known |= !strcmp(s, withval[k]);
+        if (!known && s[0] == '-' && s[1])
+            return err_input(err, "unknown option %s (see 'vmsim sensitivity --help')", s);
+        if (!known) {
+            if (a->file)
+                return err_input(err, "unexpected argument %s (one SCENARIO)", s);
+            a->file = s;
+            continue;
+        }
+        if (i + 1 >= argc || !argv[i + 1][0])
+            return err_input(err, "%s needs a value", s);
+        const char *v = argv[++i];
+        if (!strcmp(s, "--measured"))
+            a->measured = v;
+        else if (!strcmp(s, "-o"))
+            a->dir = v;
+        else if (!strcmp(s, "--metric"))
+            a->metric = v;
+        else if (!strcmp(s, "--x"))
+            a->xcol = v;
+        else if (!strcmp(s, "--param"))
+            a->param = v;
+        else if (!strcmp(s, "--values"))
+            a->values = v;
+        else if (!strcmp(s, "--normalize")) {
+            if (val_parse_norm(v, &a->norm, err))
+                return -1;
+        } else if (!strcmp(s, "--seeds")) {
+            if (sens_int(s, v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
+                return -1;
+        } else if (!strcmp(s, "-j")) {
+            if (sens_int(s, v, 1, SWEEP_MAX_JOBS, &a->jobs, err))
+                return -1;
+        } else {
+            if (a->nsets >= SENS_MAX_SETS)
+                return err_input(err, "more than %d --set options", SENS_MAX_SETS);
+            a->sets[a->nsets++] = (char *)v;
+        }
+    }
+    if (!a->file)
+        return err_input(err, "missing SCENARIO");
+    if (!a->measured)
+        return err_input(err, "missing --measured FILE.csv");
+    if (!a->param)
+        return err_input(err, "missing --param PATH");
+    if (!a->values)
+        return err_input(err, "missing --values A,B,...");
+    return 0;
+}
+
+/* Splits "a,b,c" into a JSON array (each value as --set reads it) and its
+ * labels (the texts as given, trimmed). */
+static int sens_values(const char *text, json_t **values, char ***labels, int *n, vs_err *err)
+{
+    *values = json_array();
+    *labels = NULL;
+    *n = 0;
+    const char *p = text;
+    for (;;) {
+        size_t l = strcspn(p, ",");
+        const char *s = p, *e = p + l;
+        while (s < e && (*s == ' ' || *s == '\t'))
+            s++;
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if (e == s)
+            return err_input(err, "--values %s: empty value (item %d)", text, *n + 1);
+        if (*n >= VAL_MAX_VALUES)
+            return err_input(err, "--values: more than %d values", VAL_MAX_VALUES);
+        char *lab = vs_xmalloc((size_t)(e - s) + 1);
+        memcpy(lab, s, (size_t)(e - s));
+        lab[e - s] = 0;
+        json_t *v = json_loads(lab, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+        if (!v)
+            v = json_string(lab);
+        if (!v) {
+            free(lab);
+            return err_input(err, "--values: a value is not UTF-8");
+        }
+        json_array_append_new(*values, v);
+        *labels = vs_xreallocarray(*labels, (size_t)*n + 1, sizeof(char *));
+        (*labels)[(*n)++] = lab;
+        if (!p[l])
+            break;
+        p += l + 1;
+    }
+    return 0;
+}
+
+static int sens_main(int argc, char **argv, const sens_args *a, vs_err *err)
+{
+    json_t *values = NULL;
+    char **labels = NULL;
+    int nv = 0, rc = VS_EXIT_OK, bad = 0;
+    val_report *reps = NULL;
+    val_measured m = {0};
+    json_t *doc = NULL;
+    if (sens_values(a->values, &values, &labels, &nv, err)) {
+        rc = VS_EXIT_INPUT;
+        goto out;
+    }
+    doc = val_load_scenario(a->file, a->sets, a->nsets, err);
+    if (!doc || val_measured_read(a->measured, doc, a->file, a->metric, a->xcol, &m, err)) {
+        rc = err->code ? err->code : VS_EXIT_INPUT;
+        goto out;
+    }
+    const char *metric = m.t.names[m.metric_col];
+    if (!val_known_metric(metric) && !a->quiet)
+        fprintf(stderr, "vmsim sensitivity: warning: \"%s\" is not a results column vmsim always "
+                        "writes; it must be one of this workload's metrics\n",
+                metric);
+    reps = vs_xcalloc((size_t)nv, sizeof *reps);
+    for (int k = 0; k < nv; k++)
+        val_report_init(&reps[k], &m, a->file, a->norm);
+    char rundir[4200], runcmd[8192];
+    snprintf(rundir, sizeof rundir, "%s/runs", a->dir);
+    val_run_opts o = {.dir = rundir, .nseeds = a->nseeds, .jobs = a->jobs, .quiet = a->quiet,
+                      .run_cmd = val_run_command(runcmd, sizeof runcmd, a->file, a->sets,
+                                                 a->nsets),
+                      .param = a->param, .values = values};
+    bad = val_run(&m, doc, a->file, &o, reps, err);
+    if (bad && o.interrupted)
+        rc = 130;
+    for (int k = 0; k < nv && !bad; k++) {
+        bad = val_compute(&reps[k], err);
+        if (bad)
+            err_prefix(err, "%s=%s", a->param, labels[k]);
+    }
+    if (!bad) {
+        val_sens_print(stdout, a->param, labels, reps, nv);
+        char cmdline[8192];
+        bad = val_sens_write(a->dir, a->param, values, labels, reps, nv,
+                             val_command_line(cmdline, sizeof cmdline, argc, argv), err);
+    }
+    if (!bad && !a->quiet)
+        fprintf(stderr, "sensitivity: wrote %s/sensitivity.json and %s/sensitivity.csv\n", a->dir,
+                a->dir);
+    if (bad && rc == VS_EXIT_OK)
+        rc = err->code ? err->code : VS_EXIT_INTERNAL;
+out:
+    for (int k = 0; reps && k < nv; k++)
+        val_report_free(&reps[k]);
+    free(reps);
+    for (int k = 0; k < nv; k++)
+        free(labels[k]);
+    free(labels);
+    json_decref(values);
+    val_measured_free(&m);
+    json_decref(doc);
+    return rc;
+}
+
+int cmd_sensitivity(int argc, char **argv)
+{
+    sens_args a;
+    vs_err err = {0};
+    if (sens_parse(argc, argv, &a, &err)) {
+        fprintf(stderr, "vmsim sensitivity: %s\n%s", err.msg, sens_usage);
+        return VS_EXIT_INPUT;
+    }
+    if (a.help) {
+        fputs(sens_usage, stdout);
+        return VS_EXIT_OK;
+    }
+    int rc = sens_main(argc, argv, &a, &err);
+    if (rc != VS_EXIT_OK)
+        fprintf(stderr, "vmsim sensitivity: %s\n", err.msg);
+    else if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "vmsim sensitivity: cannot write the output: %s\n", strerror(errno));
+        return VS_EXIT_INTERNAL;
+    }
+    return rc;
+}

@@ -1,0 +1,240 @@
+/* cmd_validate.c - `vmsim validate SCENARIO --measured FILE.csv ...`: runs
+ * the scenario at every measured point (or reads an existing sweep) and
+ * compares: per-point error and 95% CI, MAPE, RMSE, CI coverage, USL fits,
+ * an overlay plot (analysis/validate.h, docs/validation.md). */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/sweep.h"
+#include "analysis/validate.h"
+#include "cli/cmds.h"
+#include "sim/err.h"
+#include "sim/mem.h"
+
+#define VALIDATE_MAX_SETS 256
+
+static const char validate_usage[] =
+    "usage: vmsim validate SCENARIO --measured FILE.csv [-o DIR] [--metric COLUMN]\n"
+    "                      [--seeds N | --sweep DIR] [-j N] [--set PATH=VALUE]...\n"
+    "                      [--normalize first|max|none] [--x COLUMN] [--plot | --no-plot] [-q]\n"
+    "\n"
+    "Compares the scenario's predictions with measurements. The CSV's header names\n"
+    "its axes (scenario paths such as vms.vcpus, or axes of the scenario's sweep\n"
+    "section such as kernel) and one metric column (a results.csv column of a\n"
+    "sweep: throughput_total, ops_per_s, ...). Every row runs with seeds 1..N and\n"
+    "is compared with the mean and its 95% confidence interval. See\n"
+    "docs/validation.md.\n"
+    "\n"
+    "  --measured FILE   the measured CSV (required)\n"
+    "  -o DIR            output directory (default validation-out): validation.json,\n"
+    "                    validation.csv, overlay.png/.svg, runs/ (the runs, a sweep\n"
+    "                    directory, rewritten every time)\n"
+    "  --metric COLUMN   the measured column (default: the first column that is\n"
+    "                    neither an axis nor *_sd / *_ci*)\n"
+    "  --seeds N         seeds per point (default 3: seeds 1..3)\n"
+    "  --sweep DIR       take the predictions from the results.csv of a sweep of\n"
+    "                    this scenario instead of running\n"
+    "  -j N              run in N worker processes (default 1: in this process)\n"
+    "  --set PATH=VALUE  override a scenario value (repeatable)\n"
+    "  --normalize MODE  first: divide each series by its value at its smallest x\n"
+    "                    (per seed for the predictions); max: by its largest\n"
+    "                    value; none (default)\n"
+    "  --x COLUMN        the numeric axis of the series and the USL fits (default:\n"
+    "                    the last numeric axis that varies)\n"
+    "  --plot            insist on the overlay plot (warn without gnuplot); by\n"
+    "                    default it is rendered when gnuplot is on PATH\n"
+    "  --no-plot         no overlay files\n"
+    "  -q, --quiet       no progress or file messages on stderr\n"
+    "\n"
+    "Exit status: 0 compared, 2 bad input or usage, 1 internal error or a failed\n"
+    "run, 130 interrupted.\n";
+
+/* The parsed command line. */
+typedef struct validate_args {
+    const char *file;                   /* the scenario */
+    const char *measured;               /* --measured */
+    const char *dir;                    /* -o */
+    const char *metric;                 /* --metric or NULL */
+    const char *sweep;                  /* --sweep DIR or NULL */
+    const char *xcol;                   /* --x or NULL */
+    int nseeds;                         /* --seeds */
+    int seeds_given;                    /* --seeds was given */
+    int jobs;                           /* -j */
+    val_norm norm;                      /* --normalize */
+    int plot;                           /* 1 --plot, -1 --no-plot, 0 default */
+    int quiet;                          /* -q */
+    int help;                           /* --help */
+    char *sets[VALIDATE_MAX_SETS];      /* --set (borrowed from argv) */
+    int nsets;                          /* number of --set */
+} validate_args;
+
+/* A decimal integer in [lo, hi] for option opt. */
+static int validate_int(const char *opt, const char *s, int lo, int hi, int *out, vs_err *err)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < lo || v > hi)
+        return err_input(err, "%s %s: expected an integer from %d to %d", opt, s, lo, hi);
+    *out = (int)v;
+    return 0;
+}
+
+static int validate_parse(int argc, char **argv, validate_args *a, vs_err *err)
+{
+    memset(a, 0, sizeof *a);
+    a->dir = "validation-out";
+    a->nseeds = VAL_DEFAULT_SEEDS;
+    a->jobs = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+            a->help = 1;
+            return 0;
+        }
+        if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
+            a->quiet = 1;
+            continue;
+        }
+        if (!strcmp(s, "--plot") || !strcmp(s, "--no-plot")) {
+            a->plot = s[2] == 'p' ? 1 : -1;
+            continue;
+        }
+        static const char *const withval[] = {"--measured", "-o", "--metric", "--seeds",
+                                              "--sweep", "-j", "--set", "--normalize", "--x"};
+        int known = 0;
+        for (size_t k = 0; k < sizeof withval / sizeof withval[0]; k++)
+            known |= !strcmp(s, withval[k]);
+        if (!known && s[0] == '-' && s[1])
+            return err_input(err, "unknown option %s (see 'vmsim validate --help')", s);
+        if (!known) {
+            if (a->file)
+                return err_input(err, "unexpected argument %s (one SCENARIO)", s);
+            a->file = s;
+            continue;
+        }
+        if (i + 1 >= argc || !argv[i + 1][0])
+            return err_input(err, "%s needs a value", s);
+        const char *v = argv[++i];
+        if (!strcmp(s, "--measured"))
+            a->measured = v;
+        else if (!strcmp(s, "-o"))
+            a->dir = v;
+        else if (!strcmp(s, "--metric"))
+            a->metric = v;
+        else if (!strcmp(s, "--sweep"))
+            a->sweep = v;
+        else if (!strcmp(s, "--x"))
+            a->xcol = v;
+        else if (!strcmp(s, "--normalize")) {
+            if (val_parse_norm(v, &a->norm, err))
+                return -1;
+        } else if (!strcmp(s, "--seeds")) {
+            if (validate_int(s, v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
+                return -1;
+            a->seeds_given = 1;
+        } else if (!strcmp(s, "-j")) {
+            if (validate_int(s, v, 1, SWEEP_MAX_JOBS, &a->jobs, err))
+                return -1;
+        } else {
+            if (a->nsets >= VALIDATE_MAX_SETS)
+                return err_input(err, "more than %d --set options", VALIDATE_MAX_SETS);
+            a->sets[a->nsets++] = (char *)v;
+        }
+    }
+    if (!a->file)
+        return err_input(err, "missing SCENARIO");
+    if (!a->measured)
+        return err_input(err, "missing --measured FILE.csv");
+    if (a->sweep && a->seeds_given)
+        return err_input(err, "--seeds and --sweep exclude each other (the sweep's seeds are "
+                              "used)");
+    return 0;
+}
+
+/* The command; returns the exit status. */
+static int validate_main(int argc, char **argv, const validate_args *a, vs_err *err)
+{
+    json_t *doc = val_load_scenario(a->file, a->sets, a->nsets, err);
+    if (!doc)
+        return err->code ? err->code : VS_EXIT_INPUT;
+    val_measured m;
+    val_report r = {0};
+    int rc = VS_EXIT_OK;
+    if (val_measured_read(a->measured, doc, a->file, a->metric, a->xcol, &m, err)) {
+        json_decref(doc);
+        return err->code ? err->code : VS_EXIT_INPUT;
+    }
+    const char *metric = m.t.names[m.metric_col];
+    if (!val_known_metric(metric) && !a->quiet)
+        fprintf(stderr, "vmsim validate: warning: \"%s\" is not a results column vmsim always "
+                        "writes; it must be one of this workload's metrics\n",
+                metric);
+    val_report_init(&r, &m, a->file, a->norm);
+    int bad;
+    if (a->sweep) {
+        bad = val_from_sweep(&m, a->sweep, &r, err);
+    } else {
+        char rundir[4200], runcmd[8192];
+        snprintf(rundir, sizeof rundir, "%s/runs", a->dir);
+        val_run_opts o = {.dir = rundir, .nseeds = a->nseeds, .jobs = a->jobs,
+                          .quiet = a->quiet,
+                          .run_cmd = val_run_command(runcmd, sizeof runcmd, a->file, a->sets,
+                                                     a->nsets)};
+        bad = val_run(&m, doc, a->file, &o, &r, err);
+        if (bad && o.interrupted)
+            rc = 130;
+    }
+    if (!bad)
+        bad = val_compute(&r, err);
+    if (!bad) {
+        val_print(stdout, &r);
+        char cmdline[8192];
+        bad = val_write(&r, a->dir, val_command_line(cmdline, sizeof cmdline, argc, argv), err);
+    }
+    int plotted = 0;
+    if (!bad && a->plot >= 0) {
+        plotted = val_plot(&r, a->dir, err);
+        bad = plotted < 0;
+        if (plotted == 0 && a->plot > 0)
+            fprintf(stderr, "vmsim validate: warning: gnuplot is not on PATH; wrote %s/overlay.gp "
+                            "and overlay.dat. Render with: cd %s && gnuplot overlay.gp (Debian: "
+                            "apt-get install gnuplot-nox)\n",
+                    a->dir, a->dir);
+    }
+    if (!bad && !a->quiet)
+        fprintf(stderr, "validate: wrote %s/validation.json, %s/validation.csv%s%s%s\n", a->dir,
+                a->dir, plotted > 0 ? ", " : "", plotted > 0 ? a->dir : "",
+                plotted > 0 ? "/overlay.png and .svg" : "");
+    if (bad && rc == VS_EXIT_OK)
+        rc = err->code ? err->code : VS_EXIT_INTERNAL;
+    val_report_free(&r);
+    val_measured_free(&m);
+    json_decref(doc);
+    return rc;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+    validate_args a;
+    vs_err err = {0};
+    if (validate_parse(argc, argv, &a, &err)) {
+        fprintf(stderr, "vmsim validate: %s\n%s", err.msg, validate_usage);
+        return VS_EXIT_INPUT;
+    }
+    if (a.help) {
+        fputs(validate_usage, stdout);
+        return VS_EXIT_OK;
+    }
+    int rc = validate_main(argc, argv, &a, &err);
+    if (rc != VS_EXIT_OK)
+        fprintf(stderr, "vmsim validate: %s\n", err.msg);
+    else if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "vmsim validate: cannot write the output: %s\n", strerror(errno));
+        return VS_EXIT_INTERNAL;
+    }
+    return rc;
+}
