@@ -102,4 +102,32 @@ fmt:
 clean:
 	rm -rf build build-asan bin
 
+# Fuzzing (docs/robustness.md): builds the libFuzzer harnesses tests/fuzz/fuzz_*.c
+# with clang against the sources (not the gcc-built library) and runs each for
+# FUZZ_SECONDS, seeded from scenarios/ and tests/bad-inputs/. Not run by CI;
+# needs clang and libFuzzer (Debian: clang libclang-rt-14-dev).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra $(WERROR) -I. \
+                -fsanitize=address,undefined -fno-sanitize-recover=undefined $(PKG_CFLAGS) \
+                -DVMSIM_VERSION='"$(VERSION)"' -DVMSIM_DATADIR='"$(PREFIX)/share/vmsim"'
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out cli/%,$(LIB_SRC)))
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+.PHONY: fuzz fuzz-build
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+-include $(FUZZ_OBJ:.o=.d)
+
 -include $(DEPS)

@@ -276,6 +276,15 @@ int csv_read(const char *path, csv_table *out, vs_err *err)
             memmove(r.buf, r.buf + 3, r.len - 3); /* UTF-8 byte-order mark */
             r.len -= 3;
         }
+        /* a UTF-16 byte-order mark: say so rather than "NUL byte at byte 4"
+         * (tests/bad-inputs/utf16le-bom.csv) */
+        if (r.line == 1 && r.len >= 2 &&
+            (memcmp(r.buf, "\xff\xfe", 2) == 0 || memcmp(r.buf, "\xfe\xff", 2) == 0)) {
+            rc = err_input(err, "%s: the file is encoded as UTF-16 (byte-order mark %s); save it "
+                                "as UTF-8",
+                           path, r.buf[0] == '\xff' ? "FF FE" : "FE FF");
+            break;
+        }
         if (csv_check_bytes(&r, err) < 0) {
             rc = -1;
             break;

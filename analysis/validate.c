@@ -322,6 +322,8 @@ static int val_columns(val_measured *m, json_t *base, const char *file, const ch
                               "columns are: %s",
                          csv, t->header_line, metric, val_colnames(t, names, sizeof names));
     m->axes = vs_xcalloc((size_t)t->ncols, sizeof *m->axes);
+    char first_why[1200] = ""; /* why the default metric column is no axis */
+    m->metric_col = want;
     for (int c = 0; c < t->ncols; c++) {
         const char *name = t->names[c];
         if (c == want) {
@@ -357,18 +359,29 @@ static int val_columns(val_measured *m, json_t *base, const char *file, const ch
             ax->numeric = csv_col_numeric(t, c);
             continue;
         }
+        /* Neither an axis nor a companion: the metric, or an unknown axis.
+         * Without --metric the first such column is the metric, unless it
+         * is an unknown name and a later one is a known metric. */
+        int blame = c;
         if (!metric && m->metric_col < 0) {
             m->metric_col = c;
+            snprintf(first_why, sizeof first_why, "%s", why);
             continue;
+        }
+        if (!metric && !val_known_metric(t->names[m->metric_col]) && val_known_metric(name)) {
+            blame = m->metric_col;
+            m->metric_col = c;
+            snprintf(why, sizeof why, "%s", first_why);
         }
         char axes[1024] = "";
         for (int a = 0; a < m->sp.naxes; a++)
             val_cat(axes, sizeof axes, "%s%s", a ? ", " : "", m->sp.axes[a].name);
         return err_input(err,
                          "%s:%d:%d: column \"%s\" is neither a scenario path nor an axis of the "
-                         "scenario's sweep section (%s%s) [%s]; the metric is column \"%s\"",
-                         csv, t->header_line, c + 1, name, m->have_sweep ? "axes: " : "it has none",
-                         axes, why, t->names[m->metric_col]);
+                         "scenario's sweep section (%s%s) [%s]; the metric is column %d \"%s\"%s",
+                         csv, t->header_line, blame + 1, t->names[blame],
+                         m->have_sweep ? "axes: " : "it has none", axes, why, m->metric_col + 1,
+                         t->names[m->metric_col], metric ? "" : " (choose with --metric)");
     }
     if (m->metric_col < 0)
         return err_input(err, "%s:%d: no metric column: every column is an axis or a companion "
@@ -748,9 +761,9 @@ static json_t *val_param_axis(const val_measured *m, json_t *base, const char *f
                 val_axis_paths(m, a, ap, &na, 256);
                 for (int i = 0; i < na; i++)
                     if (val_paths_overlap(pp, ap[i])) {
-                        json_decref(entry);
                         err_input(err, "--param %s sets %s, which column \"%s\" of %s sets too",
                                   param, pp, m->axes[a].name, m->t.path);
+                        json_decref(entry);
                         goto out;
                     }
             }
@@ -1893,8 +1906,9 @@ void val_sens_print(FILE *f, const char *param, char *const *labels, const val_r
         snprintf(cov, sizeof cov, "%d/%d (%.0f%%)", s->inside, s->points,
                  s->points ? 100 * s->coverage : 0.0);
         snprintf(b, sizeof b, "%s%%", val_fmt(s->mape, b2, sizeof b2));
-        fprintf(f, "%-*s  %6d  %10s  %12s  %-14s%s\n", wv, labels[k], s->points, b,
-                val_fmt(s->rmse, b2, sizeof b2), cov, k == best ? "  <- least MAPE" : "");
+        fprintf(f, "%-*s  %6d  %10s  %12s  %*s%s\n", wv, labels[k], s->points, b,
+                val_fmt(s->rmse, b2, sizeof b2), k == best ? -14 : 0, cov,
+                k == best ? "  <- least MAPE" : "");
     }
 }
 

@@ -82,6 +82,8 @@ static int fit_args(int argc, char **argv, fit_opts *o, vs_err *err)
             return err_input(err, "one CSV file expected, got '%s' and '%s' (see 'vmsim fit "
                                   "--help')",
                              o->file, a);
+        if (!*a) /* "" gave ": cannot open: No such file or directory" */
+            return err_input(err, "empty CSV file name (see 'vmsim fit --help')");
         o->file = a;
     }
     if (!o->file)
@@ -126,6 +128,31 @@ static int fit_first_numeric(const csv_table *t, int skip)
     return -1;
 }
 
+/* A hint for the "no two numeric columns" error: the first cell that keeps
+ * a column holding some numbers from being all numeric ("nan", "1e400",
+ * "0x2"), or "" when there is none. Without it the error did not say which
+ * cell was wrong (tests/bad-inputs/nan-cell.csv). */
+static const char *fit_hint(const csv_table *t, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (int k = 0; k < t->ncols; k++) {
+        int bad = -1, good = 0;
+        for (int i = 0; i < t->nrows && !(good && bad >= 0); i++) {
+            double v;
+            if (csv_num(t, i, k, &v, NULL) == 0)
+                good = 1;
+            else if (bad < 0)
+                bad = i;
+        }
+        if (good && bad >= 0) {
+            snprintf(buf, n, "; column \"%s\" is not all numbers: line %d has \"%.40s\"",
+                     t->names[k], csv_line(t, bad), csv_cell(t, bad, k));
+            break;
+        }
+    }
+    return buf;
+}
+
 /* Picks the x and y columns from the options and the table. */
 static int fit_columns(const csv_table *t, const fit_opts *o, int *xc, int *yc, vs_err *err)
 {
@@ -142,11 +169,11 @@ static int fit_columns(const csv_table *t, const fit_opts *o, int *xc, int *yc, 
         return err_input(err, "%s: --x and --y name the same column \"%s\"", t->path,
                          t->names[*xc]);
     if (*xc < 0 || *yc < 0) {
-        char names[512];
+        char names[512], hint[160];
         return err_input(err,
-                         "%s: no two columns with only numbers to use as x and y (columns: %s); "
+                         "%s: no two columns with only numbers to use as x and y (columns: %s)%s; "
                          "name them with --x and --y",
-                         t->path, fit_colnames(t, names, sizeof names));
+                         t->path, fit_colnames(t, names, sizeof names), fit_hint(t, hint, sizeof hint));
     }
     return 0;
 }

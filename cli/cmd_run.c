@@ -86,6 +86,10 @@ static int run_parse(int argc, char **argv, run_args *a, int allow_out, const ch
             fprintf(stderr, "vmsim %s: unknown option %s\n", cmd, s);
             return 3;
         } else if (!a->file) {
+            if (!*s) { /* "" gave ": cannot read: No such file or directory" */
+                fprintf(stderr, "vmsim %s: empty SCENARIO file name\n", cmd);
+                return 3;
+            }
             a->file = s;
         } else {
             fprintf(stderr, "vmsim %s: unexpected argument %s\n", cmd, s);

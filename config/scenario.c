@@ -178,8 +178,11 @@ static json_t *sc_read_json_1(const char *path, vs_err *err)
     if (!doc) {
         const char *enc = sc_sniff_encoding(path);
         if (enc)
-            err_input(err, "%s: the file is %s text; save it as UTF-8 without a byte-order mark",
+            err_input(err, "%s: the file is encoded as %s; save it as UTF-8 without a byte-order mark",
                       path, enc);
+        else if (strstr(je.text, "JSON_ALLOW_NUL")) /* jansson names its own flag */
+            err_input(err, "%s:%d:%d: invalid JSON: a string holds \\u0000 (a NUL character), "
+                           "which scenarios do not allow", path, je.line, je.column);
         else
             err_input(err, "%s:%d:%d: invalid JSON: %s", path, je.line, je.column, je.text);
         return NULL;
@@ -285,7 +288,12 @@ int sc_set_path(json_t *doc, const char *path, json_t *value, vs_err *err)
             json_t *next = json_object_get(cur, comp);
             if (!next) {
                 next = json_object();
-                json_object_set_new(cur, comp, next);
+                /* a key that is not UTF-8 fails, and jansson then frees next:
+                 * going on used freed memory (found by tests/fuzz/fuzz_scenario.c) */
+                if (json_object_set_new(cur, comp, next)) {
+                    json_decref(value);
+                    return err_input(err, "--set %s: invalid key (not UTF-8)", path);
+                }
             }
             cur = next;
         } else {

@@ -7,9 +7,10 @@
 #   NAME       only these harnesses (scenario, csv, buildlog); default: all built
 #
 # Each harness starts from a seed corpus made in a temporary directory: the
-# JSON files under scenarios/ and the matching inputs of tests/bad-inputs/
-# (*.json for scenario, *.csv for csv, *.ninja_log and *.jobs.csv for
-# buildlog). Inputs that found new coverage are kept in BUILD_DIR/corpus/NAME
+# JSON files under scenarios/ for scenario, the CSV files under scenarios/ and
+# docs/ for csv, the recorded build logs under scenarios/ for buildlog, and
+# the matching inputs of tests/bad-inputs/ (*.json, *.csv, *.ninja_log and
+# *.jobs.csv). Inputs that found new coverage are kept in BUILD_DIR/corpus/NAME
 # and reused by the next run. A crash, leak, timeout or contract violation
 # leaves its input in BUILD_DIR/crashes/ (replay it: BUILD_DIR/fuzz_NAME FILE)
 # and makes this script exit 1. Runs from the source tree, so the scenario
@@ -37,8 +38,15 @@ seeds() {
     done
 }
 seeds scenario $(find scenarios -name '*.json' | sort) tests/bad-inputs/*.json
-seeds csv tests/bad-inputs/*.csv
-seeds buildlog tests/bad-inputs/*.ninja_log tests/bad-inputs/*.jobs.csv
+seeds csv $(find scenarios docs -name '*.csv' | sort) tests/bad-inputs/*.csv
+# fuzz_buildlog reads its format from the first byte (even: ninja, odd: CSV)
+mkdir -p "$TMP/buildlog"
+for f in tests/bad-inputs/*.ninja_log tests/bad-inputs/*.jobs.csv \
+    $(find scenarios -name '*ninja_log' -o -name '*jobs*.csv' | sort); do
+    [ -f "$f" ] || continue
+    case $f in *.csv) p='\001' ;; *) p='\000' ;; esac
+    { printf "$p"; cat "$f"; } >"$TMP/buildlog/seed-$(basename "$f")"
+done
 
 names=${*:-scenario csv buildlog}
 status=0
