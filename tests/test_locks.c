@@ -317,6 +317,58 @@ START_TEST(test_lwp_once)
 }
 END_TEST
 
+/* Pause-loop exiting with a preempted holder: VM 0's task A holds L for
+ * 15 ms of CPU on pCPU 0, which it shares (pinned, 10 ms slices) with VM 1's hog;
+ * at 10 ms A's vCPU is preempted. Task B on VM 0's vCPU 1 (own pCPU) asks
+ * for L at 12 ms and spins; after one PLE window its vCPU exits, and KVM's
+ * directed yield picks the preempted vCPU 0, which runs again at once: the
+ * lock-holder preemption lasts ~2 ms instead of the hog's 10 ms turn. */
+static const char *ple_text(const char *enabled)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf,
+             "{\"duration_s\": 0.05, " HOST(2) ","
+             " \"hypervisor\": {\"scheduler\": \"pinned\", \"slice_ns\": 10000000,"
+             "  \"pin\": [[0, 1], [0]], \"ple\": {\"enabled\": %s}},"
+             " \"vms\": [{\"name\": \"a\", \"vcpus\": 2},"
+             "  {\"name\": \"b\", \"vcpus\": 1, \"workload\": {\"locks\": [], \"tasks\": [{\"vcpu\": 0, \"steps\": [{\"compute_ns\": 1000000000}]}]}}],"
+             " \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
+             " \"workload\": {\"type\": \"script\", \"locks\": [{\"name\": \"L\", \"kernel\": true}],"
+             "  \"tasks\": [{\"vcpu\": 0, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 15000000}, {\"unlock\": \"L\"}]},"
+             "   {\"vcpu\": 1, \"start_ns\": 12000000, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 1000}, {\"unlock\": \"L\"}]}]}}",
+             enabled);
+    return buf;
+}
+
+START_TEST(test_ple_yields_to_preempted_holder)
+{
+    run_out o;
+    run_text(ple_text("false"), &rec, &o);
+    ck_assert_int_eq(o.w->vms[0].locks[0]->lhp_n, 1);
+    ck_assert_int_eq(o.w->vms[0].locks[0]->lhp_ns, 10000000); /* the hog's whole turn */
+    ck_assert_int_eq(rec_count(&rec, OBS_YIELD, -1), 0);
+    run_free(&o);
+
+    run_text(ple_text("true"), &rec, &o);
+    lock *l = o.w->vms[0].locks[0];
+    ck_assert_int_eq(l->lhp_n, 1);
+    ck_assert_msg(l->lhp_ns < 2100000, "holder preempted %lld ns despite PLE", (long long)l->lhp_ns);
+    /* the spinner (task 1, vCPU 1) exited on PLE and yielded to vCPU 0, the holder's */
+    int yields = 0;
+    for (int i = 0; i < rec.n; i++)
+        if (rec.ev[i].kind == OBS_YIELD && rec.ev[i].vm == 0 && rec.ev[i].task == 1)
+            yields++;
+    ck_assert_int_ge(yields, 1);
+    ck_assert_int_ge(o.w->vms[0].vcpus[1].n_dy, 1);
+    ck_assert_int_ge(l->ple_exits, 1);
+    /* the holder resumed right after the first exit: L is released 15 ms of
+     * holding plus ~2 ms preempted after it was taken */
+    sim_time held = rec_time(&rec, OBS_RELEASE, 0, 0) - rec_time(&rec, OBS_ACQUIRE, 0, 0);
+    ck_assert_msg(held < 17100000, "L held %lld ns", (long long)held);
+    run_free(&o);
+}
+END_TEST
+
 /* Bare metal, more threads than cores, a user-level (preemptible) lock:
  * the OS preempts holders (lock-holder preemption without a hypervisor);
  * a kernel spinlock (preemption disabled) never is. */
@@ -383,6 +435,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_oticket_zero_is_pv_ticket);
     tcase_add_test(tc, test_lhp_once);
     tcase_add_test(tc, test_lwp_once);
+    tcase_add_test(tc, test_ple_yields_to_preempted_holder);
     tcase_add_test(tc, test_os_level_lhp);
     tcase_add_test(tc, test_coherence_collapse);
     suite_add_tcase(s, tc);
