@@ -2,6 +2,8 @@
 # `make bench` runs the hold benchmark against the C++ reference; `make asan`
 # builds and tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 # Every directory's *.c is picked up, so adding a module touches no rule here.
+# `make MPI=1` builds an MPI-enabled vmsim (sweeps over mpirun ranks,
+# docs/scaling-out.md) with mpicc into build-mpi/ and build-mpi/bin/.
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -13,6 +15,13 @@ CFLAGS   ?= $(OPT) -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-format-truncation $(WERROR) -I. \
             -DVMSIM_VERSION='"$(VERSION)"' -DVMSIM_DATADIR='"$(PREFIX)/share/vmsim"'
 VERSION   = 0.1.0
+ifeq ($(MPI),1)
+MPICC    ?= mpicc
+CC        = $(MPICC)
+override CFLAGS += -DVMSIM_MPI
+BUILD    ?= build-mpi
+BIN      ?= build-mpi/bin
+endif
 BUILD    ?= build
 BIN      ?= bin
 
@@ -23,13 +32,16 @@ CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lm
 
 LIB_SRC  := $(wildcard sim/*.c config/*.c models/*.c models/*/*.c analysis/*.c cli/cmd_*.c)
+ifneq ($(MPI),1)
+LIB_SRC  := $(filter-out analysis/sweep_mpi.c,$(LIB_SRC))
+endif
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/cli/main.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS     := $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d)
 
-.PHONY: all test bench asan install uninstall clean deps demo demo-quick check-deps valgrind fmt
+.PHONY: all test bench bench-growth asan install uninstall clean deps demo demo-quick check-deps valgrind fmt
 
 all: check-deps $(BIN)/vmsim
 
@@ -74,6 +86,10 @@ valgrind: all
 bench: all
 	@sh bench/hold.sh $(BIN)/vmsim
 
+# How wall time and memory grow with VMs, vCPUs and simulated time (docs/performance.md).
+bench-growth: all
+	@sh bench/growth.sh $(BIN)/vmsim
+
 # The main job: the paper's figure (docs/results.md). Resumes a killed run.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 demo: deps all
@@ -100,7 +116,7 @@ fmt:
 	clang-format -i $(wildcard sim/*.[ch] config/*.[ch] models/*.[ch] models/*/*.[ch] analysis/*.[ch] cli/*.[ch] tests/*.[ch])
 
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan build-mpi bin
 
 # Fuzzing (docs/robustness.md): builds the libFuzzer harnesses tests/fuzz/fuzz_*.c
 # with clang against the sources (not the gcc-built library) and runs each for

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages vmsim needs when any is missing. Idempotent.
 set -e
-PKGS="build-essential pkg-config libgsl-dev libjansson-dev check gnuplot-nox valgrind"
+PKGS="build-essential pkg-config libgsl-dev libjansson-dev check gnuplot-nox valgrind libopenmpi-dev openmpi-bin"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

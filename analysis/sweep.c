@@ -28,6 +28,7 @@
 #endif
 
 #include "analysis/runner.h"
+#include "analysis/sweep_int.h"
 #include "config/jsonv.h"
 #include "config/scenario.h"
 #include "sim/fsutil.h"
@@ -50,11 +51,45 @@ static void sweep_warn(const char *fmt, ...)
     va_end(ap);
 }
 
-static double sweep_now(void)
+double sweep_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Opens a temporary file beside path, like fsu_open, but named
+ * PATH.tmp.HOST.PID: shards on several hosts may write the same file of a
+ * shared directory (sweep.json, results.csv) at once, and their pids may
+ * coincide. fsu_commit renames it into place. Returns 0 or -1 with err. */
+static int sweep_open_tmp(fsu_file *o, const char *path, vs_err *err)
+{
+    char host[65] = "";
+    memset(o, 0, sizeof *o);
+    if (strlen(path) >= sizeof o->path)
+        return err_input(err, "%s: path too long", path);
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = 0;
+    for (char *h = host; *h; h++)
+        if (*h == '/' || *h == '.' || (unsigned char)*h < 0x20)
+            *h = '_';
+    snprintf(o->path, sizeof o->path, "%s", path);
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%s%s%ld", path, host, host[0] ? "." : "",
+             (long)getpid());
+    o->f = fopen(o->tmp, "w");
+    if (!o->f)
+        return err_internal(err, "%s: cannot write: %s", path, strerror(errno));
+    return 0;
+}
+
+/* Writes a whole string to path atomically (sweep_open_tmp, fsu_commit). */
+static int sweep_write_file(const char *path, const char *text, vs_err *err)
+{
+    fsu_file o;
+    if (sweep_open_tmp(&o, path, err))
+        return -1;
+    fputs(text, o.f);
+    return fsu_commit(&o, err);
 }
 
 /* --- the sweep section ---------------------------------------------------- */
@@ -926,12 +961,12 @@ int sweep_collect(const sweep_spec *sp, const char *dir, int64_t *found, vs_err 
     json_decref(extras);
     fsu_file rf, sf;
     snprintf(path, sizeof path, "%s/results.csv", dir);
-    if (fsu_open(&rf, path, err)) {
+    if (sweep_open_tmp(&rf, path, err)) {
         sweep_columns_free(cols, ncols);
         return -1;
     }
     snprintf(path, sizeof path, "%s/summary.csv", dir);
-    if (fsu_open(&sf, path, err)) {
+    if (sweep_open_tmp(&sf, path, err)) {
         fsu_abort(&rf);
         sweep_columns_free(cols, ncols);
         return -1;
@@ -1069,121 +1104,194 @@ static const char *sweep_brief(const json_t *v, char *buf, size_t n)
     return buf;
 }
 
-/* Counts the entries of a directory (0 when it does not exist). */
-static int64_t sweep_count_entries(const char *dir)
+/* Counts the entries of a directory (0 when it does not exist), and in
+ * *mine the point files NNNNNN.json of points of this run (o's shard). */
+static int64_t sweep_count_entries(const char *dir, const sweep_spec *sp, const sweep_opts *o,
+                                   int64_t *mine)
 {
     DIR *d = opendir(dir);
+    *mine = 0;
     if (!d)
         return 0;
     int64_t n = 0;
     struct dirent *e;
-    while ((e = readdir(d)))
-        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        n++;
+        char *end;
+        long long p = strtoll(e->d_name, &end, 10);
+        if (end != e->d_name && !strcmp(end, ".json") && p >= 0 && p < sp->npoints &&
+            SWEEP_IN_SHARD(o, p))
+            (*mine)++;
+    }
     closedir(d);
     return n;
 }
 
+/* Compares the sweep descriptions was (from the file `wasf`) and now (from
+ * `where`) on the keys that define a sweep: axes, seeds, scenario. Returns
+ * 0 when equal, else -1 with err (code 2) naming the first difference;
+ * `hint` ends the message. Without wasf the message reads "WHERE describes
+ * a different sweep: PATH was A, now B" (resuming). */
+static int sweep_same_sweep(json_t *was, json_t *now, const char *wasf, const char *where,
+                            const char *hint, vs_err *err)
+{
+    static const char *const keys[] = {"axes", "seeds", "scenario"};
+    for (int i = 0; i < 3; i++) {
+        char path[1024], b1[80], b2[80];
+        snprintf(path, sizeof path, "%s", keys[i]);
+        if (!sweep_json_diff(json_object_get(was, keys[i]), json_object_get(now, keys[i]), path,
+                             sizeof path))
+            continue;
+        sweep_brief(sc_get_path(was, path), b1, sizeof b1);
+        sweep_brief(sc_get_path(now, path), b2, sizeof b2);
+        if (wasf)
+            return err_input(err, "%s and %s describe different sweeps: %s is %s in the first, "
+                                  "%s in the second; %s",
+                             wasf, where, path, b1, b2, hint);
+        return err_input(err, "%s describes a different sweep: %s was %s, now %s; %s", where,
+                         path, b1, b2, hint);
+    }
+    return 0;
+}
+
+/* Puts the written temporary tmp at path unless path exists: link() fails
+ * on an existing name atomically, also between hosts of a shared
+ * filesystem, so of several shards starting at once one creates sweep.json
+ * and the others compare theirs with it. Returns 1 when path existed
+ * (tmp removed), 0 when tmp is now path, -1 with err. */
+static int sweep_create_once(const char *tmp, const char *path, vs_err *err)
+{
+    if (link(tmp, path) == 0) {
+        remove(tmp);
+        return 0;
+    }
+    int e = errno;
+    if (e == EEXIST) {
+        remove(tmp);
+        return 1;
+    }
+    /* a filesystem without hard links: an atomic replace is the next best */
+    if (rename(tmp, path) == 0)
+        return 0;
+    e = errno;
+    remove(tmp);
+    return err_internal(err, "%s: cannot create: %s", path, strerror(e));
+}
+
+/* Writes dir/sweep.json from desc unless it exists; when it exists (or
+ * appears meanwhile), checks it describes the same sweep. Returns 0 or -1
+ * with err. */
+static int sweep_write_desc(const char *sj, json_t *desc, const char *hint, vs_err *err)
+{
+    struct stat st;
+    if (stat(sj, &st) != 0) {
+        char *text = json_dumps(desc, JSON_INDENT(2));
+        if (!text)
+            return err_internal(err, "out of memory writing %s", sj);
+        fsu_file f;
+        if (sweep_open_tmp(&f, sj, err)) {
+            free(text);
+            return -1;
+        }
+        fputs(text, f.f);
+        fputc('\n', f.f);
+        free(text);
+        /* fsu_commit renames; here the temporary must be linked instead, so
+         * commit it under its own name first */
+        char tmp[sizeof f.tmp];
+        snprintf(tmp, sizeof tmp, "%s", f.tmp);
+        snprintf(f.path, sizeof f.path, "%s", tmp);
+        if (fsu_commit(&f, err))
+            return -1;
+        int r = sweep_create_once(tmp, sj, err);
+        if (r <= 0)
+            return r;
+    }
+    json_error_t je;
+    json_t *old = json_load_file(sj, 0, &je);
+    if (!old)
+        return err_input(err, "%s: cannot read it: %s", sj, je.text);
+    int rc = sweep_same_sweep(old, desc, NULL, sj, hint, err);
+    const char *ver = json_string_value(json_object_get(old, "vmsim_version"));
+    if (!rc && (!ver || strcmp(ver, VMSIM_VERSION)))
+        sweep_warn("%s was written by vmsim %s, this is %s; the model may differ between "
+                   "versions",
+                   sj, ver ? ver : "?", VMSIM_VERSION);
+    json_decref(old);
+    return rc;
+}
+
 /* Checks dir against the sweep, writes sweep.json, and (with --resume)
- * marks the points already finished in done[]. */
+ * marks the points of this run already finished in done[]. A shard
+ * accepts a directory where other shards work (the same sweep.json, their
+ * point files) and leaves their files alone. */
 static int sweep_prepare(const sweep_spec *sp, json_t *base, const char *file, const sweep_opts *o,
                          uint8_t *done, int64_t *ndone, vs_err *err)
 {
     char sj[SWEEP_PATH_MAX], pdir[SWEEP_PATH_MAX], why[SWEEP_PATH_MAX + 200];
     struct stat st;
+    int shard = o->shard_n > 0;
     *ndone = 0;
     snprintf(sj, sizeof sj, "%s/sweep.json", o->dir);
     snprintf(pdir, sizeof pdir, "%s/points", o->dir);
     int have_sj = stat(sj, &st) == 0;
-    int64_t nfiles = sweep_count_entries(pdir);
+    int64_t mine, nfiles = sweep_count_entries(pdir, sp, o, &mine);
+    if (!o->resume && !shard && (have_sj || nfiles > 0))
+        return err_input(err, "%s already holds a sweep (%s%lld point files); use --resume to "
+                              "continue it, or another -o",
+                         o->dir, have_sj ? "sweep.json, " : "", (long long)nfiles);
+    if (!o->resume && shard && mine > 0)
+        return err_input(err, "%s already holds %lld point files of shard %d/%d; use --resume to "
+                              "continue it, or another -o",
+                         o->dir, (long long)mine, o->shard_i, o->shard_n);
+    if (!have_sj && nfiles > 0)
+        return err_input(err, "%s: point files but no sweep.json, so they cannot be matched to "
+                              "this sweep; move them away or use another -o",
+                         o->dir);
     json_t *desc = sweep_describe(sp, base, file);
-    int rc = -1;
-    if (!o->resume && (have_sj || nfiles > 0)) {
-        err_input(err, "%s already holds a sweep (%s%lld point files); use --resume to continue "
-                       "it, or another -o",
-                  o->dir, have_sj ? "sweep.json, " : "", (long long)nfiles);
-        goto out;
-    }
-    if (o->resume && !have_sj && nfiles > 0) {
-        err_input(err, "%s: point files but no sweep.json, so they cannot be matched to this "
-                       "sweep; move them away or use another -o",
-                  o->dir);
-        goto out;
-    }
-    if (have_sj) {
-        json_error_t je;
-        json_t *old = json_load_file(sj, 0, &je);
-        if (!old) {
-            err_input(err, "%s: cannot read it to resume: %s", sj, je.text);
-            goto out;
-        }
-        static const char *const keys[] = {"axes", "seeds", "scenario"};
-        for (int i = 0; i < 3; i++) {
-            char path[1024], b1[80], b2[80];
-            snprintf(path, sizeof path, "%s", keys[i]);
-            json_t *was = json_object_get(old, keys[i]), *now = json_object_get(desc, keys[i]);
-            if (sweep_json_diff(was, now, path, sizeof path)) {
-                err_input(err, "%s describes a different sweep: %s was %s, now %s; resume with the "
-                               "same scenario, --set options and sweep section, or use another -o",
-                          sj, path, sweep_brief(sc_get_path(old, path), b1, sizeof b1),
-                          sweep_brief(sc_get_path(desc, path), b2, sizeof b2));
-                json_decref(old);
-                goto out;
-            }
-        }
-        const char *ver = json_string_value(json_object_get(old, "vmsim_version"));
-        if (!ver || strcmp(ver, VMSIM_VERSION))
-            sweep_warn("%s was written by vmsim %s, this is %s; the model may differ between "
-                       "versions",
-                       sj, ver ? ver : "?", VMSIM_VERSION);
-        json_decref(old);
-    } else {
-        char *text = json_dumps(desc, JSON_INDENT(2));
-        size_t l = strlen(text);
-        char *t2 = vs_xmalloc(l + 2);
-        memcpy(t2, text, l);
-        memcpy(t2 + l, "\n", 2);
-        free(text);
-        int bad = fsu_write_string(sj, t2, err);
-        free(t2);
-        if (bad)
-            goto out;
-    }
-    if (fsu_mkdirs(pdir, err))
-        goto out;
-    if (o->resume) {
-        DIR *d = opendir(pdir);
-        if (!d) {
-            err_internal(err, "%s: cannot list: %s", pdir, strerror(errno));
-            goto out;
-        }
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            char *end;
-            if (strstr(e->d_name, ".tmp.")) { /* a point interrupted while being written */
+    int rc = sweep_write_desc(sj, desc,
+                              "resume with the same scenario, --set options and sweep section, "
+                              "or use another -o",
+                              err);
+    json_decref(desc);
+    if (rc || fsu_mkdirs(pdir, err))
+        return -1;
+    if (!o->resume)
+        return 0;
+    DIR *d = opendir(pdir);
+    if (!d)
+        return err_internal(err, "%s: cannot list: %s", pdir, strerror(errno));
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long long p = strtoll(e->d_name, &end, 10);
+        int numbered = end != e->d_name && p >= 0 && p < sp->npoints;
+        if (strstr(e->d_name, ".tmp.")) {
+            /* a point interrupted while being written; in a shared
+             * directory only this shard's (another may be writing its own) */
+            if (!shard || (numbered && SWEEP_IN_SHARD(o, p))) {
                 char tp[SWEEP_PATH_MAX + 300];
                 snprintf(tp, sizeof tp, "%s/%s", pdir, e->d_name);
                 remove(tp);
-                continue;
             }
-            long long p = strtoll(e->d_name, &end, 10);
-            if (end == e->d_name || strcmp(end, ".json") || p < 0 || p >= sp->npoints)
-                continue;
-            json_t *res;
-            int r = sweep_load_point(sp, o->dir, p, &res, why, sizeof why);
-            if (r < 0)
-                sweep_warn("%s; the point will run again", why);
-            if (r > 0 && !(done[p / 8] & (1u << (p % 8)))) {
-                done[p / 8] |= (uint8_t)(1u << (p % 8));
-                (*ndone)++;
-            }
-            json_decref(res);
+            continue;
         }
-        closedir(d);
+        if (!numbered || strcmp(end, ".json") || !SWEEP_IN_SHARD(o, p))
+            continue;
+        json_t *res;
+        int r = sweep_load_point(sp, o->dir, p, &res, why, sizeof why);
+        if (r < 0)
+            sweep_warn("%s; the point will run again", why);
+        if (r > 0 && !SWEEP_DONE(done, p)) {
+            done[p / 8] |= (uint8_t)(1u << (p % 8));
+            (*ndone)++;
+        }
+        json_decref(res);
     }
-    rc = 0;
-out:
-    json_decref(desc);
-    return rc;
+    closedir(d);
+    return 0;
 }
 
 /* --- the worker pool ----------------------------------------------------------- */
@@ -1195,7 +1303,8 @@ typedef struct sweep_ctx {
     const char *file;     /* the scenario file */
     const sweep_opts *o;  /* options */
     pid_t parent;         /* the parent's pid, to notice its death */
-    int lock_fd;          /* the directory lock, held by the parent only */
+    const int *lock_fds;  /* the directory locks (-1: none), held by the parent only */
+    int nlocks;           /* number of lock_fds */
 } sweep_ctx;
 
 /* One worker process as the parent sees it. */
@@ -1223,38 +1332,54 @@ static int sweep_write_all(int fd, const char *s, size_t n)
     return 0;
 }
 
-/* Runs point p in this process and writes its file. */
-static int sweep_run_point(const sweep_ctx *c, int64_t p, double *wall, vs_err *err)
+int sweep_point_text(const sweep_spec *sp, json_t *base, const char *file, const char *run_cmd,
+                     int64_t p, char **text, double *wall, vs_err *err)
 {
+    *text = NULL;
     const char *crash = getenv("VMSIM_SWEEP_TEST_CRASH"); /* fault injection for the tests */
     if (crash && *crash && strtoll(crash, NULL, 10) == p)
         abort();
-    json_t *doc = sweep_point_doc(c->sp, c->base, c->file, p, err);
+    json_t *doc = sweep_point_doc(sp, base, file, p, err);
     if (!doc)
         return -1;
     char cmd[8192];
-    snprintf(cmd, sizeof cmd, "%s", c->o->run_cmd ? c->o->run_cmd : "vmsim run");
-    sweep_point_sets(c->sp, p, cmd, sizeof cmd);
+    snprintf(cmd, sizeof cmd, "%s", run_cmd ? run_cmd : "vmsim run");
+    sweep_point_sets(sp, p, cmd, sizeof cmd);
     runner_opts ro = {.command_line = cmd};
     json_t *res;
-    int bad = runner_run_doc(doc, c->file, &ro, &res, err);
+    int bad = runner_run_doc(doc, file, &ro, &res, err);
     json_decref(doc);
     if (bad)
         return -1;
-    json_object_set_new(res, "sweep_point", sweep_point_id(c->sp, p));
+    json_object_set_new(res, "sweep_point", sweep_point_id(sp, p));
     *wall = sweep_num(sc_get_path(res, "wall.seconds"));
-    char *text = json_dumps(res, JSON_INDENT(2));
+    char *t = json_dumps(res, JSON_INDENT(2));
     json_decref(res);
-    if (!text)
+    if (!t)
         return err_internal(err, "out of memory writing point %lld", (long long)p);
-    size_t l = strlen(text);
-    char *t2 = vs_xmalloc(l + 2), path[SWEEP_PATH_MAX];
-    memcpy(t2, text, l);
-    memcpy(t2 + l, "\n", 2);
+    size_t l = strlen(t);
+    *text = vs_xmalloc(l + 2);
+    memcpy(*text, t, l);
+    memcpy(*text + l, "\n", 2);
+    free(t);
+    return 0;
+}
+
+int sweep_write_point(const char *dir, int64_t p, const char *text, vs_err *err)
+{
+    char path[SWEEP_PATH_MAX];
+    sweep_point_path(dir, p, path, sizeof path);
+    return sweep_write_file(path, text, err);
+}
+
+/* Runs point p in this process and writes its file. */
+static int sweep_run_point(const sweep_ctx *c, int64_t p, double *wall, vs_err *err)
+{
+    char *text;
+    if (sweep_point_text(c->sp, c->base, c->file, c->o->run_cmd, p, &text, wall, err))
+        return -1;
+    int bad = sweep_write_point(c->o->dir, p, text, err);
     free(text);
-    sweep_point_path(c->o->dir, p, path, sizeof path);
-    bad = fsu_write_string(path, t2, err);
-    free(t2);
     return bad;
 }
 
@@ -1320,17 +1445,6 @@ static void sweep_on_signal(int s)
         sweep_sig_term++;
 }
 
-/* The progress display. */
-typedef struct sweep_progress {
-    int show;       /* 0: quiet */
-    int tty;        /* stderr is a terminal: one redrawn line */
-    int drawn;      /* a bar is on the terminal line */
-    double t0;      /* start of the pool */
-    double last;    /* last display */
-    int64_t total;  /* points in the sweep */
-    int64_t before; /* finished before this run */
-} sweep_progress;
-
 static void sweep_fmt_eta(char *buf, size_t n, double s)
 {
     if (!(s >= 0) || s > 1e8)
@@ -1343,8 +1457,7 @@ static void sweep_fmt_eta(char *buf, size_t n, double s)
         snprintf(buf, n, "%.0f h %02.0f min", floor(s / 3600), floor(fmod(s, 3600) / 60));
 }
 
-/* Clears the bar so a message can be printed. */
-static void sweep_progress_clear(sweep_progress *pr)
+void sweep_progress_clear(sweep_progress *pr)
 {
     if (pr->drawn) {
         fputs("\r\033[K", stderr);
@@ -1352,7 +1465,7 @@ static void sweep_progress_clear(sweep_progress *pr)
     }
 }
 
-static void sweep_progress_show(sweep_progress *pr, int64_t done, int force)
+void sweep_progress_show(sweep_progress *pr, int64_t done, int force)
 {
     double now = sweep_now();
     if (!pr->show || (!force && now - pr->last < (pr->tty ? 0.2 : 5.0)))
@@ -1380,6 +1493,76 @@ static void sweep_progress_show(sweep_progress *pr, int64_t done, int force)
     fflush(stderr);
 }
 
+void sweep_progress_start(sweep_progress *pr, const sweep_opts *o, int64_t total, int64_t before,
+                          int workers, const char *what)
+{
+    *pr = (sweep_progress){.show = !o->quiet, .tty = isatty(2), .t0 = sweep_now(),
+                           .total = total, .before = before};
+    if (!pr->show)
+        return;
+    char shard[64] = "";
+    if (o->shard_n > 0)
+        snprintf(shard, sizeof shard, " (shard %d/%d)", o->shard_i, o->shard_n);
+    if (before)
+        fprintf(stderr, "sweep: %lld points%s, %lld already done, %lld to run on %d %s%s\n",
+                (long long)total, shard, (long long)before, (long long)(total - before), workers,
+                what, workers == 1 ? "" : "s");
+    else
+        fprintf(stderr, "sweep: %lld points%s to run on %d %s%s\n", (long long)total, shard,
+                workers, what, workers == 1 ? "" : "s");
+}
+
+void sweep_progress_end(sweep_progress *pr, int64_t done)
+{
+    if (pr->show && done > pr->before) {
+        sweep_progress_show(pr, done, 1);
+        if (pr->tty) {
+            fputc('\n', stderr);
+            pr->drawn = 0;
+        }
+    }
+}
+
+/* --- the queue of points --------------------------------------------------------- */
+
+void sweep_queue_init(sweep_queue *q, const sweep_spec *sp, const sweep_opts *o,
+                      const uint8_t *done)
+{
+    *q = (sweep_queue){.sp = sp, .done = done, .shard_i = o->shard_i, .shard_n = o->shard_n};
+    q->order = vs_xcalloc((size_t)sp->ncombos, sizeof(uint32_t));
+    sweep_order(sp, q->order);
+}
+
+int64_t sweep_queue_next(sweep_queue *q)
+{
+    const sweep_spec *sp = q->sp;
+    while (q->oi < sp->ncombos) {
+        int64_t p = (int64_t)q->order[q->oi] * sp->nseeds + q->si;
+        if (++q->si == sp->nseeds) {
+            q->si = 0;
+            q->oi++;
+        }
+        if (!SWEEP_DONE(q->done, p) && SWEEP_IN_SHARD(q, p))
+            return p;
+    }
+    return -1;
+}
+
+void sweep_queue_free(sweep_queue *q)
+{
+    free(q->order);
+    q->order = NULL;
+}
+
+void sweep_point_failure(const sweep_spec *sp, int64_t p, const char *msg, char *buf, size_t n)
+{
+    char desc[1024];
+    sweep_point_desc(sp, p, desc, sizeof desc);
+    snprintf(buf, n, "point %lld (%s): %s", (long long)p, desc, msg);
+}
+
+/* --- the worker pool, continued ---------------------------------------------------- */
+
 /* Pool state shared by the helpers below. */
 typedef struct sweep_pool {
     const sweep_ctx *c;   /* what the workers run */
@@ -1388,31 +1571,13 @@ typedef struct sweep_pool {
     int alive;            /* workers not yet reaped */
     uint8_t *done;        /* bitmap of finished points */
     int64_t ndone;        /* finished points */
-    uint32_t *order;      /* combinations, most expensive first */
-    int64_t oi;           /* next combination in order */
-    int si;               /* next seed index of that combination */
+    sweep_queue q;        /* the points to hand out */
     int stopping;         /* 0 running, 1 no new points, 2 workers killed */
     int interrupted;      /* stopped by a signal */
     int failed;           /* a point failed: err holds the first failure */
     vs_err *err;          /* where the first failure goes */
     sweep_progress pr;    /* display */
 } sweep_pool;
-
-/* The next point to hand out, or -1. */
-static int64_t sweep_next_point(sweep_pool *pl)
-{
-    const sweep_spec *sp = pl->c->sp;
-    while (pl->oi < sp->ncombos) {
-        int64_t p = (int64_t)pl->order[pl->oi] * sp->nseeds + pl->si;
-        if (++pl->si == sp->nseeds) {
-            pl->si = 0;
-            pl->oi++;
-        }
-        if (!(pl->done[p / 8] & (1u << (p % 8))))
-            return p;
-    }
-    return -1;
-}
 
 /* Records the first failure of the sweep; the others are only printed. */
 static void sweep_fail(sweep_pool *pl, int code, const char *fmt, ...)
@@ -1456,10 +1621,9 @@ static void sweep_result_line(sweep_pool *pl, sweep_worker *w, char *line)
         return;
     }
     int code = (int)strtol(end, &end, 10);
-    char desc[1024];
-    sweep_point_desc(sp, p, desc, sizeof desc);
-    sweep_fail(pl, code == VS_EXIT_INPUT ? VS_EXIT_INPUT : VS_EXIT_INTERNAL, "point %lld (%s): %s",
-               p, desc, *end ? end + 1 : "failed");
+    char msg[sizeof pl->err->msg];
+    sweep_point_failure(sp, p, *end ? end + 1 : "failed", msg, sizeof msg);
+    sweep_fail(pl, code == VS_EXIT_INPUT ? VS_EXIT_INPUT : VS_EXIT_INTERNAL, "%s", msg);
 }
 
 /* Worker w's result pipe reached EOF: reap it and judge how it ended. */
@@ -1566,7 +1730,9 @@ static int sweep_start_workers(sweep_pool *pl, int nw)
             }
             close(tp[1]);
             close(rp[0]);
-            close(pl->c->lock_fd); /* the lock dies with the parent, not with the last worker */
+            for (int k = 0; k < pl->c->nlocks; k++) /* the locks die with the parent only */
+                if (pl->c->lock_fds[k] >= 0)
+                    close(pl->c->lock_fds[k]);
             sweep_worker_main(pl->c, tp[0], rp[1]);
         }
         close(tp[0]);
@@ -1590,7 +1756,7 @@ static void sweep_dispatch(sweep_pool *pl)
         sweep_worker *w = &pl->w[i];
         if (!w->pid || w->point >= 0 || w->task_fd < 0)
             continue;
-        int64_t p = pl->stopping ? -1 : sweep_next_point(pl);
+        int64_t p = pl->stopping ? -1 : sweep_queue_next(&pl->q);
         if (p < 0) {
             close(w->task_fd);
             w->task_fd = -1;
@@ -1606,20 +1772,17 @@ static void sweep_dispatch(sweep_pool *pl)
     }
 }
 
-/* Runs the points not marked in done[] with o->jobs workers. */
-static int sweep_pool_run(const sweep_ctx *c, uint8_t *done, int64_t ndone, sweep_outcome *out,
-                          vs_err *err)
+/* Runs the points of this run (total of them) not marked in done[] with
+ * o->jobs workers. */
+static int sweep_pool_run(const sweep_ctx *c, uint8_t *done, int64_t ndone, int64_t total,
+                          sweep_outcome *out, vs_err *err)
 {
-    const sweep_spec *sp = c->sp;
-    int64_t todo = sp->npoints - ndone;
+    int64_t todo = total - ndone;
     sweep_pool pl = {.c = c, .done = done, .ndone = ndone, .err = err};
-    pl.pr = (sweep_progress){.show = !c->o->quiet, .tty = isatty(2), .t0 = sweep_now(),
-                             .total = sp->npoints, .before = ndone};
     if (todo == 0)
         return 0;
     int nw = c->o->jobs < todo ? c->o->jobs : (int)todo;
-    pl.order = vs_xcalloc((size_t)sp->ncombos, sizeof(uint32_t));
-    sweep_order(sp, pl.order);
+    sweep_queue_init(&pl.q, c->sp, c->o, done);
 
     /* SIGINT and SIGTERM are blocked except inside ppoll, so a signal
      * never slips in between the flag test and the wait. */
@@ -1638,12 +1801,7 @@ static int sweep_pool_run(const sweep_ctx *c, uint8_t *done, int64_t ndone, swee
     sigaction(SIGPIPE, &sa, &old_pipe);
     sweep_sig_int = sweep_sig_term = 0;
 
-    if (pl.pr.show && ndone)
-        fprintf(stderr, "sweep: %lld points, %lld already done, %lld to run on %d worker%s\n",
-                (long long)sp->npoints, (long long)ndone, (long long)todo, nw, nw == 1 ? "" : "s");
-    else if (pl.pr.show)
-        fprintf(stderr, "sweep: %lld points to run on %d worker%s\n", (long long)sp->npoints, nw,
-                nw == 1 ? "" : "s");
+    sweep_progress_start(&pl.pr, c->o, total, ndone, nw, "worker");
     if (sweep_start_workers(&pl, nw) > 0) {
         out->jobs = pl.nw;
         struct pollfd *pfd = vs_xcalloc((size_t)pl.nw, sizeof *pfd);
@@ -1687,19 +1845,13 @@ static int sweep_pool_run(const sweep_ctx *c, uint8_t *done, int64_t ndone, swee
         free(pfd);
         free(who);
     }
-    if (pl.pr.show && pl.ndone > ndone) {
-        sweep_progress_show(&pl.pr, pl.ndone, 1);
-        if (pl.pr.tty) {
-            fputc('\n', stderr);
-            pl.pr.drawn = 0;
-        }
-    }
+    sweep_progress_end(&pl.pr, pl.ndone);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
     sigprocmask(SIG_SETMASK, &orig, NULL);
     free(pl.w);
-    free(pl.order);
+    sweep_queue_free(&pl.q);
     out->ran = pl.ndone - ndone;
     out->interrupted = pl.interrupted;
     return pl.failed || pl.nw == 0 ? -1 : 0;
@@ -1707,43 +1859,345 @@ static int sweep_pool_run(const sweep_ctx *c, uint8_t *done, int64_t ndone, swee
 
 /* --- sweep_run ------------------------------------------------------------------- */
 
+/* Takes lock `how` (LOCK_EX or LOCK_SH) on path, creating it. A lock held
+ * by someone else is an error whose message says `busy`; a filesystem
+ * without locks (ENOLCK, ENOSYS, EOPNOTSUPP: e.g. Lustre mounted without
+ * -o flock) only a warning. *fd is the descriptor, or -1. */
+static int sweep_lock_file(const char *path, int how, const char *busy, int *fd, vs_err *err)
+{
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (*fd < 0)
+        return err_internal(err, "%s: cannot create: %s", path, strerror(errno));
+    if (flock(*fd, how | LOCK_NB) == 0)
+        return 0;
+    int e = errno;
+    if (e == EWOULDBLOCK || e == EAGAIN || e == EINTR) {
+        close(*fd);
+        *fd = -1;
+        return err_input(err, "%s", busy);
+    }
+    sweep_warn("%s: cannot lock it (%s); make sure no other vmsim sweep uses the directory at the "
+               "same time",
+               path, strerror(e));
+    return 0;
+}
+
+/* Locks dir for one run. A whole sweep (or a merge) takes DIR/.lock
+ * exclusively. Shard I/N takes DIR/.lock shared and DIR/.lock.shard-I-of-N
+ * exclusively: the shards of a sweep share a directory, but not with a
+ * whole sweep, nor with a second copy of themselves. fds[0..1] get the
+ * descriptors (-1: none). Returns 0 or -1 with err. */
+static int sweep_lock_dir(const char *dir, int shard_i, int shard_n, int fds[2], vs_err *err)
+{
+    char lp[SWEEP_PATH_MAX], busy[SWEEP_PATH_MAX + 100];
+    fds[0] = fds[1] = -1;
+    snprintf(lp, sizeof lp, "%s/.lock", dir);
+    snprintf(busy, sizeof busy, "%s: another vmsim sweep is running in this directory", dir);
+    if (sweep_lock_file(lp, shard_n > 0 ? LOCK_SH : LOCK_EX, busy, &fds[0], err))
+        return -1;
+    if (shard_n == 0)
+        return 0;
+    snprintf(lp, sizeof lp, "%s/.lock.shard-%d-of-%d", dir, shard_i, shard_n);
+    snprintf(busy, sizeof busy, "%s: shard %d/%d is already running in this directory", dir,
+             shard_i, shard_n);
+    if (sweep_lock_file(lp, LOCK_EX, busy, &fds[1], err)) {
+        if (fds[0] >= 0)
+            close(fds[0]);
+        fds[0] = -1;
+        return -1;
+    }
+    return 0;
+}
+
+static void sweep_unlock_dir(int fds[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+/* The number of points of shard I/N (all points without a shard). */
+static int64_t sweep_shard_points(const sweep_spec *sp, const sweep_opts *o)
+{
+    if (o->shard_n <= 1)
+        return sp->npoints;
+    int64_t first = o->shard_i - 1;
+    return sp->npoints > first ? (sp->npoints - first - 1) / o->shard_n + 1 : 0;
+}
+
 int sweep_run(const sweep_spec *sp, json_t *base, const char *file, const sweep_opts *o,
               sweep_outcome *out, vs_err *err)
 {
     memset(out, 0, sizeof *out);
-    out->npoints = sp->npoints;
+    int64_t total = sweep_shard_points(sp, o);
+    out->npoints = total;
     double t0 = sweep_now();
+    if (o->shard_n > 0 && (o->shard_i < 1 || o->shard_i > o->shard_n))
+        return err_input(err, "shard %d/%d: expected 1 <= I <= N", o->shard_i, o->shard_n);
     if (fsu_mkdirs(o->dir, err))
         return -1;
-    /* One sweep per directory at a time: a second one would race on the
-     * point files and delete the first one's temporaries. */
-    char lp[SWEEP_PATH_MAX];
-    snprintf(lp, sizeof lp, "%s/.lock", o->dir);
-    int lock = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (lock < 0)
-        return err_internal(err, "%s: cannot create: %s", lp, strerror(errno));
-    if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
-        close(lock);
-        return err_input(err, "%s: another vmsim sweep is running in this directory", o->dir);
-    }
+    /* One sweep per directory at a time (a second one would race on the
+     * point files and delete the first one's temporaries); shards each
+     * lock their own part. */
+    int locks[2];
+    if (sweep_lock_dir(o->dir, o->shard_i, o->shard_n, locks, err))
+        return -1;
     uint8_t *done = vs_xcalloc((size_t)(sp->npoints + 7) / 8, 1);
     int64_t ndone = 0, found = 0;
     int rc = sweep_prepare(sp, base, file, o, done, &ndone, err);
     if (rc == 0) {
         out->skipped = ndone;
         sweep_ctx c = {.sp = sp, .base = base, .file = file, .o = o, .parent = getpid(),
-                       .lock_fd = lock};
-        rc = sweep_pool_run(&c, done, ndone, out, err);
+                       .lock_fds = locks, .nlocks = 2};
+#ifdef VMSIM_MPI
+        if (o->mpi) {
+            sweep_queue q;
+            sweep_queue_init(&q, sp, o, done);
+            int64_t n = ndone;
+            rc = sweep_mpi_master(sp, o, &q, done, &n, total, out, err);
+            sweep_queue_free(&q);
+        } else
+#endif
+            rc = sweep_pool_run(&c, done, ndone, total, out, err);
         vs_err e2 = {0};
         if (sweep_collect(sp, o->dir, &found, rc ? &e2 : err)) {
             if (rc)
                 fprintf(stderr, "vmsim sweep: also: %s\n", e2.msg);
             rc = -1;
         }
-        out->missing = sp->npoints - found;
+        out->present = found;
+        char path[SWEEP_PATH_MAX];
+        struct stat st;
+        for (int64_t p = o->shard_n > 1 ? o->shard_i - 1 : 0; p < sp->npoints;
+             p += o->shard_n > 1 ? o->shard_n : 1) {
+            sweep_point_path(o->dir, p, path, sizeof path);
+            out->missing += stat(path, &st) != 0;
+        }
+    } else {
+        out->missing = total;
     }
     free(done);
-    close(lock);
+    sweep_unlock_dir(locks);
     out->wall_s = sweep_now() - t0;
     return rc;
+}
+
+/* --- merging directories ------------------------------------------------------------ */
+
+/* Puts a copy of file src at dst atomically: a hard link when the
+ * filesystem allows it, else a byte copy. Returns 0 or -1 with err. */
+static int sweep_link_or_copy(const char *src, const char *dst, vs_err *err)
+{
+    fsu_file f;
+    if (sweep_open_tmp(&f, dst, err)) /* reserves the temporary's name */
+        return -1;
+    fclose(f.f);
+    f.f = NULL;
+    remove(f.tmp);
+    if (link(src, f.tmp) == 0) {
+        if (rename(f.tmp, dst) == 0)
+            return 0;
+        int e = errno;
+        remove(f.tmp);
+        return err_internal(err, "%s: cannot rename into place: %s", dst, strerror(e));
+    }
+    FILE *in = fopen(src, "rb");
+    if (!in)
+        return err_internal(err, "%s: cannot read: %s", src, strerror(errno));
+    if (sweep_open_tmp(&f, dst, err)) {
+        fclose(in);
+        return -1;
+    }
+    char buf[65536];
+    size_t r;
+    while ((r = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, r, f.f) != r)
+            break;
+    int bad = ferror(in);
+    fclose(in);
+    if (bad) {
+        fsu_abort(&f);
+        return err_internal(err, "%s: read failed", src);
+    }
+    return fsu_commit(&f, err);
+}
+
+/* Loads dir/sweep.json. New reference, or NULL with err (code 2). */
+static json_t *sweep_load_desc(const char *dir, vs_err *err)
+{
+    char sj[SWEEP_PATH_MAX];
+    struct stat st;
+    snprintf(sj, sizeof sj, "%s/sweep.json", dir);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return err_input(err, "%s: not a directory", dir), NULL;
+    if (stat(sj, &st) != 0)
+        return err_input(err, "%s: no sweep.json, so not a sweep directory (vmsim sweep -o DIR "
+                              "writes one)",
+                         dir),
+               NULL;
+    json_error_t je;
+    json_t *d = json_load_file(sj, 0, &je);
+    if (!d)
+        return err_input(err, "%s: unreadable: %s", sj, je.text), NULL;
+    if (!json_is_object(d) || !json_is_object(json_object_get(d, "scenario")) ||
+        !json_is_array(json_object_get(d, "axes")) || !json_is_array(json_object_get(d, "seeds")) ||
+        !json_is_integer(json_object_get(d, "points"))) {
+        json_decref(d);
+        return err_input(err, "%s: not a sweep description (expected \"scenario\", \"axes\", "
+                              "\"seeds\" and \"points\")",
+                         sj),
+               NULL;
+    }
+    return d;
+}
+
+/* Rebuilds the sweep_spec a sweep.json describes. Returns 0 or -1. */
+static int sweep_spec_of_desc(json_t *desc, const char *where, sweep_spec *sp, vs_err *err)
+{
+    json_t *doc = json_deep_copy(json_object_get(desc, "scenario"));
+    json_object_set_new(doc, "sweep",
+                        json_pack("{s:O,s:O,s:I}", "axes", json_object_get(desc, "axes"), "seeds",
+                                  json_object_get(desc, "seeds"), "max_points",
+                                  (json_int_t)SWEEP_CAP_POINTS));
+    int rc = sweep_parse(doc, where, sp, err);
+    json_decref(doc);
+    if (rc)
+        return -1;
+    json_int_t np = json_integer_value(json_object_get(desc, "points"));
+    if (np != sp->npoints) {
+        sweep_free(sp);
+        return err_input(err, "%s: \"points\" is %lld, but its axes and seeds give %lld", where,
+                         (long long)np, (long long)sp->npoints);
+    }
+    return 0;
+}
+
+int sweep_merge(const char *out, const char *const *dirs, int ndirs, sweep_merge_outcome *mo,
+                vs_err *err)
+{
+    memset(mo, 0, sizeof *mo);
+    char sj0[SWEEP_PATH_MAX], sj[SWEEP_PATH_MAX], why[SWEEP_PATH_MAX + 200];
+    json_t **descs = vs_xcalloc((size_t)ndirs, sizeof(json_t *));
+    int *same = vs_xcalloc((size_t)ndirs, sizeof(int));
+    sweep_spec sp = {0};
+    int locks[2] = {-1, -1}, rc = -1;
+    snprintf(sj0, sizeof sj0, "%s/sweep.json", dirs[0]);
+    for (int i = 0; i < ndirs; i++) {
+        if (!(descs[i] = sweep_load_desc(dirs[i], err)))
+            goto done;
+        snprintf(sj, sizeof sj, "%s/sweep.json", dirs[i]);
+        if (i > 0 && sweep_same_sweep(descs[0], descs[i], sj0, sj,
+                                      "merge only directories of one sweep (the same scenario, "
+                                      "--set options and sweep section)",
+                                      err))
+            goto done;
+    }
+    if (sweep_spec_of_desc(descs[0], sj0, &sp, err))
+        goto done;
+    mo->npoints = sp.npoints;
+    if (fsu_mkdirs(out, err) || sweep_lock_dir(out, 0, 0, locks, err))
+        goto done;
+    char pdir[SWEEP_PATH_MAX];
+    snprintf(sj, sizeof sj, "%s/sweep.json", out);
+    snprintf(pdir, sizeof pdir, "%s/points", out);
+    struct stat st, ost;
+    sweep_opts all = {0};
+    int64_t mine;
+    if (stat(sj, &st) != 0 && sweep_count_entries(pdir, &sp, &all, &mine) > 0) {
+        err_input(err, "%s: point files but no sweep.json, so they cannot be matched to this "
+                       "sweep; move them away or merge into another directory",
+                  out);
+        goto done;
+    }
+    if (stat(sj, &st) == 0) {
+        json_t *o = sweep_load_desc(out, err);
+        int bad = !o || sweep_same_sweep(descs[0], o, sj0, sj,
+                                         "merge into another directory", err);
+        json_decref(o);
+        if (bad)
+            goto done;
+    } else if (sweep_write_desc(sj, descs[0], "merge into another directory", err)) {
+        goto done;
+    }
+    if (fsu_mkdirs(pdir, err) || stat(out, &ost) != 0) {
+        if (!err->msg[0])
+            err_internal(err, "%s: %s", out, strerror(errno));
+        goto done;
+    }
+    for (int i = 0; i < ndirs; i++)
+        same[i] = stat(dirs[i], &st) == 0 && st.st_dev == ost.st_dev && st.st_ino == ost.st_ino;
+    size_t cap = 0;
+    for (int64_t p = 0; p < sp.npoints; p++) {
+        json_t *res;
+        int r = sweep_load_point(&sp, out, p, &res, why, sizeof why);
+        json_decref(res);
+        if (r > 0) {
+            mo->had++;
+            continue;
+        }
+        if (r < 0)
+            sweep_warn("%s; replacing it", why);
+        int got = 0;
+        for (int i = 0; i < ndirs && !got; i++) {
+            if (same[i])
+                continue;
+            r = sweep_load_point(&sp, dirs[i], p, &res, why, sizeof why);
+            json_decref(res);
+            if (r < 0)
+                sweep_warn("%s; not merged", why);
+            if (r <= 0)
+                continue;
+            char src[SWEEP_PATH_MAX], dst[SWEEP_PATH_MAX];
+            sweep_point_path(dirs[i], p, src, sizeof src);
+            sweep_point_path(out, p, dst, sizeof dst);
+            if (sweep_link_or_copy(src, dst, err))
+                goto done;
+            mo->copied++;
+            got = 1;
+        }
+        if (!got) {
+            if ((size_t)mo->missing == cap) {
+                cap = cap ? 2 * cap : 64;
+                mo->miss = vs_xreallocarray(mo->miss, cap, sizeof(int64_t));
+            }
+            mo->miss[mo->missing++] = p;
+        }
+    }
+    int64_t found;
+    rc = sweep_collect(&sp, out, &found, err);
+done:
+    for (int i = 0; i < ndirs; i++)
+        json_decref(descs[i]);
+    free(descs);
+    free(same);
+    sweep_free(&sp);
+    sweep_unlock_dir(locks);
+    return rc;
+}
+
+/* --- the launcher -------------------------------------------------------------------- */
+
+int sweep_launcher_size(char *var, size_t n)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE",
+                                       "SLURM_STEP_NUM_TASKS"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (!v || !*v)
+            continue;
+        if (i == 3) { /* srun's job steps only, not the batch script (step ids >= 0xfffffff0) */
+            const char *id = getenv("SLURM_STEP_ID");
+            if (!id || !*id || strtoull(id, NULL, 10) >= 0xfffffff0ull)
+                continue;
+        }
+        char *end;
+        long long k = strtoll(v, &end, 10);
+        if (*end || k < 1)
+            continue;
+        snprintf(var, n, "%s", vars[i]);
+        return k > 1000000000 ? 1000000000 : (int)k;
+    }
+    if (n)
+        var[0] = 0;
+    return 0;
 }

@@ -19,6 +19,12 @@
  * depend on the worker count, on the order points ran in, or on how many
  * times the sweep was interrupted and resumed.
  *
+ * Scaling out (docs/scaling-out.md): a SHARD I/N runs only the points with
+ * p mod N == I - 1; shards may share DIR (each locks its own shard) or use
+ * their own, and sweep_merge joins directories of one sweep. Built with
+ * `make MPI=1`, an MPI job runs one sweep: rank 0 hands out points and
+ * writes the point files the other ranks send back (sweep_mpi.c).
+ *
  * Invariants of a sweep_spec filled by sweep_parse: 0 <= naxes <=
  * SWEEP_MAX_AXES; every axis has 1 <= nvalues values with distinct labels;
  * axis names are distinct; 1 <= nseeds, seeds distinct and >= 0;
@@ -68,14 +74,18 @@ typedef struct sweep_opts {
     int quiet;              /* no progress output */
     const char *run_cmd;    /* "vmsim run FILE [--set ...]" (shell-quoted), for messages */
     const char *resume_cmd; /* the command line that resumes this sweep, for messages */
+    int shard_i;            /* run only points p with p % shard_n == shard_i - 1 ... */
+    int shard_n;            /* ... 1 <= shard_i <= shard_n; shard_n 0: every point */
+    int mpi;                /* 1: this is rank 0 of an MPI job (VMSIM_MPI builds only) */
 } sweep_opts;
 
 /* What sweep_run did. */
 typedef struct sweep_outcome {
-    int64_t npoints;  /* points in the sweep */
+    int64_t npoints;  /* points of this run: the sweep's, or the shard's */
     int64_t skipped;  /* found finished in dir before this run (--resume) */
     int64_t ran;      /* finished by this run */
-    int64_t missing;  /* not finished when sweep_run returned */
+    int64_t missing;  /* of npoints, not finished when sweep_run returned */
+    int64_t present;  /* point files in dir (all shards): the rows of results.csv */
     int interrupted;  /* stopped by SIGINT or SIGTERM */
     int jobs;         /* workers actually started */
     double wall_s;    /* wall seconds of the run */
@@ -132,6 +142,58 @@ int sweep_run(const sweep_spec *sp, json_t *base, const char *file, const sweep_
 /* Rebuilds dir/results.csv and dir/summary.csv from dir/points. *found is
  * the number of finished points found. Returns 0 or -1 with err filled. */
 int sweep_collect(const sweep_spec *sp, const char *dir, int64_t *found, vs_err *err);
+
+/* What sweep_merge did. */
+typedef struct sweep_merge_outcome {
+    int64_t npoints;  /* points in the sweep */
+    int64_t had;      /* already in out before the merge */
+    int64_t copied;   /* linked or copied into out */
+    int64_t missing;  /* in none of the directories */
+    int64_t *miss;    /* the missing points, ascending (owned; free with free()) */
+} sweep_merge_outcome;
+
+/* Merges the point files of the sweep directories dirs[0..ndirs-1] into out
+ * (created if missing; it may be one of dirs or already hold the same
+ * sweep): checks that every dirs[i]/sweep.json (and out's, if any) describe
+ * the same sweep, hard-links (or copies) every point file out lacks, writes
+ * out/sweep.json, and rebuilds out/results.csv and out/summary.csv. Missing
+ * points are not an error here: mo lists them. Returns 0, or -1 with err
+ * (code 2: not a sweep directory, different sweeps; code 1: I/O). */
+int sweep_merge(const char *out, const char *const *dirs, int ndirs, sweep_merge_outcome *mo,
+                vs_err *err);
+
+/* The number of processes of the parallel job this process was started in,
+ * as the launcher's environment tells it (OMPI_COMM_WORLD_SIZE, PMI_SIZE,
+ * MV2_COMM_WORLD_SIZE, or srun's SLURM_STEP_NUM_TASKS), with the variable's
+ * name in var; 0 when no launcher started it. Can't fail. */
+int sweep_launcher_size(char *var, size_t n);
+
+#ifdef VMSIM_MPI
+/* The MPI side of `vmsim sweep` (analysis/sweep_mpi.c, `make MPI=1`).
+ * sweep_mpi_begin starts MPI (call it when sweep_launcher_size() > 0),
+ * giving this rank and the world size; with one process MPI ends again at
+ * once, so the local worker pool may fork. Returns 0, or -1 with err (e.g.
+ * launched as K tasks but MPI sees one process). */
+int sweep_mpi_begin(int *rank, int *size, vs_err *err);
+/* Rank 0 sends text (NULL: it failed, with exit code *code) to every rank;
+ * the others receive it. Returns a new string, or NULL with *code set when
+ * rank 0 failed. Collective. */
+char *sweep_mpi_share(const char *text, int *code);
+/* Collective: 1 when ok is non-zero on every rank. After it returns 1 the
+ * ranks > 0 call sweep_mpi_worker and rank 0 serves them (sweep_run with
+ * opts.mpi, and sweep_mpi_end). */
+int sweep_mpi_all_ok(int ok);
+/* Ranks > 0: asks rank 0 for points and runs them in-process, sending each
+ * point file's text back, until told to stop. Returns 0, or -1 with err on
+ * a communication error. */
+int sweep_mpi_worker(const sweep_spec *sp, json_t *base, const char *file, const char *run_cmd,
+                     vs_err *err);
+/* Ends MPI. Rank 0 first tells every worker still waiting for a point to
+ * stop (once sweep_mpi_all_ok agreed); when workers were left inside a
+ * point (interrupted by SIGTERM or a second SIGINT) it aborts the whole job
+ * with exit status code instead. Then MPI_Finalize. No-op without MPI. */
+void sweep_mpi_end(int code);
+#endif
 
 /* Appends s to buf (of size n), single-quoted for sh when it holds
  * anything but [A-Za-z0-9_./=:,+-@%]. Returns buf. */

@@ -29,7 +29,7 @@
 #define VAL_POINT_AXIS "measured_point" /* the synthetic sweep's axes */
 #define VAL_PARAM_AXIS "param"
 
-/* --- helpers -------------------------------------------------------------- */
+/* --- helpers ------------------------------------------------------------- */
 
 /* "vms[0].vcpus" -> "vms.0.vcpus", so equal paths compare equal. */
 static void val_norm_path(const char *p, char *out, size_t n)
@@ -98,7 +98,8 @@ static const char *val_strip_file(const char *msg, const char *file)
 }
 
 /* Appends printf output to buf (of size n). */
-static void val_cat(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void val_cat(char *buf, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void val_cat(char *buf, size_t n, const char *fmt, ...)
 {
     size_t l = strlen(buf);
@@ -163,8 +164,6 @@ static int val_check_doc(json_t *base, const char *file, json_t *sets, vs_err *e
 static int val_unknown_path(json_t *base, const char *file, const char *path, json_t *value,
                             char *why, size_t n)
 {
-    json_t *sets = json_object();
-    json_object_set(sets, path, value);
     vs_err e = {0};
     json_t *d = val_plain_doc(base);
     int unknown = 0;
@@ -186,7 +185,6 @@ static int val_unknown_path(json_t *base, const char *file, const char *path, js
         }
     }
     json_decref(d);
-    json_decref(sets);
     return unknown;
 }
 
@@ -274,7 +272,7 @@ int val_known_metric(const char *name)
     return 0;
 }
 
-/* --- the measured CSV ------------------------------------------------------- */
+/* --- the measured CSV ---------------------------------------------------- */
 
 void val_measured_free(val_measured *m)
 {
@@ -568,7 +566,7 @@ out:
     return rc;
 }
 
-/* --- the report rows ------------------------------------------------------------ */
+/* --- the report rows ----------------------------------------------------- */
 
 void val_report_init(val_report *r, const val_measured *m, const char *scenario_file,
                      val_norm norm)
@@ -598,7 +596,7 @@ void val_report_init(val_report *r, const val_measured *m, const char *scenario_
             const char *text = csv_cell(t, i, m->axes[a].col);
             w->axis_text[a] = vs_xstrdup(text);
             val_cat(desc, sizeof desc, "%s%s=%s", a ? ", " : "", m->axes[a].name, text);
-            if (a != m->x)
+            if (a != m->x && m->x >= 0) /* without x axis the rows are one series */
                 val_cat(grp, sizeof grp, "%s%s=%s", grp[0] ? ", " : "", m->axes[a].name, text);
         }
         w->desc = vs_xstrdup(desc[0] ? desc : "(no axes)");
@@ -657,7 +655,7 @@ static void val_add_sample(val_row *w, int64_t seed, double v)
     w->n++;
 }
 
-/* --- predictions: running the points ------------------------------------------------ */
+/* --- predictions: running the points ------------------------------------- */
 
 /* Removes what an earlier run left in a run directory: the sweep's files
  * and its point files (only names vmsim writes there). */
@@ -996,7 +994,7 @@ out:
     return rc;
 }
 
-/* --- predictions: an existing sweep ------------------------------------------------- */
+/* --- predictions: an existing sweep -------------------------------------- */
 
 int val_from_sweep(const val_measured *m, const char *dir, val_report *r, vs_err *err)
 {
@@ -1082,7 +1080,7 @@ out:
     return rc;
 }
 
-/* --- statistics ------------------------------------------------------------------------ */
+/* --- statistics ---------------------------------------------------------- */
 
 void val_summarize(const double *measured, const double *mean, const double *half,
                    const int *skip, int n, val_summary *s)
@@ -1108,22 +1106,23 @@ void val_summarize(const double *measured, const double *mean, const double *hal
     s->coverage = s->points ? (double)s->inside / s->points : NAN;
 }
 
-/* The reference row of group g under FIRST: the smallest x (the first row
- * in CSV order without an x axis or among equal x). */
-static int val_first_row(const val_report *r, int g)
+/* The reference row of every group under FIRST, into ref[ngroups]: the
+ * smallest x (the first row in CSV order without an x axis or among equal
+ * x). One pass. */
+static void val_first_rows(const val_report *r, int *ref)
 {
-    int best = -1;
+    for (int g = 0; g < r->ngroups; g++)
+        ref[g] = -1;
     for (int i = 0; i < r->nrows; i++) {
-        if (r->rows[i].group != g)
-            continue;
-        if (best < 0 || (!isnan(r->rows[i].x) && r->rows[i].x < r->rows[best].x))
-            best = i;
+        int g = r->rows[i].group;
+        if (ref[g] < 0 || (!isnan(r->rows[i].x) && r->rows[i].x < r->rows[ref[g]].x))
+            ref[g] = i;
     }
-    return best;
 }
 
 /* Normalises the samples of row i into out (its n_used values). */
-static int val_norm_samples(val_report *r, int i, const double *gscale, double *out, vs_err *err)
+static int val_norm_samples(val_report *r, int i, const double *gscale, const int *refs,
+                            double *out, vs_err *err)
 {
     val_row *w = &r->rows[i];
     w->n_used = 0;
@@ -1133,7 +1132,7 @@ static int val_norm_samples(val_report *r, int i, const double *gscale, double *
             out[w->n_used++] = w->samples[j] / d;
         return 0;
     }
-    const val_row *ref = &r->rows[val_first_row(r, w->group)];
+    const val_row *ref = &r->rows[refs[w->group]];
     for (int j = 0; j < w->n; j++)
         for (int k = 0; k < ref->n; k++) {
             if (ref->seeds[k] != w->seeds[j])
@@ -1224,22 +1223,23 @@ int val_compute(val_report *r, vs_err *err)
     double *mean = vs_xcalloc((size_t)r->nrows, sizeof(double));
     double *half = vs_xcalloc((size_t)r->nrows, sizeof(double));
     int *skip = vs_xcalloc((size_t)r->nrows, sizeof(int));
+    int *refs = vs_xcalloc((size_t)r->ngroups + 1, sizeof(int));
     double *buf = NULL;
     int rc = -1;
+    val_first_rows(r, refs);
     for (int i = 0; i < r->nrows; i++) {
         val_row *w = &r->rows[i];
         w->mean_raw = gsl_stats_mean(w->samples, 1, (size_t)w->n);
         w->ref = 0;
-        if (r->norm == VAL_NORM_MAX) {
-            int g = w->group, first = 1;
-            for (int j = 0; j < i && first; j++)
-                first = r->rows[j].group != g;
-            if (first || w->measured_raw > mscale[g])
-                mscale[g] = w->measured_raw;
-            if (first || w->mean_raw > pscale[g])
-                pscale[g] = w->mean_raw;
-        }
+        int g = w->group, first = refs[g] >= 0 && skip[refs[g]] == 0;
+        if (first) /* skip[] marks the groups seen so far, at their reference row */
+            skip[refs[g]] = 1;
+        if (first || w->measured_raw > mscale[g])
+            mscale[g] = w->measured_raw;
+        if (first || w->mean_raw > pscale[g])
+            pscale[g] = w->mean_raw;
     }
+    memset(skip, 0, (size_t)r->nrows * sizeof(int));
     for (int i = 0; i < r->nrows; i++) {
         val_row *w = &r->rows[i];
         double d = 1;
@@ -1252,7 +1252,7 @@ int val_compute(val_report *r, vs_err *err)
                 goto out;
             }
         } else if (r->norm == VAL_NORM_FIRST) {
-            int ref = val_first_row(r, w->group);
+            int ref = refs[w->group];
             d = r->rows[ref].measured_raw;
             w->ref = ref == i;
             if (d == 0) {
@@ -1267,7 +1267,7 @@ int val_compute(val_report *r, vs_err *err)
     for (int i = 0; i < r->nrows; i++) {
         val_row *w = &r->rows[i];
         buf = vs_xreallocarray(buf, (size_t)w->n, sizeof(double));
-        if (val_norm_samples(r, i, pscale, buf, err))
+        if (val_norm_samples(r, i, pscale, refs, buf, err))
             goto out;
         sweep_ci95(buf, w->n_used, &w->mean, &w->half);
         w->sd = w->n_used > 1 ? gsl_stats_sd_m(buf, 1, (size_t)w->n_used, w->mean) : 0;
@@ -1284,6 +1284,7 @@ int val_compute(val_report *r, vs_err *err)
     rc = 0;
 out:
     free(buf);
+    free(refs);
     free(mscale);
     free(pscale);
     free(meas);
@@ -1293,7 +1294,7 @@ out:
     return rc;
 }
 
-/* --- the terminal table ------------------------------------------------------------------ */
+/* --- the terminal table -------------------------------------------------- */
 
 /* A number as the table shows it: 5 significant digits, "-" when missing. */
 static const char *val_fmt(double v, char *buf, size_t n)
@@ -1438,7 +1439,7 @@ void val_print(FILE *f, const val_report *r)
     }
 }
 
-/* --- validation.json and validation.csv ------------------------------------------------------- */
+/* --- validation.json and validation.csv ---------------------------------- */
 
 /* A JSON number, or null when it is not finite. */
 static json_t *val_jnum(double v)
@@ -1607,7 +1608,7 @@ int val_write(const val_report *r, const char *dir, const char *command_line, vs
     return fsu_commit(&o, err);
 }
 
-/* --- the overlay plot ------------------------------------------------------------------- */
+/* --- the overlay plot ---------------------------------------------------- */
 
 /* 1 when the program is an executable file in a PATH directory. */
 static int val_on_path(const char *prog)
@@ -1673,6 +1674,15 @@ static void val_dat_text(FILE *f, const char *s)
         fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
 }
 
+/* A point's label in the data file: its axis values, "a, b". */
+static void val_dat_label(FILE *f, const val_report *r, const val_row *w)
+{
+    char b[2048] = "";
+    for (int a = 0; a < r->naxes; a++)
+        val_cat(b, sizeof b, "%s%s", a ? ", " : "", w->axis_text[a]);
+    val_dat_text(f, b[0] ? b : w->desc);
+}
+
 /* One plotted point of a group. */
 typedef struct val_pp {
     double x;          /* position: the x value, or the row's rank without x axis */
@@ -1711,7 +1721,7 @@ static int val_plot_data(const val_report *r, const char *path, val_blocks *blk,
         fprintf(o.f, "# block %d: %s, measured: x\t%s\tlabel\n", nb, r->groups[g], r->metric);
         for (int k = 0; k < n; k++) {
             fprintf(o.f, "%.12g\t%.12g\t", pp[k].x, pp[k].w->measured);
-            val_dat_text(o.f, pp[k].w->desc);
+            val_dat_label(o.f, r, pp[k].w);
             fputc('\n', o.f);
         }
         fputs("\n\n", o.f);
@@ -1724,7 +1734,7 @@ static int val_plot_data(const val_report *r, const char *path, val_blocks *blk,
             const val_row *w = pp[k].w;
             fprintf(o.f, "%.12g\t%.12g\t%.12g\t%.12g\t", pp[k].x, w->mean, w->mean - w->half,
                     w->mean + w->half);
-            val_dat_text(o.f, w->desc);
+            val_dat_label(o.f, r, w);
             fputc('\n', o.f);
         }
         fputs("\n\n", o.f);
@@ -1756,14 +1766,19 @@ static void val_plot_body(FILE *f, const val_report *r, const val_blocks *blk, c
 {
     int cols = (int)ceil(sqrt((double)r->ngroups)), rows = (r->ngroups + cols - 1) / cols;
     int w = 640 * cols > 3200 ? 3200 : 640 * cols, h = 480 * rows > 3200 ? 3200 : 480 * rows;
+    if (r->ngroups == 1) { /* one panel: room for the title */
+        w = 900;
+        h = 600;
+    }
     if (!strcmp(ext, "png"))
         fprintf(f, "set terminal %s noenhanced size %d,%d\n", cairo ? "pngcairo" : "png", w, h);
     else
         fprintf(f, "set terminal svg noenhanced size %d,%d\n", w, h);
     fprintf(f, "set output out.'.%s'\n", ext);
     char title[2048], ylab[1024];
+    const char *mf = strrchr(r->measured_file, '/'), *sf = strrchr(r->scenario_file, '/');
     snprintf(title, sizeof title, "%s: measured (%s) vs simulated (%s)", r->metric,
-             r->measured_file, r->scenario_file);
+             mf ? mf + 1 : r->measured_file, sf ? sf + 1 : r->scenario_file);
     snprintf(ylab, sizeof ylab, "%s%s", r->metric,
              r->norm == VAL_NORM_FIRST ? " / value at the first point"
              : r->norm == VAL_NORM_MAX ? " / largest value" : "");
@@ -1872,7 +1887,7 @@ int val_plot(const val_report *r, const char *dir, vs_err *err)
     return 1;
 }
 
-/* --- sensitivity ---------------------------------------------------------------------------- */
+/* --- sensitivity --------------------------------------------------------- */
 
 /* The index of the best report by MAPE (lowest; NAN never wins), -1. */
 static int val_best(const val_report *reps, int n)

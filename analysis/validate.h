@@ -130,7 +130,8 @@ typedef struct val_report {
     char **axis_names;   /* naxes names (owned) */
     val_row *rows;       /* nrows rows, in CSV order (owned) */
     int nrows;           /* number of rows */
-    char **groups;       /* ngroups descriptions of the non-x axes, "all" for one group (owned) */
+    char **groups;       /* ngroups descriptions of the non-x axes' values; "all" when
+                            there are no other axes or no x axis (one series) (owned) */
     int ngroups;         /* number of groups, >= 1 when nrows >= 1 */
     val_fit *fits;       /* nfits fits, one per group, when there is an x axis (owned) */
     int nfits;           /* number of fits */
@@ -144,7 +145,8 @@ typedef struct val_run_opts {
     int jobs;              /* <= 1: in this process; more: sweep_run's worker processes */
     int quiet;             /* no progress output */
     const char *run_cmd;   /* "vmsim run FILE --set ..." for the points' command_line */
-    const char *param;     /* sensitivity: the parameter (scenario path or sweep axis name), or NULL */
+    const char *param;     /* sensitivity: the parameter (scenario path or sweep axis name),
+                              or NULL */
     json_t *values;        /* sensitivity: array of the parameter's values (borrowed) */
     int interrupted;       /* out: a worker run was interrupted by SIGINT/SIGTERM */
 } val_run_opts;

@@ -344,8 +344,11 @@ int cmd_run(int argc, char **argv)
             rc = err.code ? err.code : 1;
         }
         free(t2);
-    } else {
-        puts(text);
+    } else if (puts(text) < 0 || fflush(stdout) != 0 || ferror(stdout)) {
+        /* a full disk behind `> file` lost the results with exit 0 */
+        fprintf(stderr, "vmsim run: cannot write the results to standard output: %s\n",
+                strerror(errno));
+        rc = 1;
     }
     if (!a.quiet && rc == 0) {
         json_t *wall = json_object_get(res, "wall");

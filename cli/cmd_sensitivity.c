@@ -20,7 +20,8 @@
 static const char sens_usage[] =
     "usage: vmsim sensitivity SCENARIO --measured FILE.csv --param PATH --values A,B,...\n"
     "                         [--seeds N] [-o DIR] [--metric COLUMN] [-j N]\n"
-    "                         [--set PATH=VALUE]... [--normalize first|max|none] [--x COLUMN] [-q]\n"
+    "                         [--set PATH=VALUE]... [--normalize first|max|none]\n"
+    "                         [--x COLUMN] [-q]\n"
     "\n"
     "Runs the validation of 'vmsim validate' once per value of a parameter (a\n"
     "scenario path, or an axis of the scenario's sweep section) and reports MAPE,\n"

@@ -1,6 +1,8 @@
-/* cmd_sweep.c - `vmsim sweep SCENARIO -o DIR [-j N] [--resume] [--set PATH=VALUE]... [--quiet]`:
- * runs every point of the scenario's sweep section in worker processes
- * (analysis/sweep.h, docs/sweep.md). */
+/* cmd_sweep.c - `vmsim sweep SCENARIO -o DIR [-j N] [--resume] [--shard I/N]
+ * [--set PATH=VALUE]... [--quiet]`: runs every point of the scenario's sweep
+ * section (or of one shard of it) in worker processes, or, built with
+ * `make MPI=1` and started by mpirun/srun, over the ranks of the MPI job
+ * (analysis/sweep.h, docs/sweep.md, docs/scaling-out.md). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,8 @@
 #define SWEEP_MAX_SETS 256
 
 static const char sweep_usage[] =
-    "usage: vmsim sweep SCENARIO -o DIR [-j N] [--resume] [--set PATH=VALUE]... [--quiet]\n"
+    "usage: vmsim sweep SCENARIO -o DIR [-j N] [--resume] [--shard I/N] [--set PATH=VALUE]...\n"
+    "                   [--quiet]\n"
     "\n"
     "Runs every point of the scenario's \"sweep\" section (axes x seeds) and writes\n"
     "DIR/results.csv (one row per run), DIR/summary.csv (seeds aggregated: mean and\n"
@@ -26,13 +29,21 @@ static const char sweep_usage[] =
     "  -o DIR            output directory (created if missing)\n"
     "  -j N              worker processes (default: the number of CPUs)\n"
     "  --resume          continue the sweep in DIR, skipping finished points\n"
+    "  --shard I/N       run only the points p with p mod N = I - 1 (1 <= I <= N), e.g.\n"
+    "                    one job of a job array; join the directories with vmsim merge\n"
     "  --set PATH=VALUE  override a scenario value before the sweep applies its\n"
     "                    axes, e.g. --set duration_s=0.5 (repeatable)\n"
     "  -q, --quiet       no progress output\n"
     "\n"
     "Ctrl-C stops handing out points and waits for the running ones (again: stops\n"
     "them); finished points are kept and --resume continues. Exit status: 0 done,\n"
-    "2 bad input or usage, 1 internal error or a failed point, 130 interrupted.\n";
+    "2 bad input or usage, 1 internal error or a failed point, 130 interrupted.\n"
+#ifdef VMSIM_MPI
+    "\nThis vmsim is built with MPI: under mpirun -np K (K > 1) rank 0 hands the points\n"
+    "to the other K - 1 ranks, largest first, and writes the point files and tables\n"
+    "(-j is ignored). See docs/scaling-out.md.\n"
+#endif
+    ;
 
 /* The parsed command line. */
 typedef struct sweep_args {
@@ -41,6 +52,8 @@ typedef struct sweep_args {
     const char *jobs_text;           /* -j as given, or NULL */
     int jobs;                        /* -j, or the CPU count */
     int resume;                      /* --resume */
+    const char *shard_text;          /* --shard as given, or NULL */
+    int shard_i, shard_n;            /* --shard I/N; 0/0 without */
     int quiet;                       /* --quiet */
     int help;                        /* --help */
     char *sets[SWEEP_MAX_SETS];      /* --set assignments (borrowed from argv) */
@@ -69,12 +82,15 @@ static int sweep_parse_args(int argc, char **argv, sweep_args *a, vs_err *err)
             a->jobs_text = s + 2;
             continue;
         }
-        if (!strcmp(s, "-o") || !strcmp(s, "-j") || !strcmp(s, "--jobs") || !strcmp(s, "--set")) {
+        if (!strcmp(s, "-o") || !strcmp(s, "-j") || !strcmp(s, "--jobs") || !strcmp(s, "--set") ||
+            !strcmp(s, "--shard")) {
             if (i + 1 >= argc)
                 return err_input(err, "%s needs a value", s);
             val = argv[++i];
             if (!strcmp(s, "-o")) {
                 a->dir = val;
+            } else if (!strcmp(s, "--shard")) {
+                a->shard_text = val;
             } else if (!strcmp(s, "--set")) {
                 if (a->nsets >= SWEEP_MAX_SETS)
                     return err_input(err, "more than %d --set options", SWEEP_MAX_SETS);
@@ -106,15 +122,41 @@ static int sweep_parse_args(int argc, char **argv, sweep_args *a, vs_err *err)
                              SWEEP_MAX_JOBS);
         a->jobs = (int)j;
     }
+    if (a->shard_text) {
+        const char *t = a->shard_text;
+        char *end;
+        long long i = -1, n = -1;
+        if (*t >= '0' && *t <= '9') {
+            i = strtoll(t, &end, 10);
+            if (*end == '/' && end[1] >= '0' && end[1] <= '9') {
+                n = strtoll(end + 1, &end, 10);
+                if (*end)
+                    n = -1;
+            }
+        }
+        if (i < 1 || n < 1 || i > n || n > SWEEP_CAP_POINTS)
+            return err_input(err,
+                             "--shard %s: expected I/N, shard I of N with 1 <= I <= N <= %d "
+                             "(e.g. --shard 2/8)",
+                             t, SWEEP_CAP_POINTS);
+        a->shard_i = (int)i;
+        a->shard_n = (int)n;
+    }
     return 0;
 }
 
-/* "vmsim run FILE --set ..." and the command that resumes the sweep. */
-static void sweep_commands(const sweep_args *a, char *run, size_t rn, char *res, size_t resn)
+/* "vmsim run FILE --set ..." and the command that resumes the sweep (under
+ * "mpirun -np K" when ranks > 1). */
+static void sweep_commands(const sweep_args *a, int ranks, char *run, size_t rn, char *res,
+                           size_t resn)
 {
     snprintf(run, rn, "vmsim run ");
     sweep_shell_quote(run, rn, a->file);
-    snprintf(res, resn, "vmsim sweep ");
+    res[0] = 0;
+    if (ranks > 1)
+        snprintf(res, resn, "mpirun -np %d ", ranks);
+    size_t l0 = strlen(res);
+    snprintf(res + l0, resn - l0, "vmsim sweep ");
     sweep_shell_quote(res, resn, a->file);
     size_t l = strlen(res);
     snprintf(res + l, resn - l, " -o ");
@@ -125,6 +167,10 @@ static void sweep_commands(const sweep_args *a, char *run, size_t rn, char *res,
     }
     l = strlen(res);
     snprintf(res + l, resn - l, " --resume");
+    if (a->shard_n) {
+        l = strlen(res);
+        snprintf(res + l, resn - l, " --shard %d/%d", a->shard_i, a->shard_n);
+    }
     for (int i = 0; i < a->nsets; i++) {
         if (strncmp(a->sets[i], "sweep", 5) || !strchr("=.[", a->sets[i][5])) {
             /* `vmsim run` ignores the sweep section: leave it out */
@@ -142,6 +188,140 @@ static void sweep_commands(const sweep_args *a, char *run, size_t rn, char *res,
     }
 }
 
+/* Reads the scenario, applies --set, parses and checks the sweep. Returns
+ * the document (and fills *sp), or NULL with err filled. */
+static json_t *sweep_load(const sweep_args *a, sweep_spec *sp, vs_err *err)
+{
+    json_t *doc = sc_read_json(a->file, err);
+    for (int i = 0; doc && i < a->nsets; i++)
+        if (sc_apply_set(doc, a->sets[i], err)) {
+            json_decref(doc);
+            doc = NULL;
+        }
+    if (!doc)
+        return NULL;
+    if (sweep_parse(doc, a->file, sp, err)) {
+        json_decref(doc);
+        return NULL;
+    }
+    if (sweep_check_points(sp, doc, a->file, err)) {
+        sweep_free(sp);
+        json_decref(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/* Prints how sweep_run ended; returns the exit status. */
+static int sweep_report(const sweep_args *a, int rc, const sweep_outcome *out, const vs_err *err,
+                        const char *res)
+{
+    int64_t finished = out->npoints - out->missing;
+    char what[64] = "";
+    if (a->shard_n)
+        snprintf(what, sizeof what, " of shard %d/%d", a->shard_i, a->shard_n);
+    if (rc) {
+        fprintf(stderr, "vmsim sweep: %s\n", err->msg);
+        if (out->jobs > 0) /* the failure came while running points */
+            fprintf(stderr, "vmsim sweep: %lld of %lld points%s finished and kept in %s/points; "
+                            "after fixing the problem, resume with: %s\n",
+                    (long long)finished, (long long)out->npoints, what, a->dir, res);
+        return err->code ? err->code : VS_EXIT_INTERNAL;
+    }
+    if (!out->interrupted && out->missing) { /* only if point files vanished meanwhile */
+        fprintf(stderr, "vmsim sweep: %lld of %lld point files%s are missing after the run; "
+                        "resume with: %s\n",
+                (long long)out->missing, (long long)out->npoints, what, res);
+        return VS_EXIT_INTERNAL;
+    }
+    if (out->interrupted) {
+        fprintf(stderr, "vmsim sweep: interrupted: %lld of %lld points%s finished and kept in "
+                        "%s/points (tables so far in %s/results.csv); resume with: %s\n",
+                (long long)finished, (long long)out->npoints, what, a->dir, a->dir, res);
+        return 130;
+    }
+    if (!a->quiet && a->shard_n)
+        fprintf(stderr, "sweep: shard %d/%d: %lld points (%lld run now, %lld found done) in "
+                        "%.1f s; wrote %s/results.csv and %s/summary.csv (%lld points present); "
+                        "join the shards with vmsim merge\n",
+                a->shard_i, a->shard_n, (long long)out->npoints, (long long)out->ran,
+                (long long)out->skipped, out->wall_s, a->dir, a->dir, (long long)out->present);
+    else if (!a->quiet)
+        fprintf(stderr, "sweep: %lld points (%lld run now, %lld found done) in %.1f s; wrote "
+                        "%s/results.csv and %s/summary.csv\n",
+                (long long)out->npoints, (long long)out->ran, (long long)out->skipped,
+                out->wall_s, a->dir, a->dir);
+    return 0;
+}
+
+#ifdef VMSIM_MPI
+/* `vmsim sweep` as one rank of an MPI job of `ranks` processes. Rank 0
+ * reads the scenario and sends it (after --set) to the others, then runs
+ * the sweep as the master (sweep_run with o.mpi); the other ranks run the
+ * points it hands them. Every rank ends MPI before returning. */
+static int sweep_cmd_mpi(const sweep_args *a, int rank, int ranks)
+{
+    vs_err err = {0};
+    sweep_spec sp = {0};
+    json_t *doc = NULL;
+    char *text = NULL;
+    int code = 0, rc;
+    if (rank == 0) {
+        doc = sweep_load(a, &sp, &err);
+        if (doc)
+            text = json_dumps(doc, JSON_COMPACT);
+        else
+            fprintf(stderr, "vmsim sweep: %s\n", err.msg);
+        code = doc ? 0 : err.code ? err.code : VS_EXIT_INPUT;
+    }
+    char *shared = sweep_mpi_share(text, &code);
+    free(text);
+    if (!shared) {
+        if (doc) {
+            sweep_free(&sp);
+            json_decref(doc);
+        }
+        sweep_mpi_end(code);
+        return code;
+    }
+    int ok = 1;
+    if (rank != 0) { /* the scenario as rank 0 read it: every rank runs the same points */
+        json_error_t je;
+        doc = json_loads(shared, 0, &je);
+        ok = doc && sweep_parse(doc, a->file, &sp, &err) == 0;
+        if (!ok)
+            fprintf(stderr, "vmsim sweep: rank %d: %s\n", rank, doc ? err.msg : je.text);
+    }
+    free(shared);
+    if (!sweep_mpi_all_ok(ok)) {
+        if (ok)
+            sweep_free(&sp);
+        json_decref(doc);
+        sweep_mpi_end(VS_EXIT_INTERNAL);
+        return VS_EXIT_INTERNAL;
+    }
+    char run[8192], res[8192];
+    sweep_commands(a, ranks, run, sizeof run, res, sizeof res);
+    if (rank == 0) {
+        sweep_opts o = {.dir = a->dir, .jobs = ranks - 1, .resume = a->resume, .quiet = a->quiet,
+                        .run_cmd = run, .resume_cmd = res, .shard_i = a->shard_i,
+                        .shard_n = a->shard_n, .mpi = 1};
+        sweep_outcome out;
+        rc = sweep_run(&sp, doc, a->file, &o, &out, &err);
+        rc = sweep_report(a, rc, &out, &err, res);
+    } else {
+        rc = sweep_mpi_worker(&sp, doc, a->file, run, &err);
+        if (rc)
+            fprintf(stderr, "vmsim sweep: rank %d: %s\n", rank, err.msg);
+        rc = rc ? VS_EXIT_INTERNAL : 0;
+    }
+    sweep_free(&sp);
+    json_decref(doc);
+    sweep_mpi_end(rc);
+    return rc;
+}
+#endif
+
 int cmd_sweep(int argc, char **argv)
 {
     sweep_args a;
@@ -154,58 +334,45 @@ int cmd_sweep(int argc, char **argv)
         fputs(sweep_usage, stdout);
         return 0;
     }
-    json_t *doc = sc_read_json(a.file, &err);
-    for (int i = 0; doc && i < a.nsets; i++)
-        if (sc_apply_set(doc, a.sets[i], &err)) {
-            json_decref(doc);
-            doc = NULL;
+    char var[64];
+    int launched = sweep_launcher_size(var, sizeof var);
+#ifdef VMSIM_MPI
+    if (launched > 0) {
+        int rank, ranks;
+        if (sweep_mpi_begin(&rank, &ranks, &err)) {
+            fprintf(stderr, "vmsim sweep: %s\n", err.msg);
+            return err.code ? err.code : VS_EXIT_INPUT;
         }
+        if (ranks > 1)
+            return sweep_cmd_mpi(&a, rank, ranks);
+    }
+#else
+    /* K copies of a sweep started by mpirun or srun would each run every
+     * point; a shard per process is intended, though. */
+    if (launched > 1 && !a.shard_n) {
+        fprintf(stderr,
+                "vmsim sweep: started as one of %d processes of a parallel job (%s=%d), but this "
+                "vmsim is built without MPI, so each process would run the whole sweep. Rebuild "
+                "with 'make MPI=1' (docs/scaling-out.md), give each process its own --shard I/%d, "
+                "or start one process (it runs -j worker processes)\n",
+                launched, var, launched, launched);
+        return VS_EXIT_INPUT;
+    }
+#endif
+    sweep_spec sp;
+    json_t *doc = sweep_load(&a, &sp, &err);
     if (!doc) {
         fprintf(stderr, "vmsim sweep: %s\n", err.msg);
         return err.code ? err.code : VS_EXIT_INPUT;
     }
-    sweep_spec sp;
-    if (sweep_parse(doc, a.file, &sp, &err)) {
-        json_decref(doc);
-        fprintf(stderr, "vmsim sweep: %s\n", err.msg);
-        return err.code ? err.code : VS_EXIT_INPUT;
-    }
-    if (sweep_check_points(&sp, doc, a.file, &err)) {
-        sweep_free(&sp);
-        json_decref(doc);
-        fprintf(stderr, "vmsim sweep: %s\n", err.msg);
-        return err.code ? err.code : VS_EXIT_INPUT;
-    }
     char run[8192], res[8192];
-    sweep_commands(&a, run, sizeof run, res, sizeof res);
+    sweep_commands(&a, 1, run, sizeof run, res, sizeof res);
     sweep_opts o = {.dir = a.dir, .jobs = a.jobs, .resume = a.resume, .quiet = a.quiet,
-                    .run_cmd = run, .resume_cmd = res};
+                    .run_cmd = run, .resume_cmd = res, .shard_i = a.shard_i,
+                    .shard_n = a.shard_n};
     sweep_outcome out;
     int rc = sweep_run(&sp, doc, a.file, &o, &out, &err);
-    int64_t finished = out.npoints - out.missing;
-    if (rc) {
-        fprintf(stderr, "vmsim sweep: %s\n", err.msg);
-        if (out.jobs > 0) /* the failure came while running points */
-            fprintf(stderr, "vmsim sweep: %lld of %lld points finished and kept in %s/points; "
-                            "after fixing the problem, resume with: %s\n",
-                    (long long)finished, (long long)out.npoints, a.dir, res);
-        rc = err.code ? err.code : VS_EXIT_INTERNAL;
-    } else if (!out.interrupted && out.missing) { /* only if point files vanished meanwhile */
-        fprintf(stderr, "vmsim sweep: %lld of %lld point files are missing after the run; "
-                        "resume with: %s\n",
-                (long long)out.missing, (long long)out.npoints, res);
-        rc = VS_EXIT_INTERNAL;
-    } else if (out.interrupted) {
-        fprintf(stderr, "vmsim sweep: interrupted: %lld of %lld points finished and kept in "
-                        "%s/points (tables so far in %s/results.csv); resume with: %s\n",
-                (long long)finished, (long long)out.npoints, a.dir, a.dir, res);
-        rc = 130;
-    } else if (!a.quiet) {
-        fprintf(stderr, "sweep: %lld points (%lld run now, %lld found done) in %.1f s; wrote "
-                        "%s/results.csv and %s/summary.csv\n",
-                (long long)out.npoints, (long long)out.ran, (long long)out.skipped, out.wall_s,
-                a.dir, a.dir);
-    }
+    rc = sweep_report(&a, rc, &out, &err, res);
     sweep_free(&sp);
     json_decref(doc);
     return rc;

@@ -15,6 +15,7 @@ static const struct {
     {"bench", cmd_bench, "benchmarks of the engine (bench hold)"},
     {"fit", cmd_fit, "fit the Universal Scalability Law to a CSV series"},
     {"sweep", cmd_sweep, "run a scenario's sweep (axes x seeds) into a directory"},
+    {"merge", cmd_merge, "join the output directories of one sweep (shards) into one"},
     {"plot", cmd_plot, "plot a sweep's summary.csv with gnuplot"},
     {"timeline", cmd_timeline, "draw a trace (run --trace) as a PNG/SVG timeline with gnuplot"},
     {"validate", cmd_validate, "compare a scenario's predictions with measured runs (CSV)"},
@@ -27,7 +28,7 @@ static void usage(FILE *f)
                "vmsim simulates virtual machines on manycore NUMA hosts: vCPU scheduling,\n"
                "guest spinlocks and lock-holder preemption. Commands:\n");
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+        fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].help);
     fprintf(f, "\n'vmsim COMMAND --help' describes a command; docs/cli.md describes them all.\n"
                "Exit codes: 0 success, 2 bad input or usage, 1 internal error.\n");
 }

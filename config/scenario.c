@@ -754,6 +754,13 @@ static int sc_lockloop(jv_obj *wo, wl_cfg *wl)
         return -1;
     if (sc_dist(wo, "think", 1, 0, &wl->think) || sc_dist(wo, "hold", 1, 0, &wl->hold))
         return -1;
+    /* Both always 0 (a mean of 0 means every draw is 0): an uncontended
+     * loop then runs forever at one instant and `vmsim run` hangs
+     * (found by tests/bad-inputs/lockloop-zero-time.json). */
+    if (dist_mean(&wl->think) <= 0 && dist_mean(&wl->hold) <= 0)
+        return err_input(wo->err, "%s: %s: think and hold are both always 0 ns, so a thread would "
+                                  "loop without simulated time passing (give one a mean above 0)",
+                         wo->file, wo->path);
     return 0;
 }
 
@@ -1161,8 +1168,19 @@ int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err)
             int bad = jv_open(&e, json_array_get(arr, (size_t)i), file, ep, err) ||
                       jv_str(&e, "name", 0, NULL, &vn);
             if (!bad) {
-                if (vn)
+                /* a long name was cut to 63 bytes and two VMs could share a
+                 * name, which the results (locks[].vm) cannot tell apart */
+                if (vn && (!vn[0] || strlen(vn) >= sizeof v->name))
+                    bad = jv_fail(&e, "name", jv_get(&e, "name"), "a name of 1 to 63 bytes");
+                else if (vn)
                     snprintf(v->name, sizeof v->name, "%s", vn);
+                for (int k = 0; !bad && k < i; k++)
+                    if (!strcmp(sc->vms[k].name, v->name))
+                        bad = err_input(err, "%s: %s.name: expected a name no other VM has, found \"%s\" "
+                                             "(the name of vms[%d] too)",
+                                        file, ep, v->name, k);
+            }
+            if (!bad) {
                 vc = jv_get(&e, "vcpus");
                 if (vc && !(json_is_string(vc) && strcmp(json_string_value(vc), "host") == 0))
                     bad = jv_intv(&e, "vcpus", 1, 1, 1, CFG_MAX_VCPUS, &v->vcpus);

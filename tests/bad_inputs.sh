@@ -113,10 +113,11 @@ while IFS= read -r line || [ -n "$line" ]; do
         bad "$name" "crashed or hung (exit $rc): $(grep -m3 -E 'ERROR|runtime error|SUMMARY' "$TMP/out" || head -c 300 "$TMP/out")"
     elif [ "$rc" -ne "$want" ]; then
         bad "$name" "exit status $rc, want $want: $(head -c 400 "$TMP/out")"
-    elif ! grep -qF -- "$msg" "$TMP/out"; then
-        bad "$name" "message lacks: $msg
+    elif ! head -n 1 "$TMP/out" | grep -qF -- "$msg"; then
+        bad "$name" "first line lacks: $msg
 got: $(head -c 400 "$TMP/out")"
-    elif [ "$(wc -l <"$TMP/out")" -gt 1 ] && [ "$want" -ne 0 ]; then
+    elif [ "$(wc -l <"$TMP/out")" -gt 1 ] && ! sed -n 2p "$TMP/out" | grep -q '^usage: '; then
+        # one line, or a usage error followed by the usage
         bad "$name" "the error is not one line: $(head -c 400 "$TMP/out")"
     else
         ok "$name"
@@ -148,7 +149,7 @@ killed() {
         i=$((i + 1))
     done
     kill -"$sig" "$pid" 2>/dev/null
-    wait "$pid"
+    wait "$pid" 2>/dev/null
     rc=$?
     left=$(cd "$k" && ls | grep -v '^err$' | tr '\n' ' ')
     what="run killed by SIG$sig: -o file intact, no partial trace"
@@ -161,7 +162,8 @@ killed() {
     elif sanitized "$k/err"; then
         bad "$what" "$(head -c 300 "$k/err")"
     else
-        ok "$what${left#r.json }"
+        left=${left#r.json }
+        ok "$what${left:+ (SIGKILL cannot be caught; left behind: $left)}"
     fi
 }
 killed TERM
@@ -191,6 +193,17 @@ if [ $rc -eq 0 ] && [ -L "$TMP/link.json" ] && grep -q '"vmsim_version"' "$TMP/t
     ok "run -o SYMLINK: the target is written, the link stays a link"
 else
     bad "run -o SYMLINK: the target is written, the link stays a link" "exit $rc; $(ls -l "$TMP" | head -5)"
+fi
+
+# results on a full standard output are an error, not a silent loss
+if [ -w /dev/full ]; then
+    $TIMEOUT "$VMSIM" run "$VALID" -q >/dev/full 2>"$TMP/out"
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q "cannot write the results to standard output: No space left" "$TMP/out"; then
+        ok "run >/dev/full: exit 1, the write error named"
+    else
+        bad "run >/dev/full: exit 1, the write error named" "exit $rc; $(head -c 300 "$TMP/out")"
+    fi
 fi
 
 # an unwritable -o fails before the run, not after it

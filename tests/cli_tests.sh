@@ -240,5 +240,6 @@ expect "fit without a file: exit 2" 2 "missing the CSV file" fit
 expect "fit unknown column: exit 2" 2 'no column "speed"' fit "$TMP/usl.csv" --y speed
 expect "fit unknown option: exit 2" 2 "unknown option" fit "$TMP/usl.csv" --frob
 
+VMSIM="$VMSIM" VMSIM_SRC="$SRC" sh "$SRC/tests/bad_inputs.sh" && ok "bad-input catalogue (tests/bad_inputs.sh)" || bad "bad-input catalogue (tests/bad_inputs.sh)"
 echo "cli_tests: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,10 @@
+build-mpi/cli/cmd_sensitivity.o: cli/cmd_sensitivity.c analysis/sweep.h \
+ sim/err.h analysis/validate.h analysis/csv.h analysis/usl.h cli/cmds.h \
+ sim/mem.h
+analysis/sweep.h:
+sim/err.h:
+analysis/validate.h:
+analysis/csv.h:
+analysis/usl.h:
+cli/cmds.h:
+sim/mem.h:

@@ -1,0 +1,10 @@
+build-mpi/models/locks/pvqspinlock.o: models/locks/pvqspinlock.c \
+ models/locks/lock.h models/world.h models/config.h sim/dist.h sim/evq.h \
+ sim/stats.h models/vcpu.h
+models/locks/lock.h:
+models/world.h:
+models/config.h:
+sim/dist.h:
+sim/evq.h:
+sim/stats.h:
+models/vcpu.h:

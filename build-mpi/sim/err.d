@@ -1,0 +1,2 @@
+build-mpi/sim/err.o: sim/err.c sim/err.h
+sim/err.h:

@@ -1,0 +1,2 @@
+build-mpi/sim/mem.o: sim/mem.c sim/mem.h
+sim/mem.h:
