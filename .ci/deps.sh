@@ -1,7 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages vmsim needs when any is missing. Idempotent.
+# `sh .ci/deps.sh` installs what building, testing and plotting need;
+# `sh .ci/deps.sh mpi` adds Open MPI for `make MPI=1` (CI's MPI sweep test).
 set -e
-PKGS="build-essential pkg-config libgsl-dev libjansson-dev check gnuplot-nox valgrind libopenmpi-dev openmpi-bin"
+PKGS="build-essential pkg-config libgsl-dev libjansson-dev check gnuplot-nox valgrind"
+[ "${1:-}" = mpi ] && PKGS="$PKGS libopenmpi-dev openmpi-bin"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -2091,6 +2091,12 @@ int sweep_merge(const char *out, const char *const *dirs, int ndirs, sweep_merge
                                       "--set options and sweep section)",
                                       err))
             goto done;
+        const char *v0 = json_string_value(json_object_get(descs[0], "vmsim_version"));
+        const char *vi = json_string_value(json_object_get(descs[i], "vmsim_version"));
+        if (i > 0 && (!v0 || !vi || strcmp(v0, vi)))
+            sweep_warn("%s was written by vmsim %s, %s by vmsim %s; the model may differ between "
+                       "versions",
+                       sj0, v0 ? v0 : "?", sj, vi ? vi : "?");
     }
     if (sweep_spec_of_desc(descs[0], sj0, &sp, err))
         goto done;
