@@ -1025,11 +1025,71 @@ START_TEST(test_read_json_errors)
 }
 END_TEST
 
+/* "base": a scenario merged over another file, relative paths, chains,
+ * cycles and missing bases. */
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+START_TEST(test_base_scenarios)
+{
+    char dir[] = "/tmp/vmsim-base-XXXXXX", p[5][300];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(mkdir(strcat(strcpy(p[0], dir), "/sub"), 0777), 0);
+    snprintf(p[1], sizeof p[1], "%s/base.json", dir);
+    snprintf(p[2], sizeof p[2], "%s/sub/derived.json", dir);
+    snprintf(p[3], sizeof p[3], "%s/a.json", dir);
+    snprintf(p[4], sizeof p[4], "%s/b.json", dir);
+    write_text(p[1], "{\"duration_s\": 1, \"seed\": 5, \"host\": {\"sockets\": 1, \"cores_per_socket\": 4,"
+                     " \"costs\": {\"kick_ns\": 1000, \"wake_ns\": 5000}},"
+                     " \"workload\": {\"type\": \"lockloop\", \"think\": {\"dist\": \"exp\", \"mean_ns\": 100},"
+                     " \"hold\": {\"dist\": \"exp\", \"mean_ns\": 10}},"
+                     " \"sweep\": {\"axes\": [{\"path\": \"seed\", \"values\": [1, 2]}]}}");
+    write_text(p[2], "{\"base\": \"../base.json\", \"seed\": 9, \"host\": {\"costs\": {\"wake_ns\": 7000}},"
+                     " \"sweep\": {\"axes\": [{\"path\": \"host.cores\", \"values\": [2]}]}}");
+    vs_err err = {0};
+    json_t *d = sc_read_json(p[2], &err);
+    ck_assert_msg(d != NULL, "%s", err.msg);
+    ck_assert_ptr_null(json_object_get(d, "base"));
+    ck_assert_int_eq(json_integer_value(json_object_get(d, "seed")), 9);           /* replaced */
+    ck_assert_int_eq(json_integer_value(sc_get_path(d, "host.costs.wake_ns")), 7000); /* merged */
+    ck_assert_int_eq(json_integer_value(sc_get_path(d, "host.costs.kick_ns")), 1000); /* kept */
+    ck_assert_str_eq(json_string_value(sc_get_path(d, "sweep.axes.0.path")), "host.cores"); /* arrays replace */
+    ck_assert_int_eq(json_array_size(sc_get_path(d, "sweep.axes")), 1);
+    scenario sc;
+    ck_assert_msg(sc_load_doc(d, p[2], &sc, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(sc.seed, 9);
+    ck_assert(sc.host.wake_ns == 7000 && sc.host.kick_ns == 1000);
+    scenario_free(&sc);
+    json_decref(d);
+    /* a cycle and a missing base are errors naming the files */
+    write_text(p[3], "{\"base\": \"b.json\"}");
+    write_text(p[4], "{\"base\": \"a.json\"}");
+    ck_assert_ptr_null(sc_read_json(p[3], &err));
+    ck_assert_msg(strstr(err.msg, "more than 4 levels") != NULL, "message: %s", err.msg);
+    write_text(p[4], "{\"base\": \"nothere.json\"}");
+    ck_assert_ptr_null(sc_read_json(p[4], &err));
+    ck_assert_msg(strstr(err.msg, "b.json: base") && strstr(err.msg, "nothere.json"), "message: %s", err.msg);
+    write_text(p[4], "{\"base\": 3}");
+    ck_assert_ptr_null(sc_read_json(p[4], &err));
+    ck_assert_msg(strstr(err.msg, "base: expected the path of a scenario"), "message: %s", err.msg);
+    for (int i = 1; i < 5; i++)
+        remove(p[i]);
+    rmdir(p[0]);
+    rmdir(dir);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("scenario");
     TCase *good = tcase_create("good");
     tcase_add_test(good, test_base_defaults);
+    tcase_add_test(good, test_base_scenarios);
     tcase_add_test(good, test_cfs_scaling);
     tcase_add_test(good, test_vm_array_form);
     tcase_add_test(good, test_count_form_vcpus_host);
