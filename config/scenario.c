@@ -726,6 +726,15 @@ static int sc_lock(jv_obj *guest, lock_cfg *lc)
                        "0 (window and kick_ahead apply to the oticket algorithm only)");
     lc->window = (int)win;
     lc->kick_ahead = (int)ka;
+    /* preemptable-ticket's timeout unit: a waiter k places from the head may
+     * take a free lock out of order after k units [est]; Ouyang & Lange,
+     * VEE 2013 (MODEL.md section 2) describe a proportional timeout */
+    int is_pt = strcmp(lock_registry[lc->algo].name, "preemptable-ticket") == 0;
+    json_t *tov = jv_get(&o, "timeout_ns");
+    if (tov && !is_pt)
+        return jv_fail(&o, "timeout_ns", tov, "no value (timeout_ns applies to preemptable-ticket only)");
+    if (jv_num(&o, "timeout_ns", 0, 20000, 1, 1e12, &lc->timeout_ns))
+        return -1;
     return jv_done(&o);
 }
 

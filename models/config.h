@@ -72,6 +72,7 @@ typedef struct lock_cfg {
     double spin_threshold; /* pv: PAUSE iterations before halting (2^15) */
     int window;            /* oticket: waiters within this distance of the head never halt */
     int kick_ahead;        /* oticket: extra halted waiters kicked at unlock */
+    double timeout_ns;     /* preemptable-ticket: timeout per queue position, ns */
 } lock_cfg;
 
 typedef enum wl_kind { WL_LOCKLOOP, WL_SCRIPT, WL_GMAKE, WL_REPLAY, WL_NKINDS } wl_kind;

@@ -54,6 +54,7 @@ struct task {
     lock *wlock;           /* TA_SPIN / TA_ACQ: the lock waited for */
     int wpos;              /* ticket number in wlock's FIFO queue */
     int spin_counted;      /* counted in wlock->nspin (spinning on a running vCPU) */
+    int lock_flag;         /* lock-private scratch (preemptable-ticket: timed out) */
     int pv_halted;         /* spinning waiter has halted its vCPU (pv wait) */
     sim_time spin_left;    /* ns of spinning before the lock's spin timeout */
     sim_time wait_start;   /* when the current lock request started */

@@ -482,7 +482,7 @@ static const bad_case bad[] = {
     /* enumerations */
     {NULL, {"guest.lock.algorithm=tickets"},
      {"guest.lock.algorithm: expected one of \"ticket\", \"tas\", \"mcs\", \"pv-ticket\", "
-      "\"pvqspinlock\", \"oticket\", found \"tickets\"",
+      "\"pvqspinlock\", \"oticket\", \"preemptable-ticket\", found \"tickets\"",
       "(did you mean \"ticket\"?)"}},
     {NULL, {"guest.lock.algorithm=rwlock"},
      {"guest.lock.algorithm: expected one of", "found \"rwlock\""}},

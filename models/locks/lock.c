@@ -103,6 +103,38 @@ void lock_spin_refresh(task *t)
     t->spin_counted = now;
 }
 
+void lock_q_push_front(lock *l, task *t)
+{
+    lock_q_push(l, t); /* grows the ring if needed, then rotate it to the front */
+    for (int i = l->qn - 1; i > 0; i--)
+        l->q[(l->qhead + i) % l->qcap] = l->q[(l->qhead + i - 1) % l->qcap];
+    l->q[l->qhead] = t;
+}
+
+void lock_revoke(world *w, lock *l)
+{
+    task *g = l->granted;
+    if (!g)
+        return;
+    int ex = vcpu_executing(g) && !g->pv_halted;
+    if (ex)
+        vcpu_settle(w, g->vc);
+    if (l->lwp_since >= 0) {
+        if (world_measuring(w)) {
+            l->lwp_n++;
+            l->lwp_ns += world_window(w, l->lwp_since, w->sim.now);
+        }
+        l->lwp_since = -1;
+    }
+    l->granted = NULL;
+    g->act = TA_SPIN;
+    g->spin_left = VCPU_SPIN_INF;
+    lock_q_push_front(l, g);
+    lock_spin_refresh(g);
+    if (ex)
+        vcpu_arm(w, g->vc);
+}
+
 int lock_q_spinners_scan(const lock *l)
 {
     int n = 0;

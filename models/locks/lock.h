@@ -128,6 +128,11 @@ void lock_q_push(lock *l, task *t);
 task *lock_q_pop(lock *l);
 task *lock_q_at(const lock *l, int i);
 void lock_q_remove_at(lock *l, int i);
+/* Puts t back at the head of the queue (a grant taken back). */
+void lock_q_push_front(lock *l, task *t);
+/* Takes the lock back from a granted waiter that has not taken it yet and
+ * returns that waiter to spinning; ends its lock-waiter preemption. */
+void lock_revoke(world *w, lock *l);
 /* Index of t in a FIFO queue (0 = first), O(1) from ticket numbers;
  * only for locks that pop in order (not after lock_q_remove_at). */
 int lock_q_index(const lock *l, const task *t);

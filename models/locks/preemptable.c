@@ -1,0 +1,77 @@
+/* preemptable-ticket (Ouyang & Lange, "Preemptable ticket spinlocks",
+ * VEE 2013) - a model of the idea as MODEL.md section 2 states it: a ticket
+ * lock whose waiters, after waiting a timeout proportional to their
+ * distance from the head (k x timeout_ns for the k-th waiter), may take the
+ * lock out of order when it is free - in particular when the ticket order
+ * has handed it to a waiter whose vCPU is not running. The passed-over
+ * waiter goes back to the head of the queue. Not modelled: the paper's
+ * paravirtual variant (a halt after a longer timeout).
+ *
+ * A timed-out waiter keeps spinning (lock_flag = 1); at a release the lock
+ * goes to the next ticket if that waiter is executing, otherwise to the
+ * first timed-out waiter that is; and a waiter timing out while the lock is
+ * reserved for a non-running waiter takes it at once. */
+#include "models/locks/lock.h"
+#include "models/vcpu.h"
+
+static sim_time pt_budget(const lock *l, int pos) { return (sim_time)(pos * l->cfg.timeout_ns); }
+
+static void pt_acquire(world *w, lock *l, task *t)
+{
+    t->lock_flag = 0;
+    lock_fifo_acquire(w, l, t, pt_budget(l, l->qn + 1));
+}
+
+/* The first timed-out waiter spinning on a running vCPU, or -1. */
+static int pt_first_ready(const lock *l)
+{
+    for (int i = 0; i < l->qn; i++) {
+        task *t = lock_q_at(l, i);
+        if (t->lock_flag && t->act == TA_SPIN && !t->pv_halted && vcpu_executing(t))
+            return i;
+    }
+    return -1;
+}
+
+static void pt_release(world *w, lock *l, task *by)
+{
+    (void)by;
+    task *next = lock_q_pop(l);
+    if (!next)
+        return;
+    if (!vcpu_executing(next)) {
+        int i = pt_first_ready(l);
+        if (i >= 0) { /* someone has waited long enough: it takes the lock */
+            task *t = lock_q_at(l, i);
+            lock_q_remove_at(l, i);
+            lock_q_push_front(l, next);
+            lock_grant(w, l, t, lock_handoff_ns(w, l, t, lock_q_spinners(l) - next->spin_counted + 1));
+            return;
+        }
+    }
+    lock_grant(w, l, next, lock_handoff_ns(w, l, next, lock_q_spinners(l) - next->spin_counted + 1));
+}
+
+static void pt_spin_timeout(world *w, lock *l, task *t)
+{
+    t->lock_flag = 1;
+    lock_respin(w, t, VCPU_SPIN_INF);
+    task *g = l->granted;
+    if (g && g != t && g->left > 0 && !(vcpu_executing(g) && !g->pv_halted)) {
+        /* the lock is reserved for a waiter that is not running: take it */
+        int i;
+        for (i = 0; i < l->qn && lock_q_at(l, i) != t; i++)
+            ;
+        lock_revoke(w, l);
+        lock_q_remove_at(l, i + 1); /* t moved one place back behind g */
+        lock_grant(w, l, t, lock_handoff_ns(w, l, t, lock_q_spinners(l) - t->spin_counted + 1));
+    }
+}
+
+const lock_ops lock_preemptable_ticket_ops = {
+    .name = "preemptable-ticket",
+    .summary = "ticket lock whose waiters may take a free lock out of order after a timeout",
+    .acquire = pt_acquire,
+    .release = pt_release,
+    .spin_timeout = pt_spin_timeout,
+};
