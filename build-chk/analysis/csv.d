@@ -1,5 +1,0 @@
-build-chk/analysis/csv.o: analysis/csv.c analysis/csv.h sim/err.h \
- sim/mem.h
-analysis/csv.h:
-sim/err.h:
-sim/mem.h:

@@ -1,7 +1,0 @@
-build-chk/cli/cmd_plot.o: cli/cmd_plot.c analysis/csv.h sim/err.h \
- cli/cmds.h sim/fsutil.h sim/mem.h
-analysis/csv.h:
-sim/err.h:
-cli/cmds.h:
-sim/fsutil.h:
-sim/mem.h:

@@ -1,2 +1,0 @@
-build-chk/cli/main.o: cli/main.c cli/cmds.h
-cli/cmds.h:

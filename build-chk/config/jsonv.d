@@ -1,3 +1,0 @@
-build-chk/config/jsonv.o: config/jsonv.c config/jsonv.h sim/err.h
-config/jsonv.h:
-sim/err.h:

@@ -1,4 +1,0 @@
-build-chk/sim/dist.o: sim/dist.c sim/dist.h sim/evq.h sim/mem.h
-sim/dist.h:
-sim/evq.h:
-sim/mem.h:

@@ -1,2 +1,0 @@
-build-chk/sim/err.o: sim/err.c sim/err.h
-sim/err.h:

@@ -1,3 +1,0 @@
-build-chk/sim/evq.o: sim/evq.c sim/evq.h sim/mem.h
-sim/evq.h:
-sim/mem.h:

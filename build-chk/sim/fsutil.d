@@ -1,3 +1,0 @@
-build-chk/sim/fsutil.o: sim/fsutil.c sim/fsutil.h sim/err.h
-sim/fsutil.h:
-sim/err.h:

@@ -1,2 +1,0 @@
-build-chk/sim/mem.o: sim/mem.c sim/mem.h
-sim/mem.h:

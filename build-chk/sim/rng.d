@@ -1,2 +1,0 @@
-build-chk/sim/rng.o: sim/rng.c sim/rng.h
-sim/rng.h:

@@ -1,7 +1,0 @@
-build-chk/sim/trace.o: sim/trace.c sim/trace.h sim/err.h sim/evq.h \
- sim/fsutil.h sim/mem.h
-sim/trace.h:
-sim/err.h:
-sim/evq.h:
-sim/fsutil.h:
-sim/mem.h:
