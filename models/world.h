@@ -138,6 +138,7 @@ struct pcpu {
     int64_t min_vr;        /* cfs: the queue's min_vruntime */
     sim_time exec_start;   /* cfs: cur's vruntime is charged up to here */
     sim_time tick_phase;   /* cfs: this pCPU's scheduler ticks fall at phase + k * tick */
+    vcpu *left;            /* cfs: first queued vCPU (queue order) with the least vruntime */
     sim_time since;        /* cur started here (slice accounting) */
     sim_time busy;         /* ns with a vCPU on it (window) */
 };

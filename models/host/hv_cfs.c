@@ -71,15 +71,26 @@ static void c_out(world *w, pcpu *pc, vcpu *vc, vcpu_hstate hs)
     cfs_mark(w, pc);
 }
 
+/* The queue's leftmost vCPU is cached (pc->left): queued vCPUs' vruntimes
+ * do not change, so it changes only when a vCPU joins (appended: it
+ * becomes leftmost only if strictly smaller) or the leftmost leaves. */
 static void c_push(world *w, pcpu *pc, vcpu *vc)
 {
     hq_push(pc, vc);
+    if (!pc->left || vc->vruntime < pc->left->vruntime)
+        pc->left = vc;
     cfs_mark(w, pc);
 }
 
 static void c_remove(world *w, pcpu *pc, vcpu *vc)
 {
     hq_remove(pc, vc);
+    if (pc->left == vc) {
+        pc->left = NULL;
+        for (vcpu *v = pc->rq_head; v; v = v->hq_next)
+            if (!pc->left || v->vruntime < pc->left->vruntime)
+                pc->left = v;
+    }
     cfs_mark(w, pc);
 }
 
@@ -94,9 +105,8 @@ static void cfs_update(world *w, pcpu *pc)
     int64_t m = INT64_MAX;
     if (pc->cur)
         m = pc->cur->vruntime;
-    for (vcpu *v = pc->rq_head; v; v = v->hq_next)
-        if (v->vruntime < m)
-            m = v->vruntime;
+    if (pc->left && pc->left->vruntime < m)
+        m = pc->left->vruntime;
     if (m != INT64_MAX && m > pc->min_vr)
         pc->min_vr = m;
 }
@@ -127,14 +137,7 @@ static void cfs_arm(world *w, pcpu *pc)
 }
 
 /* Least vruntime on the queue (first in queue order among equals). */
-static vcpu *cfs_pick(pcpu *pc)
-{
-    vcpu *best = NULL;
-    for (vcpu *v = pc->rq_head; v; v = v->hq_next)
-        if (!best || v->vruntime < best->vruntime)
-            best = v;
-    return best;
-}
+static vcpu *cfs_pick(pcpu *pc) { return pc->left; }
 
 static void cfs_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
 {
@@ -320,9 +323,8 @@ static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
     pcpu *sp = self->pc;
     cfs_update(w, tp);
     int64_t left = tp->cur ? tp->cur->vruntime : target->vruntime;
-    for (vcpu *v = tp->rq_head; v; v = v->hq_next)
-        if (v->vruntime < left)
-            left = v->vruntime;
+    if (tp->left && tp->left->vruntime < left)
+        left = tp->left->vruntime;
     if (target->vruntime - left <= w->sc->hv.wakeup_gran) {
         if (tp->cur) {
             vcpu *cur = tp->cur;
