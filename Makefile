@@ -131,6 +131,7 @@ FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wex
 FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(filter-out cli/%,$(LIB_SRC)))
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 .PHONY: fuzz fuzz-build
+.SECONDARY: $(FUZZ_OBJ)
 
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -12,6 +12,7 @@ const char *report_stop_name(int stop)
     case EV_STOP_TIME: return "end time";
     case EV_STOP_BUDGET: return "event budget";
     case EV_STOP_ASKED: return "stopped";
+    case EV_STOP_STUCK: return "time stopped advancing";
     }
     return "?";
 }

@@ -37,6 +37,16 @@ int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t *
     ev_stop stop = world_run(w);
     double wall = runner_now() - t0;
     world_finish(w);
+    if (stop == EV_STOP_STUCK) {
+        err_internal(err, "%s: the model fired %llu events in a row at %.9f s without time "
+                          "advancing (a zero-time loop); please report this scenario",
+                     file, (unsigned long long)EV_MAX_SAME_TIME, (double)w->sim.now / 1e9);
+        if (tr)
+            tracer_abort(tr, w);
+        world_free(w);
+        scenario_free(&sc);
+        return -1;
+    }
     if (tr && tracer_close(tr, w, err)) {
         world_free(w);
         scenario_free(&sc);

@@ -311,6 +311,12 @@ int cmd_run(int argc, char **argv)
         json_decref(doc);
         return err.code ? err.code : 2;
     }
+    if (a.out && a.trace && !out_direct && !strcmp(outbuf, tracebuf)) {
+        /* both would be renamed onto one file: the results replaced the trace */
+        fprintf(stderr, "vmsim run: -o and --trace name the same file %s\n", a.out);
+        json_decref(doc);
+        return 2;
+    }
     if (a.out)
         a.out = outbuf;
     if (a.trace)

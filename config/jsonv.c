@@ -1,32 +1,9 @@
 #include "config/jsonv.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-int jv_open(jv_obj *o, json_t *v, const char *file, const char *path, vs_err *err)
-{
-    memset(o, 0, sizeof *o);
-    o->file = file;
-    o->err = err;
-    snprintf(o->path, sizeof o->path, "%s", path);
-    o->obj = v;
-    if (v && !json_is_object(v)) {
-        char d[128];
-        return err_input(err, "%s: %s: expected an object, found %s", file,
-                         path[0] ? path : "(top level)", jv_describe(v, d, sizeof d));
-    }
-    return 0;
-}
-
-const char *jv_keypath(const jv_obj *o, const char *key, char *buf, size_t n)
-{
-    if (o->path[0])
-        snprintf(buf, n, "%s.%s", o->path, key);
-    else
-        snprintf(buf, n, "%s", key);
-    return buf;
-}
 
 /* Copies at most `max` bytes of s into buf (size n) with control characters
  * written as \xHH, so a hostile string ("a\nb", ESC sequences) cannot break
@@ -42,6 +19,46 @@ static const char *jv_printable(const char *s, size_t max, char *buf, size_t n)
             buf[o++] = (char)c;
     }
     buf[o] = 0;
+    return buf;
+}
+
+/* Every message of this file goes through here, escaped by jv_printable:
+ * keys and values of the document, and paths built from them (sweep axis
+ * paths), went raw into messages, so a key holding "\n", DEL or an escape
+ * sequence broke the one-line message (found by tests/fuzz/fuzz_scenario.c,
+ * through the sweep parser). Returns -1. */
+static int jv_err(vs_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int jv_err(vs_err *err, const char *fmt, ...)
+{
+    char raw[sizeof err->msg], clean[sizeof err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    return err_input(err, "%s", jv_printable(raw, sizeof raw, clean, sizeof clean));
+}
+
+int jv_open(jv_obj *o, json_t *v, const char *file, const char *path, vs_err *err)
+{
+    memset(o, 0, sizeof *o);
+    o->file = file;
+    o->err = err;
+    snprintf(o->path, sizeof o->path, "%s", path);
+    o->obj = v;
+    if (v && !json_is_object(v)) {
+        char d[128];
+        return jv_err(err, "%s: %s: expected an object, found %s", file,
+                      path[0] ? path : "(top level)", jv_describe(v, d, sizeof d));
+    }
+    return 0;
+}
+
+const char *jv_keypath(const jv_obj *o, const char *key, char *buf, size_t n)
+{
+    if (o->path[0])
+        snprintf(buf, n, "%s.%s", o->path, key);
+    else
+        snprintf(buf, n, "%s", key);
     return buf;
 }
 
@@ -74,8 +91,8 @@ const char *jv_describe(const json_t *v, char *buf, size_t n)
 int jv_fail(const jv_obj *o, const char *key, const json_t *found, const char *what)
 {
     char p[JV_PATH_MAX + 64], d[128];
-    return err_input(o->err, "%s: %s: expected %s, found %s", o->file,
-                     jv_keypath(o, key, p, sizeof p), what, jv_describe(found, d, sizeof d));
+    return jv_err(o->err, "%s: %s: expected %s, found %s", o->file,
+                  jv_keypath(o, key, p, sizeof p), what, jv_describe(found, d, sizeof d));
 }
 
 static void jv_mark(jv_obj *o, const char *key)
@@ -105,10 +122,10 @@ int jv_require(jv_obj *o, const char *key, json_t **out)
     json_object_foreach(o->obj, k, v) {
         const char *one[1] = {key};
         if (jv_suggest(k, one, 1))
-            return err_input(o->err, "%s: %s: required key missing (found \"%s\": did you mean \"%s\"?)",
-                             o->file, jv_keypath(o, key, p, sizeof p), k, key);
+            return jv_err(o->err, "%s: %s: required key missing (found \"%s\": did you mean \"%s\"?)",
+                          o->file, jv_keypath(o, key, p, sizeof p), k, key);
     }
-    return err_input(o->err, "%s: %s: required key missing", o->file, jv_keypath(o, key, p, sizeof p));
+    return jv_err(o->err, "%s: %s: required key missing", o->file, jv_keypath(o, key, p, sizeof p));
 }
 
 static int jv_lookup(jv_obj *o, const char *key, int required, json_t **v)
@@ -223,9 +240,9 @@ int jv_enum(jv_obj *o, const char *key, int required, const char *const *names, 
         snprintf(what + l, sizeof what - l, "%s \"%s\"", i ? "," : "", names[i]);
     }
     const char *sug = jv_suggest(s, names, n);
-    return err_input(o->err, "%s: %s: expected %s, found \"%.60s\"%s%s%s", o->file,
-                     jv_keypath(o, key, p, sizeof p), what, s, sug ? " (did you mean \"" : "",
-                     sug ? sug : "", sug ? "\"?)" : "");
+    return jv_err(o->err, "%s: %s: expected %s, found \"%.60s\"%s%s%s", o->file,
+                  jv_keypath(o, key, p, sizeof p), what, s, sug ? " (did you mean \"" : "",
+                  sug ? sug : "", sug ? "\"?)" : "");
 }
 
 int jv_child(jv_obj *o, const char *key, jv_obj *child, int *present)
@@ -256,10 +273,10 @@ int jv_done(jv_obj *o)
         }
         const char *sug = jv_suggest(key, o->known, o->nknown);
         if (sug)
-            return err_input(o->err, "%s: %s: unknown key (did you mean \"%s\"?)", o->file,
-                             jv_keypath(o, key, p, sizeof p), sug);
-        return err_input(o->err, "%s: %s: unknown key (known here: %s)", o->file,
-                         jv_keypath(o, key, p, sizeof p), keys);
+            return jv_err(o->err, "%s: %s: unknown key (did you mean \"%s\"?)", o->file,
+                          jv_keypath(o, key, p, sizeof p), sug);
+        return jv_err(o->err, "%s: %s: unknown key (known here: %s)", o->file,
+                      jv_keypath(o, key, p, sizeof p), keys);
     }
     return 0;
 }

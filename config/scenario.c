@@ -1283,6 +1283,15 @@ int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err)
         err_input(err, "%s: vms: %d vCPUs in all; at most 65536 are supported", file, total);
         goto out;
     }
+    long long threads = 0;
+    for (int i = 0; i < sc->nvms; i++)
+        if (sc->vms[i].wl.kind == WL_LOCKLOOP)
+            threads += sc->vms[i].wl.threads > 0 ? sc->vms[i].wl.threads : sc->vms[i].vcpus;
+    if (threads > CFG_MAX_THREADS) {
+        err_input(err, "%s: workload.threads: %lld lock-loop threads over all VMs; at most %d are supported",
+                  file, threads, CFG_MAX_THREADS);
+        goto out;
+    }
     rc = 0;
 out:
     json_decref(hostdoc);

@@ -54,7 +54,7 @@ world *world_new(const scenario *sc)
     return w;
 }
 
-ev_stop world_run(world *w) { return ev_run(&w->sim); }
+ev_stop world_run(world *w) { return ev_run_guarded(&w->sim, EV_MAX_SAME_TIME); }
 
 void world_finish(world *w)
 {

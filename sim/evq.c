@@ -268,6 +268,27 @@ ev_stop ev_run(ev_sim *sim)
     }
 }
 
+ev_stop ev_run_guarded(ev_sim *sim, uint64_t max_same)
+{
+    const uint64_t chunk = max_same / 8 > 0 ? max_same / 8 : 1;
+    uint64_t budget = sim->budget, stuck = 0;
+    for (;;) {
+        sim_time t0 = sim->now;
+        uint64_t p0 = sim->processed, stop_at = p0 + chunk;
+        if (budget && budget < stop_at)
+            stop_at = budget;
+        sim->budget = stop_at;
+        ev_stop st = ev_run(sim);
+        sim->budget = budget;
+        if (st != EV_STOP_BUDGET || (budget && sim->processed >= budget))
+            return st;
+        /* a whole chunk at one instant counts towards being stuck */
+        stuck = sim->now == t0 ? stuck + (sim->processed - p0) : 0;
+        if (stuck >= max_same)
+            return EV_STOP_STUCK;
+    }
+}
+
 int ev_sanity(const ev_sim *sim)
 {
     if (sim->hole)

@@ -37,6 +37,9 @@ typedef int64_t sim_time;
 
 #define EV_MAX_PENDING (1u << 24)
 #define EV_MAX_SEQ ((uint64_t)1 << 40)
+/* A model that fires this many events in a row at one instant is stuck
+ * (a zero-time loop); ev_run_guarded stops with EV_STOP_STUCK. */
+#define EV_MAX_SAME_TIME ((uint64_t)100000000)
 
 typedef struct ev_sim ev_sim;
 
@@ -62,7 +65,8 @@ typedef enum ev_stop {
     EV_STOP_EMPTY,  /* no event left */
     EV_STOP_TIME,   /* the next event is after the end time */
     EV_STOP_BUDGET, /* the event budget was spent */
-    EV_STOP_ASKED   /* a handler called ev_stop_now */
+    EV_STOP_ASKED,  /* a handler called ev_stop_now */
+    EV_STOP_STUCK   /* EV_MAX_SAME_TIME events in a row without time advancing */
 } ev_stop;
 
 struct ev_sim {
@@ -116,6 +120,11 @@ sim_time ev_time_of(const ev_sim *sim, ev_id id);
  * than sim->end, sim->budget events have fired or a handler asks to stop.
  * On EV_STOP_TIME the clock is advanced to sim->end. */
 ev_stop ev_run(ev_sim *sim);
+/* ev_run in chunks of max_same / 8 events, returning EV_STOP_STUCK once
+ * max_same events in a row (counted in whole chunks) fired without time
+ * advancing: a model stuck in a zero-time loop. Costs nothing per event
+ * (it rides on the event budget). */
+ev_stop ev_run_guarded(ev_sim *sim, uint64_t max_same);
 /* Asks ev_run to return after the current handler. */
 static inline void ev_stop_now(ev_sim *sim) { sim->stop_asked = 1; }
 

@@ -1,6 +1,7 @@
 /* mem.h - the one allocation path. vs_xmalloc and friends abort with a
  * message on out-of-memory: vmsim bounds every size taken from input before
- * allocating (see config/limits.h), so exhaustion here is an internal error,
+ * allocating (the CFG_MAX_* limits of models/config.h, checked by
+ * config/scenario.c; docs/robustness.md lists them), so exhaustion here is an internal error,
  * never a user-input one. */
 #ifndef VMSIM_MEM_H
 #define VMSIM_MEM_H

@@ -193,6 +193,37 @@ START_TEST(test_pool_reuse_no_growth)
 }
 END_TEST
 
+static void chain(ev_sim *sim, void *ctx, uint64_t arg);
+
+static void zero_time_loop(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)ctx;
+    ev_after(sim, 0, zero_time_loop, NULL, arg);
+}
+
+START_TEST(test_stuck_detection)
+{
+    /* a handler that reschedules itself at the same instant forever is
+     * stopped, not looped on */
+    ev_sim s;
+    ev_init(&s, 4);
+    ev_schedule(&s, 5, zero_time_loop, NULL, 0);
+    ck_assert_int_eq(ev_run_guarded(&s, 1000000), EV_STOP_STUCK);
+    ck_assert_int_eq(s.now, 5);
+    ck_assert_int_ge(s.processed, 1000000);
+    ck_assert_int_le(s.processed, 1000000 + 1000000 / 8 + 1);
+    /* time that advances is never stuck, and the budget still counts */
+    ev_free(&s);
+    ev_init(&s, 4);
+    ev_schedule(&s, 0, chain, NULL, 5000000);
+    s.budget = 3000000;
+    ck_assert_int_eq(ev_run_guarded(&s, 1000000), EV_STOP_BUDGET);
+    ck_assert_int_eq(s.processed, 3000000);
+    ck_assert_int_eq(s.budget, 3000000);
+    ev_free(&s);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *su = suite_create("evq");
@@ -203,6 +234,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_end_time_and_budget);
     tcase_add_test(tc, test_random_against_reference);
     tcase_add_test(tc, test_pool_reuse_no_growth);
+    tcase_add_test(tc, test_stuck_detection);
     suite_add_tcase(su, tc);
     return su;
 }
