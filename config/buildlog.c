@@ -7,6 +7,7 @@
 #include "config/buildlog.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sim/mem.h"
 
@@ -111,6 +113,15 @@ static int blog_int(const char *s, int sign, int64_t *out)
         return -1;
     *out = neg ? -v : v;
     return 0;
+}
+
+/* An integer of any size we do not need the value of (ninja's mtime: ns
+ * since the epoch in ninja 1.11, 19 digits): an optional '-', then 1 to 20
+ * digits. Returns 0 or -1. */
+static int blog_any_int(const char *s)
+{
+    size_t n = strspn(s + (*s == '-'), "0123456789");
+    return n >= 1 && n <= 20 && !s[(*s == '-') + n] ? 0 : -1;
 }
 
 /* 1 to 16 hexadecimal digits. Returns 0 or -1. */
@@ -526,12 +537,11 @@ static int blog_ninja(blog_reader *r, blog_graph *g, vs_err *err)
             break;
         }
         blog_entry e = {.out = f[3], .line = r->line};
-        int64_t mtime;
         if (blog_int(f[0], 0, &e.start) || e.start > BLOG_MAX_NINJA_MS)
             bad = 0;
         else if (blog_int(f[1], 0, &e.end) || e.end > BLOG_MAX_NINJA_MS)
             bad = 1;
-        else if (blog_int(f[2], 1, &mtime))
+        else if (blog_any_int(f[2]))
             bad = 2;
         else if (!*f[3])
             bad = 3;
@@ -636,25 +646,32 @@ int blog_parse(const char *name, const char *text, size_t len, blog_format f, bl
 int blog_read(const char *path, blog_format f, blog_graph **out, vs_err *err)
 {
     *out = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return err_input(err, "%s: cannot open the build log: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(fp), &st) || !S_ISREG(st.st_mode)) {
-        fclose(fp);
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        close(fd);
         return err_input(err, "%s: not a regular file; expected a build log", path);
     }
     if (st.st_size > (off_t)BLOG_MAX_FILE) {
-        fclose(fp);
+        close(fd);
         return err_input(err, "%s: %lld bytes; build logs of at most %u bytes are read", path,
                          (long long)st.st_size, BLOG_MAX_FILE);
     }
-    size_t len = (size_t)st.st_size;
+    size_t len = (size_t)st.st_size, got = 0;
     char *buf = vs_xmalloc(len + 1);
-    size_t got = fread(buf, 1, len, fp);
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad || got != len) {
+    while (got < len) {
+        ssize_t r = read(fd, buf + got, len - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (got != len) {
         free(buf);
         return err_input(err, "%s: read error (%zu of %zu bytes read)", path, got, len);
     }

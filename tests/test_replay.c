@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/buildlog.h"
@@ -197,7 +198,7 @@ END_TEST
  * -j1: 100 + 20 + 60 + 30 = 210. -j2: a.o 0-100 || gen 0-20, b.o 20-80,
  * app 80-110 -> 110. */
 static const char NINJA[] = "# ninja log v5\n"
-                            "0\t100\t1700000000\ta.o\t1a2b3c4d5e6f7a8b\n"
+                            "0\t100\t1795704582406745959\ta.o\t1a2b3c4d5e6f7a8b\n"
                             "0\t20\t0\tgen.c\tffff\n"
                             "0\t20\t0\tgen.h\tffff\n"
                             "0\t50\t0\tb.o\tbeef\n"
@@ -367,6 +368,8 @@ START_TEST(test_bad_ninja)
              FRAGS("t.log:2: field 1 (start_ms): expected a whole number of milliseconds >= 0, found \"-3\""));
     bad_text("# ninja log v5\n0\tx\t0\ta.o\tab\n", -1, BLOG_NINJA, FRAGS("t.log:2: field 2 (end_ms)", "\"x\""));
     bad_text("# ninja log v5\n0\t1\tnow\ta.o\tab\n", -1, BLOG_NINJA, FRAGS("t.log:2: field 3 (mtime)"));
+    bad_text("# ninja log v5\n0\t1\t123456789012345678901\ta.o\tab\n", -1, BLOG_NINJA,
+             FRAGS("t.log:2: field 3 (mtime): expected an integer"));
     bad_text("# ninja log v5\n0\t1\t0\t\tab\n", -1, BLOG_NINJA, FRAGS("t.log:2: field 4 (output)"));
     bad_text("# ninja log v5\n0\t1\t0\ta.o\txyz\n", -1, BLOG_NINJA,
              FRAGS("t.log:2: field 5 (cmdhash): expected a hexadecimal command hash, found \"xyz\""));
@@ -440,6 +443,10 @@ START_TEST(test_bad_scenarios)
     bad_scen("\"log\": \"missing.ninja_log\"",
              FRAGS("workload.log: ", "missing.ninja_log: cannot open the build log"));
     bad_scen("\"jobs_csv\": \".\"", FRAGS("workload.jobs_csv: ", "not a regular file"));
+    char fifo[256]; /* opening a FIFO must not block */
+    snprintf(fifo, sizeof fifo, "%s/fifo.csv", tmpdir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    bad_scen("\"jobs_csv\": \"fifo.csv\"", FRAGS("fifo.csv: not a regular file"));
     tmp_write("abc.csv", ABC, -1);
     bad_scen("\"log\": \"abc.csv\", \"jobs_csv\": \"abc.csv\"", FRAGS("workload: expected exactly one of"));
     bad_scen("\"jobs\": 2", FRAGS("workload: expected exactly one of", "found neither"));

@@ -22,7 +22,7 @@ out=${2:-./vmsim-build-record}
 reps=${REPS:-3}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-work=$(mktemp -d /tmp/vmsim-record-XXXXXX)
+work=$(mktemp -d /tmp/ninja-record-XXXXXX)
 trap 'rm -rf "$work"' EXIT INT TERM
 mkdir "$work/src"
 (cd "$top" && git archive "$commit" sim config models analysis cli) | tar -x -C "$work/src"
@@ -52,7 +52,8 @@ build() {
     wait_idle
     a=$(ticks)
     t0=$(date +%s.%N)
-    /usr/bin/time -f '%U %S' -o "$work/cpu" ninja -C "$work/b" -j"$1" >/dev/null
+    /usr/bin/time -f '%U %S' -o "$work/cpu" ninja -C "$work/b" -j"$1" >"$work/ninja.out" ||
+        { cat "$work/ninja.out" >&2; exit 1; }
     t1=$(date +%s.%N)
     b=$(ticks)
     [ "$2" = warmup ] && return 0
