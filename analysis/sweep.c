@@ -132,37 +132,11 @@ static char *sweep_label(const json_t *v)
     return vs_xstrdup(buf);
 }
 
-/* "vms[0].vcpus" -> "vms.0.vcpus", so equal paths compare equal. */
-static void sweep_norm_path(const char *p, char *out, size_t n)
-{
-    size_t k = 0;
-    for (; *p && k + 1 < n; p++) {
-        if (*p == '[') {
-            if (k > 0 && out[k - 1] != '.')
-                out[k++] = '.';
-        } else if (*p != ']') {
-            out[k++] = *p;
-        }
-    }
-    out[k] = 0;
-}
-
-/* 1 when setting one path changes what the other sets: equal, or one is a
- * parent of the other. */
-static int sweep_paths_overlap(const char *a, const char *b)
-{
-    char na[1024], nb[1024];
-    sweep_norm_path(a, na, sizeof na);
-    sweep_norm_path(b, nb, sizeof nb);
-    size_t la = strlen(na), lb = strlen(nb), l = la < lb ? la : lb;
-    return strncmp(na, nb, l) == 0 && (la == lb || (la < lb ? nb[l] : na[l]) == '.');
-}
-
 /* Checks a path an axis sets: not the seed, not the sweep section. */
 static int sweep_check_target(const char *file, const char *where, const char *path, vs_err *err)
 {
     char np[1024];
-    sweep_norm_path(path, np, sizeof np);
+    sc_norm_path(path, np, sizeof np);
     if (!np[0] || strstr(np, ".."))
         return err_input(err,
                          "%s: %s: \"%s\" is not a scenario path (expected e.g. \"host.cores\")",
@@ -365,7 +339,7 @@ int sweep_parse(json_t *doc, const char *file, sweep_spec *sp, vs_err *err)
             sweep_axis_paths(&sp->axes[j], pj, &nj, 256);
             for (int a = 0; a < ni; a++)
                 for (int b = 0; b < nj; b++)
-                    if (sweep_paths_overlap(pi[a], pj[b])) {
+                    if (sc_paths_overlap(pi[a], pj[b])) {
                         err_input(err, "%s: sweep.axes.%s: sets %s, which axis %s sets too (%s)",
                                   file, sp->axes[i].name, pi[a], sp->axes[j].name, pj[b]);
                         goto fail;

@@ -31,41 +31,6 @@
 
 /* --- helpers ------------------------------------------------------------- */
 
-/* "vms[0].vcpus" -> "vms.0.vcpus", so equal paths compare equal. */
-static void val_norm_path(const char *p, char *out, size_t n)
-{
-    size_t k = 0;
-    for (; *p && k + 1 < n; p++) {
-        if (*p == '[') {
-            if (k > 0 && out[k - 1] != '.')
-                out[k++] = '.';
-        } else if (*p != ']') {
-            out[k++] = *p;
-        }
-    }
-    out[k] = 0;
-}
-
-/* 1 when setting one path changes what the other sets: equal, or one is a
- * parent of the other. */
-static int val_paths_overlap(const char *a, const char *b)
-{
-    char na[1024], nb[1024];
-    val_norm_path(a, na, sizeof na);
-    val_norm_path(b, nb, sizeof nb);
-    size_t la = strlen(na), lb = strlen(nb), l = la < lb ? la : lb;
-    return strncmp(na, nb, l) == 0 && (la == lb || (la < lb ? nb[l] : na[l]) == '.');
-}
-
-/* A cell's text as a JSON value, as --set reads VALUE: JSON when it parses
- * (32, 1.5, true, "text"), a plain string otherwise. NULL when the text is
- * not UTF-8. New reference. */
-static json_t *val_cell_json(const char *text)
-{
-    json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
-    return v ? v : json_string(text);
-}
-
 /* 1 and *out when s is a whole finite decimal number. */
 static int val_number(const char *s, double *out)
 {
@@ -178,7 +143,7 @@ static int val_unknown_path(json_t *base, const char *file, const char *path, js
             const char *m = val_strip_file(e.msg, file), *uk = strstr(m, ": unknown key");
             char p[1024];
             snprintf(p, sizeof p, "%.*s", uk ? (int)(uk - m) : 0, m);
-            if (uk && val_paths_overlap(p, path)) {
+            if (uk && sc_paths_overlap(p, path)) {
                 snprintf(why, n, "%s", m);
                 unknown = 1;
             }
@@ -195,10 +160,10 @@ static int val_sweep_axis_of(const sweep_spec *sp, const char *name)
         if (!strcmp(sp->axes[a].name, name))
             return a;
     for (int a = 0; a < sp->naxes; a++)
-        if (sp->axes[a].path && val_paths_overlap(sp->axes[a].path, name)) {
+        if (sp->axes[a].path && sc_paths_overlap(sp->axes[a].path, name)) {
             char x[1024], y[1024];
-            val_norm_path(sp->axes[a].path, x, sizeof x);
-            val_norm_path(name, y, sizeof y);
+            sc_norm_path(sp->axes[a].path, x, sizeof x);
+            sc_norm_path(name, y, sizeof y);
             if (!strcmp(x, y))
                 return a;
         }
@@ -330,7 +295,7 @@ static int val_columns(val_measured *m, json_t *base, const char *file, const ch
         }
         int sa = m->have_sweep ? val_sweep_axis_of(&m->sp, name) : -1;
         char np[1024];
-        val_norm_path(name, np, sizeof np);
+        sc_norm_path(name, np, sizeof np);
         if (sa < 0 && val_companion(name))
             continue;
         if (sa < 0 && !strcmp(np, "seed"))
@@ -343,7 +308,7 @@ static int val_columns(val_measured *m, json_t *base, const char *file, const ch
         int unknown = 0;
         char why[1200] = "";
         if (sa < 0) {
-            json_t *v = val_cell_json(csv_cell(t, 0, c));
+            json_t *v = sc_parse_value(csv_cell(t, 0, c));
             unknown = !v || val_unknown_path(base, file, name, v, why, sizeof why);
             json_decref(v);
         }
@@ -394,7 +359,7 @@ static int val_columns(val_measured *m, json_t *base, const char *file, const ch
             val_axis_paths(m, b, pb, &nb, 256);
             for (int i = 0; i < na; i++)
                 for (int j = 0; j < nb; j++)
-                    if (val_paths_overlap(pa[i], pb[j]))
+                    if (sc_paths_overlap(pa[i], pb[j]))
                         return err_input(err, "%s:%d:%d: column \"%s\" sets %s, which column %d "
                                               "(\"%s\") sets too (%s)",
                                          csv, t->header_line, m->axes[a].col + 1, m->axes[a].name,
@@ -426,7 +391,7 @@ static json_t *val_cell_sets(const val_measured *m, const char *csv, int r, int 
         }
         return json_deep_copy(json_object_get(sx->set, sx->labels[k]));
     }
-    json_t *v = val_cell_json(text);
+    json_t *v = sc_parse_value(text);
     if (!v)
         return err_input(err, "%s:%d:%d: column \"%s\": the value is not UTF-8", csv, line,
                          ax->col + 1, ax->name),
@@ -758,7 +723,7 @@ static json_t *val_param_axis(const val_measured *m, json_t *base, const char *f
                 int na;
                 val_axis_paths(m, a, ap, &na, 256);
                 for (int i = 0; i < na; i++)
-                    if (val_paths_overlap(pp, ap[i])) {
+                    if (sc_paths_overlap(pp, ap[i])) {
                         err_input(err, "--param %s sets %s, which column \"%s\" of %s sets too",
                                   param, pp, m->axes[a].name, m->t.path);
                         json_decref(entry);
@@ -1473,7 +1438,7 @@ static json_t *val_row_json(const val_report *r, const val_row *w, int full)
 {
     json_t *axes = json_object();
     for (int a = 0; a < r->naxes; a++)
-        json_object_set_new(axes, r->axis_names[a], val_cell_json(w->axis_text[a]));
+        json_object_set_new(axes, r->axis_names[a], sc_parse_value(w->axis_text[a]));
     json_t *o = json_pack("{s:i,s:o,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b}", "line",
                           w->line, "axes", axes, "group", r->groups[w->group], "measured",
                           val_jnum(w->measured), "predicted_mean", val_jnum(w->mean),

@@ -324,14 +324,39 @@ static int sc_apply_set_1(json_t *doc, const char *assignment, vs_err *err)
         return err_input(err, "--set: path too long");
     memcpy(path, assignment, pl);
     path[pl] = 0;
-    const char *val = eq + 1;
-    json_error_t je;
-    json_t *v = json_loads(val, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
-    if (!v)
-        v = json_string(val);
+    json_t *v = sc_parse_value(eq + 1);
     if (!v)
         return err_input(err, "--set %s: value is not valid UTF-8", path);
     return sc_set_path(doc, path, v, err);
+}
+
+json_t *sc_parse_value(const char *text)
+{
+    json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+    return v ? v : json_string(text);
+}
+
+void sc_norm_path(const char *p, char *out, size_t n)
+{
+    size_t k = 0;
+    for (; *p && k + 1 < n; p++) {
+        if (*p == '[') {
+            if (k > 0 && out[k - 1] != '.')
+                out[k++] = '.';
+        } else if (*p != ']') {
+            out[k++] = *p;
+        }
+    }
+    out[k] = 0;
+}
+
+int sc_paths_overlap(const char *a, const char *b)
+{
+    char na[1024], nb[1024];
+    sc_norm_path(a, na, sizeof na);
+    sc_norm_path(b, nb, sizeof nb);
+    size_t la = strlen(na), lb = strlen(nb), l = la < lb ? la : lb;
+    return strncmp(na, nb, l) == 0 && (la == lb || (la < lb ? nb[l] : na[l]) == '.');
 }
 
 /* --- presets ------------------------------------------------------------ */

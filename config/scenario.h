@@ -22,6 +22,14 @@ json_t *sc_read_json(const char *path, vs_err *err);
 int sc_apply_set(json_t *doc, const char *assignment, vs_err *err);
 /* Sets PATH to a JSON value (stolen) - what sc_apply_set does after parsing. */
 int sc_set_path(json_t *doc, const char *path, json_t *value, vs_err *err);
+/* A VALUE as --set reads it: JSON when it parses (32, 1.5, true, "text",
+ * [..]), a plain string otherwise. New reference; NULL if not UTF-8. */
+json_t *sc_parse_value(const char *text);
+/* "vms[0].vcpus" -> "vms.0.vcpus" into out, so equal paths compare equal. */
+void sc_norm_path(const char *p, char *out, size_t n);
+/* 1 when setting one path changes what the other sets: equal paths, or one
+ * a parent of the other. */
+int sc_paths_overlap(const char *a, const char *b);
 /* Looks PATH up in doc (borrowed, NULL if absent). */
 json_t *sc_get_path(json_t *doc, const char *path);
 /* Validates doc (read from `file`, which locates presets) into *sc.

@@ -61,13 +61,7 @@ void world_finish(world *w)
     for (int g = 0; g < w->nvcpus; g++) {
         vcpu *vc = w->all_vcpus[g];
         vcpu_settle(w, vc);
-        sim_time d = world_window(w, vc->since, w->sim.now);
-        switch (vc->hs) {
-        case VH_RUNNING: vc->t_run += d; break;
-        case VH_RUNNABLE: vc->t_steal += d; break;
-        case VH_HALTED: vc->t_halt += d; break;
-        }
-        vc->since = w->sim.now;
+        vcpu_account(w, vc);
         if (vc->pc) {
             vc->pc->busy += world_window(w, vc->pc->since, w->sim.now);
             vc->pc->since = w->sim.now;
@@ -75,23 +69,9 @@ void world_finish(world *w)
     }
     for (int i = 0; i < w->nvms; i++) {
         vm *v = &w->vms[i];
-        for (int k = 0; k < v->nlocks; k++) {
-            lock *l = v->locks[k];
-            if (l->lhp_since >= 0) {
-                l->lhp_n++;
-                l->lhp_ns += world_window(w, l->lhp_since, w->sim.now);
-                l->lhp_since = -1;
-            }
-            if (l->lwp_since >= 0) {
-                if (l->lwp_halted) {
-                    l->hh_n++;
-                    l->hh_ns += world_window(w, l->lwp_since, w->sim.now);
-                } else {
-                    l->lwp_n++;
-                    l->lwp_ns += world_window(w, l->lwp_since, w->sim.now);
-                }
-                l->lwp_since = -1;
-            }
+        for (int k = 0; k < v->nlocks; k++) { /* intervals still open at the end */
+            lock_end_lhp(w, v->locks[k]);
+            lock_end_handoff(w, v->locks[k]);
         }
     }
 }

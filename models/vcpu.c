@@ -185,7 +185,7 @@ static void vcpu_progress(ev_sim *sim, void *ctx, uint64_t arg)
         vcpu_arm(w, vc);
 }
 
-static void vcpu_account(world *w, vcpu *vc)
+void vcpu_account(world *w, vcpu *vc)
 {
     sim_time d = world_window(w, vc->since, w->sim.now);
     switch (vc->hs) {

@@ -44,6 +44,9 @@ void vcpu_wake(world *w, vcpu *vc, sim_time delay);
  * kick/IPI delivery (virtual) or 0 (bare metal). */
 sim_time vcpu_kick_delay(const world *w);
 
+/* Charges the time since vc's last state change to its current state
+ * (running, steal or halted; measurement window only). */
+void vcpu_account(world *w, vcpu *vc);
 /* Adds a stall of d ns to a running vCPU's current segment (VM exits). */
 void vcpu_stall(world *w, vcpu *vc, sim_time d);
 /* Resets the PLE window to its base (on schedule-in). */

@@ -119,13 +119,7 @@ void lock_revoke(world *w, lock *l)
     int ex = vcpu_executing(g) && !g->pv_halted;
     if (ex)
         vcpu_settle(w, g->vc);
-    if (l->lwp_since >= 0) {
-        if (world_measuring(w)) {
-            l->lwp_n++;
-            l->lwp_ns += world_window(w, l->lwp_since, w->sim.now);
-        }
-        l->lwp_since = -1;
-    }
+    lock_end_handoff(w, l);
     l->granted = NULL;
     g->act = TA_SPIN;
     g->spin_left = VCPU_SPIN_INF;
@@ -157,18 +151,37 @@ void lock_holder_stopped(world *w, task *t)
             t->held[i]->lhp_since = w->sim.now;
 }
 
+void lock_end_lhp(world *w, lock *l)
+{
+    if (l->lhp_since < 0)
+        return;
+    if (world_measuring(w)) {
+        l->lhp_n++;
+        l->lhp_ns += world_window(w, l->lhp_since, w->sim.now);
+    }
+    l->lhp_since = -1;
+}
+
+void lock_end_handoff(world *w, lock *l)
+{
+    if (l->lwp_since < 0)
+        return;
+    if (world_measuring(w)) {
+        if (l->lwp_halted) {
+            l->hh_n++;
+            l->hh_ns += world_window(w, l->lwp_since, w->sim.now);
+        } else {
+            l->lwp_n++;
+            l->lwp_ns += world_window(w, l->lwp_since, w->sim.now);
+        }
+    }
+    l->lwp_since = -1;
+}
+
 void lock_holder_resumed(world *w, task *t)
 {
-    for (int i = 0; i < t->nheld; i++) {
-        lock *l = t->held[i];
-        if (l->lhp_since < 0)
-            continue;
-        if (world_measuring(w)) {
-            l->lhp_n++;
-            l->lhp_ns += world_window(w, l->lhp_since, w->sim.now);
-        }
-        l->lhp_since = -1;
-    }
+    for (int i = 0; i < t->nheld; i++)
+        lock_end_lhp(w, t->held[i]);
 }
 
 /* --- mechanics ------------------------------------------------------------- */
@@ -250,18 +263,7 @@ void lock_grant(world *w, lock *l, task *t, sim_time cost)
 void lock_acquired(world *w, task *t)
 {
     lock *l = t->wlock;
-    if (l->lwp_since >= 0) {
-        if (world_measuring(w)) {
-            if (l->lwp_halted) {
-                l->hh_n++;
-                l->hh_ns += world_window(w, l->lwp_since, w->sim.now);
-            } else {
-                l->lwp_n++;
-                l->lwp_ns += world_window(w, l->lwp_since, w->sim.now);
-            }
-        }
-        l->lwp_since = -1;
-    }
+    lock_end_handoff(w, l);
     l->granted = NULL;
     t->act = TA_NONE;
     lock_take(w, l, t);

@@ -103,6 +103,12 @@ void lock_resumed(world *w, task *t, int after_halt);
 /* Holder t stops / resumes executing (vCPU preempted or task switched). */
 void lock_holder_stopped(world *w, task *t);
 void lock_holder_resumed(world *w, task *t);
+/* Ends the lock-holder preemption in progress, if any (counted when it
+ * ends in the measurement window). */
+void lock_end_lhp(world *w, lock *l);
+/* Ends the wait of a handoff to a waiter that was not executing, if any:
+ * a lock-waiter preemption, or a halted handoff for a pv-halted waiter. */
+void lock_end_handoff(world *w, lock *l);
 /* Spin time of t's vCPU to charge (measurement window handled by caller). */
 void lock_add_spin(lock *l, sim_time ns);
 
