@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analysis/gnuplot.h"
 #include "analysis/runner.h"
 #include "config/scenario.h"
 #include "sim/fsutil.h"
@@ -1575,77 +1576,13 @@ int val_write(const val_report *r, const char *dir, const char *command_line, vs
 
 /* --- the overlay plot ---------------------------------------------------- */
 
-/* 1 when the program is an executable file in a PATH directory. */
-static int val_on_path(const char *prog)
-{
-    const char *path = getenv("PATH");
-    char buf[VAL_PATH];
-    while (path && *path) {
-        size_t l = strcspn(path, ":");
-        snprintf(buf, sizeof buf, "%.*s/%s", (int)l, l ? path : ".", prog);
-        if (access(buf, X_OK) == 0)
-            return 1;
-        path += l;
-        if (*path == ':')
-            path++;
-    }
-    return 0;
-}
-
-/* Runs gnuplot with args in dir (NULL: here); quiet sends its output to
- * /dev/null. Returns its exit status (127: not started, -1: no fork). */
-static int val_gnuplot(const char *dir, const char *const *args, int quiet)
-{
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        if (quiet) {
-            if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
-                _exit(127);
-        }
-        if (dir && chdir(dir) != 0)
-            _exit(127);
-        execvp("gnuplot", (char *const *)args);
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
-/* Writes s as a gnuplot single-quoted string ('' is one quote). */
-static void val_gp_str(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputc('\'', f);
-        fputc(*s == '\n' ? ' ' : *s, f);
-    }
-    fputc('\'', f);
-}
-
-/* A data-file label: no tabs or line ends, "-" when empty. */
-static void val_dat_text(FILE *f, const char *s)
-{
-    if (!*s)
-        fputc('-', f);
-    for (; *s; s++)
-        fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
-}
-
 /* A point's label in the data file: its axis values, "a, b". */
 static void val_dat_label(FILE *f, const val_report *r, const val_row *w)
 {
     char b[2048] = "";
     for (int a = 0; a < r->naxes; a++)
         val_cat(b, sizeof b, "%s%s", a ? ", " : "", w->axis_text[a]);
-    val_dat_text(f, b[0] ? b : w->desc);
+    gp_dat_text(f, b[0] ? b : w->desc);
 }
 
 /* One plotted point of a group. */
@@ -1749,17 +1686,17 @@ static void val_plot_body(FILE *f, const val_report *r, const val_blocks *blk, c
              : r->norm == VAL_NORM_MAX ? " / largest value" : "");
     if (r->ngroups > 1) {
         fprintf(f, "set multiplot layout %d,%d title ", rows, cols);
-        val_gp_str(f, title);
+        gp_str(f, title);
         fputc('\n', f);
     }
     fputs("set grid\nset key top right\nset xlabel ", f);
-    val_gp_str(f, r->xname ? r->xname : "measured point");
+    gp_str(f, r->xname ? r->xname : "measured point");
     fputs("\nset ylabel ", f);
-    val_gp_str(f, ylab);
+    gp_str(f, ylab);
     fputc('\n', f);
     for (int g = 0; g < r->ngroups; g++) {
         fputs("set title ", f);
-        val_gp_str(f, r->ngroups > 1 ? r->groups[g] : title);
+        gp_str(f, r->ngroups > 1 ? r->groups[g] : title);
         fputc('\n', f);
         if (!r->xname) {
             int n = 0;
@@ -1799,12 +1736,12 @@ int val_plot(const val_report *r, const char *dir, vs_err *err)
         free(blk);
         return -1;
     }
-    int have = val_on_path("gnuplot"), cairo = 1, svg = 1;
+    int have = gp_on_path("gnuplot"), cairo = 1, svg = 1;
     if (have) {
         const char *p1[] = {"gnuplot", "-e", "set terminal pngcairo", NULL};
         const char *p2[] = {"gnuplot", "-e", "set terminal svg", NULL};
-        cairo = val_gnuplot(NULL, p1, 1) == 0;
-        svg = val_gnuplot(NULL, p2, 1) == 0;
+        cairo = gp_run(NULL, p1, 1) == 0;
+        svg = gp_run(NULL, p2, 1) == 0;
     }
     fsu_file g;
     snprintf(path, sizeof path, "%s/overlay.gp", dir);
@@ -1831,7 +1768,7 @@ int val_plot(const val_report *r, const char *dir, vs_err *err)
     snprintf(tmpbase, sizeof tmpbase, "overlay.tmp.%ld", (long)getpid());
     snprintf(outvar, sizeof outvar, "out='%s'", tmpbase);
     const char *args[] = {"gnuplot", "-e", outvar, "overlay.gp", NULL};
-    int st = val_gnuplot(dir, args, 0);
+    int st = gp_run(dir, args, 0);
     static const char *const exts[] = {".png", ".svg"};
     for (int i = 0; i < 2; i++) {
         char from[VAL_PATH + 128], to[VAL_PATH + 16];

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "analysis/csv.h"
+#include "analysis/gnuplot.h"
 #include "cli/cmds.h"
 #include "sim/err.h"
 #include "sim/fsutil.h"
@@ -141,72 +142,6 @@ static const char **plot_values(const csv_table *t, int col, const char *keep, i
     return v;
 }
 
-/* Writes s as a gnuplot single-quoted string ('' stands for a quote). */
-static void plot_gp_str(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputc('\'', f);
-        fputc(*s, f);
-    }
-    fputc('\'', f);
-}
-
-/* A data-file text cell: tabs and line ends would split it. */
-static void plot_dat_text(FILE *f, const char *s)
-{
-    if (!*s)
-        fputs("-", f);
-    for (; *s; s++)
-        fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
-}
-
-/* 1 when the program is an executable file in a PATH directory. */
-static int plot_on_path(const char *prog)
-{
-    const char *path = getenv("PATH");
-    if (!path)
-        return 0;
-    char buf[PLOT_PATH];
-    while (*path) {
-        size_t l = strcspn(path, ":");
-        snprintf(buf, sizeof buf, "%.*s/%s", (int)l, l ? path : ".", prog);
-        if (access(buf, X_OK) == 0)
-            return 1;
-        path += l;
-        if (*path == ':')
-            path++;
-    }
-    return 0;
-}
-
-/* Runs gnuplot with args in dir, output to /dev/null when quiet. Returns
- * its exit status (127 when it could not be started, -1 on fork failure). */
-static int plot_gnuplot(const char *dir, const char *const *args, int quiet)
-{
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        if (quiet) {
-            freopen("/dev/null", "w", stdout);
-            freopen("/dev/null", "w", stderr);
-        }
-        if (dir && chdir(dir) != 0)
-            _exit(127);
-        execvp("gnuplot", (char *const *)args);
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
 /* What the script draws. */
 typedef struct plot_spec {
     const csv_table *t;   /* summary.csv */
@@ -245,19 +180,19 @@ static void plot_body(FILE *f, const plot_spec *s, const char *ext)
              s->fixed[0] ? ", " : "", s->fixed);
     if (s->npanels > 1) {
         fprintf(f, "set multiplot layout %d,%d title ", rows, cols);
-        plot_gp_str(f, title);
+        gp_str(f, title);
         fputc('\n', f);
     } else {
         fputs("set title ", f);
-        plot_gp_str(f, title);
+        gp_str(f, title);
         fputc('\n', f);
     }
     char ylab[1100];
     snprintf(ylab, sizeof ylab, "%s%s", t->names[s->yc], s->ec >= 0 ? " (error bars: 95% CI)" : "");
     fputs("set grid\nset key top left\nset xlabel ", f);
-    plot_gp_str(f, t->names[s->xc]);
+    gp_str(f, t->names[s->xc]);
     fputs("\nset ylabel ", f);
-    plot_gp_str(f, ylab);
+    gp_str(f, ylab);
     fputc('\n', f);
     if (!s->xnum)
         fprintf(f, "set xrange [-0.5:%d.5]\n", s->nx - 1);
@@ -273,7 +208,7 @@ static void plot_body(FILE *f, const plot_spec *s, const char *ext)
             char pt[1024];
             snprintf(pt, sizeof pt, "%s = %s", t->names[s->pc], s->panels[p]);
             fputs("set title ", f);
-            plot_gp_str(f, pt);
+            gp_str(f, pt);
             fputc('\n', f);
         }
         fputs("plot ", f);
@@ -292,7 +227,7 @@ static void plot_body(FILE *f, const plot_spec *s, const char *ext)
                 char ct[1024];
                 snprintf(ct, sizeof ct, "%s = %s", t->names[s->cc], s->curves[c]);
                 fputs("title ", f);
-                plot_gp_str(f, ct);
+                gp_str(f, ct);
             } else {
                 fputs("notitle", f);
             }
@@ -365,7 +300,7 @@ static int plot_locks_data(const csv_table *t, int naxes, const char *keep, cons
         for (int a = 0; a < naxes; a++) {
             if (a)
                 fputc(' ', o.f);
-            plot_dat_text(o.f, csv_cell(t, r, a));
+            gp_dat_text(o.f, csv_cell(t, r, a));
         }
         if (!naxes)
             fputs("all", o.f);
@@ -438,7 +373,7 @@ static int plot_main_data(plot_spec *s, const char *keep, const char *path, vs_e
                     s->ec >= 0 ? t->names[s->ec] : "-");
             for (int k = 0; k < n; k++) {
                 fprintf(o.f, "%.12g\t%.12g\t%.12g\t", pts[k].x, pts[k].y, pts[k].e);
-                plot_dat_text(o.f, pts[k].lab);
+                gp_dat_text(o.f, pts[k].lab);
                 fputc('\n', o.f);
             }
             fputs("\n\n", o.f);
@@ -609,14 +544,14 @@ static int plot_main(const plot_opts *o, vs_err *err)
         if (plot_locks_data(&t, naxes, lock_keep, path, &s.nlock_rows, err))
             goto out2;
     }
-    int have = plot_on_path("gnuplot");
+    int have = gp_on_path("gnuplot");
     s.png_cairo = 1;
     s.svg = 1;
     if (have) {
         const char *probe1[] = {"gnuplot", "-e", "set terminal pngcairo", NULL};
         const char *probe2[] = {"gnuplot", "-e", "set terminal svg", NULL};
-        s.png_cairo = plot_gnuplot(NULL, probe1, 1) == 0;
-        s.svg = plot_gnuplot(NULL, probe2, 1) == 0;
+        s.png_cairo = gp_run(NULL, probe1, 1) == 0;
+        s.svg = gp_run(NULL, probe2, 1) == 0;
     }
     fsu_file g;
     snprintf(path, sizeof path, "%s.gp", prefix);
@@ -624,18 +559,18 @@ static int plot_main(const plot_opts *o, vs_err *err)
         goto out2;
     fprintf(g.f, "# Written by vmsim plot from %s/summary.csv.\n", o->dir);
     fprintf(g.f, "# Render: cd ");
-    plot_gp_str(g.f, pdir);
+    gp_str(g.f, pdir);
     fprintf(g.f, " && gnuplot %s.gp   (writes %s.png, %s.svg%s)\n", base, base, base,
             o->locks ? " and the -locks figures" : "");
     fputs("if (!exists('out')) out = ", g.f);
-    plot_gp_str(g.f, base);
+    gp_str(g.f, base);
     fputs("\nout_dat = ", g.f);
     char dn[PLOT_PATH + 16];
     snprintf(dn, sizeof dn, "%s.dat", base);
-    plot_gp_str(g.f, dn);
+    gp_str(g.f, dn);
     fputs("\nlocks_dat = ", g.f);
     snprintf(dn, sizeof dn, "%s-locks.dat", base);
-    plot_gp_str(g.f, dn);
+    gp_str(g.f, dn);
     fputs("\nset datafile separator '\\t'\n", g.f);
     plot_body(g.f, &s, "png");
     if (s.svg)
@@ -657,7 +592,7 @@ static int plot_main(const plot_opts *o, vs_err *err)
     char gpname[PLOT_PATH + 8];
     snprintf(gpname, sizeof gpname, "%s.gp", base);
     const char *args[] = {"gnuplot", "-e", outvar, gpname, NULL};
-    int gst = plot_gnuplot(pdir, args, 0);
+    int gst = gp_run(pdir, args, 0);
     static const char *const outs[] = {".png", ".svg", "-locks.png", "-locks.svg"};
     int nouts = o->locks ? 4 : 2;
     char made[512] = "";

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/gnuplot.h"
 #include "cli/cmds.h"
 #include "sim/fsutil.h"
 #include "sim/mem.h"
@@ -174,8 +175,10 @@ int cmd_timeline(int argc, char **argv)
         return 1;
     }
     fprintf(gf.f, "# vmsim timeline of %s\n", in);
-    fprintf(gf.f, "set terminal %s size 1400,%d font 'sans,10'\nset output '%s'\n",
-            svg ? "svg" : "pngcairo", 120 + 28 * ntr, out);
+    fprintf(gf.f, "set terminal %s size 1400,%d font 'sans,10'\nset output ", svg ? "svg" : "pngcairo",
+            120 + 28 * ntr);
+    gp_str(gf.f, out);
+    fputc('\n', gf.f);
     fprintf(gf.f, "set xlabel 'simulated time (us)'\nset yrange [-0.7:%d.7] reverse\nset xrange [%g:%g]\n",
             ntr - 1, lo < hi ? lo : 0, lo < hi ? hi : 1);
     fprintf(gf.f, "set style fill solid 1.0 noborder\nunset key\nset grid x\nset ytics (");
@@ -190,21 +193,22 @@ int cmd_timeline(int argc, char **argv)
     fprintf(gf.f, ")\n");
     fprintf(gf.f, "set title 'running (green), holding a lock (blue), spinning (orange), halted (grey), "
                   "preempted (pink), PREEMPTED holding / handed a lock (dark red), pCPU busy (teal)'\n");
-    fprintf(gf.f, "plot '%s' using (($1+$2)/2):3:(($2-$1)/2):(0.35):4 with boxxyerror lc rgb variable\n", dat);
+    fprintf(gf.f, "plot ");
+    gp_str(gf.f, dat);
+    fprintf(gf.f, " using (($1+$2)/2):3:(($2-$1)/2):(0.35):4 with boxxyerror lc rgb variable\n");
     if (fsu_commit(&gf, &err)) {
         fprintf(stderr, "vmsim timeline: %s\n", err.msg);
         json_decref(doc);
         return 1;
     }
     json_decref(doc);
-    char cmd[8600];
-    snprintf(cmd, sizeof cmd, "gnuplot '%s'", gp);
-    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+    if (!gp_on_path("gnuplot")) {
         fprintf(stderr, "vmsim timeline: gnuplot not found; wrote %s and %s (install gnuplot-nox and run gnuplot %s)\n",
                 gp, dat, gp);
         return 0;
     }
-    if (system(cmd) != 0) {
+    const char *args[] = {"gnuplot", gp, NULL};
+    if (gp_run(NULL, args, 0) != 0) {
         fprintf(stderr, "vmsim timeline: gnuplot failed on %s\n", gp);
         return 1;
     }
