@@ -76,8 +76,8 @@ static task *rq_steal(vcpu *vc)
     return NULL;
 }
 
-/* Makes `t` (or the run queue's head when t is NULL) the current task of a
- * running or halted vCPU whose current slot is free. */
+/* Makes t the current task of vc, whose current slot is free; if vc is
+ * running, t resumes (its progress event is armed). */
 static void guest_set_current(world *w, vcpu *vc, task *t)
 {
     vc->cur = t;
