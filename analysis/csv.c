@@ -408,3 +408,21 @@ int csv_col_numeric(const csv_table *t, int col)
     }
     return 1;
 }
+
+void csv_write_text(FILE *f, const char *s)
+{
+    size_t l = strlen(s);
+    int q = strpbrk(s, ",\"") != NULL || s[0] == '#' ||
+            (l && (s[0] == ' ' || s[0] == '\t' || s[l - 1] == ' ' || s[l - 1] == '\t'));
+    if (!q) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}

@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
 #include "sim/err.h"
 
 #define CSV_MAX_ROWS 1000000 /* data rows (header excluded) */
@@ -88,5 +90,10 @@ int csv_num(const csv_table *t, int row, int col, double *out, vs_err *err);
 /* 1 when every data row's cell in `col` parses with csv_num (vacuously
  * true for a table without rows), 0 otherwise or when col is out of range. */
 int csv_col_numeric(const csv_table *t, int col);
+
+/* Writes one text cell to f, in double quotes (with quotes doubled) when
+ * csv_read would otherwise read it differently: a comma or quote inside,
+ * a leading '#', or leading or trailing blanks. Can't fail. */
+void csv_write_text(FILE *f, const char *s);
 
 #endif

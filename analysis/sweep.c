@@ -5,6 +5,7 @@
  * builder; the output directory (sweep.json, resume scan, lock); the worker
  * pool; sweep_run tying them together. */
 #include "analysis/sweep.h"
+#include "analysis/csv.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -814,25 +815,6 @@ static void sweep_columns_free(sweep_col *c, int n)
     free(c);
 }
 
-/* Writes one CSV text cell, quoted when the reader (analysis/csv.h) needs it. */
-static void sweep_csv_text(FILE *f, const char *s)
-{
-    size_t l = strlen(s);
-    int q = strpbrk(s, ",\"") != NULL || s[0] == '#' ||
-            (l && (s[0] == ' ' || s[0] == '\t' || s[l - 1] == ' ' || s[l - 1] == '\t'));
-    if (!q) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 /* A number cell; empty for a missing value. */
 static void sweep_csv_num(FILE *f, double x)
 {
@@ -884,7 +866,7 @@ static void sweep_csv_axes(FILE *f, const sweep_spec *sp, int64_t point)
     for (int a = 0; a < sp->naxes; a++) {
         if (a)
             fputc(',', f);
-        sweep_csv_text(f, sp->axes[a].labels[vidx[a]]);
+        csv_write_text(f, sp->axes[a].labels[vidx[a]]);
     }
 }
 
@@ -949,21 +931,21 @@ int sweep_collect(const sweep_spec *sp, const char *dir, int64_t *found, vs_err 
     fputs("point", rf.f);
     for (int a = 0; a < sp->naxes; a++) {
         fputc(',', rf.f);
-        sweep_csv_text(rf.f, sp->axes[a].name);
+        csv_write_text(rf.f, sp->axes[a].name);
         if (a)
             fputc(',', sf.f);
-        sweep_csv_text(sf.f, sp->axes[a].name);
+        csv_write_text(sf.f, sp->axes[a].name);
     }
     fputs(",seed", rf.f);
     fputs(sp->naxes ? ",n" : "n", sf.f);
     for (int c = 0; c < ncols; c++) {
         fputc(',', rf.f);
-        sweep_csv_text(rf.f, cols[c].name);
+        csv_write_text(rf.f, cols[c].name);
         if (c < nsum) {
             fputc(',', sf.f);
-            sweep_csv_text(sf.f, cols[c].name);
+            csv_write_text(sf.f, cols[c].name);
             fputs("_mean,", sf.f);
-            sweep_csv_text(sf.f, cols[c].name);
+            csv_write_text(sf.f, cols[c].name);
             fputs("_ci95", sf.f);
         }
     }

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analysis/csv.h"
 #include "analysis/gnuplot.h"
 #include "analysis/runner.h"
 #include "config/scenario.h"
@@ -1480,25 +1481,6 @@ json_t *val_report_json(const val_report *r)
                      "summary", val_summary_json(&r->sum), "points", rows, "usl", fits);
 }
 
-/* Writes one CSV text cell, quoted when the reader (analysis/csv.h) needs it. */
-static void val_csv_text(FILE *f, const char *s)
-{
-    size_t l = strlen(s);
-    int q = strpbrk(s, ",\"") != NULL || s[0] == '#' ||
-            (l && (s[0] == ' ' || s[0] == '\t' || s[l - 1] == ' ' || s[l - 1] == '\t'));
-    if (!q) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 /* A number cell; empty when missing. */
 static void val_csv_num(FILE *f, double v)
 {
@@ -1545,7 +1527,7 @@ int val_write(const val_report *r, const char *dir, const char *command_line, vs
     fputs("line", o.f);
     for (int a = 0; a < r->naxes; a++) {
         fputc(',', o.f);
-        val_csv_text(o.f, r->axis_names[a]);
+        csv_write_text(o.f, r->axis_names[a]);
     }
     fputs(",measured,predicted_mean,predicted_sd,n,ci95_half,ci_lo,ci_hi,abs_error,rel_error,"
           "inside_ci,reference,measured_raw,predicted_mean_raw\n",
@@ -1555,7 +1537,7 @@ int val_write(const val_report *r, const char *dir, const char *command_line, vs
         fprintf(o.f, "%d", w->line);
         for (int a = 0; a < r->naxes; a++) {
             fputc(',', o.f);
-            val_csv_text(o.f, w->axis_text[a]);
+            csv_write_text(o.f, w->axis_text[a]);
         }
         val_csv_num(o.f, w->measured);
         val_csv_num(o.f, w->mean);
@@ -1865,11 +1847,11 @@ int val_sens_write(const char *dir, const char *param, json_t *values, char *con
     snprintf(path, sizeof path, "%s/sensitivity.csv", dir);
     if (fsu_open(&o, path, err))
         return -1;
-    val_csv_text(o.f, param);
+    csv_write_text(o.f, param);
     fputs(",points,reference_points,mape_pct,rmse,coverage,inside_ci\n", o.f);
     for (int k = 0; k < n; k++) {
         const val_summary *s = &reps[k].sum;
-        val_csv_text(o.f, labels[k]);
+        csv_write_text(o.f, labels[k]);
         fprintf(o.f, ",%d,%d", s->points, s->refs);
         val_csv_num(o.f, s->mape);
         val_csv_num(o.f, s->rmse);
