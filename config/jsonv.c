@@ -22,20 +22,18 @@ static const char *jv_printable(const char *s, size_t max, char *buf, size_t n)
     return buf;
 }
 
-/* Every message of this file goes through here, escaped by jv_printable:
- * keys and values of the document, and paths built from them (sweep axis
- * paths), went raw into messages, so a key holding "\n", DEL or an escape
- * sequence broke the one-line message (found by tests/fuzz/fuzz_scenario.c,
- * through the sweep parser). Returns -1. */
+/* Every message of this file goes through here. Control characters in
+ * keys and values (found by tests/fuzz/fuzz_scenario.c) are escaped by
+ * err_input itself (sim/err.c), for every module's messages. Returns -1. */
 static int jv_err(vs_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int jv_err(vs_err *err, const char *fmt, ...)
 {
-    char raw[sizeof err->msg], clean[sizeof err->msg];
+    char raw[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
-    return err_input(err, "%s", jv_printable(raw, sizeof raw, clean, sizeof clean));
+    return err_input(err, "%s", raw);
 }
 
 int jv_open(jv_obj *o, json_t *v, const char *file, const char *path, vs_err *err)

@@ -3,7 +3,9 @@
  * Functions that can fail on user input return a status (0 ok, -1 failure)
  * and fill a caller-provided vs_err with one human-readable line naming the
  * file, the JSON path and what was expected. `main` decides how to print it
- * and which exit code to use (`code`: 2 bad input, 1 internal error). */
+ * and which exit code to use (`code`: 2 bad input, 1 internal error).
+ * Control characters in a message are written as \xHH, so quoted input
+ * (file names, JSON keys, CSV cells) cannot break the one-line message. */
 #ifndef VMSIM_ERR_H
 #define VMSIM_ERR_H
 

@@ -1084,12 +1084,25 @@ START_TEST(test_base_scenarios)
 }
 END_TEST
 
+/* Every error message is one line: control characters are escaped at the
+ * root (err_input), whatever module quotes the hostile text. */
+START_TEST(test_messages_escape_control_chars)
+{
+    vs_err err = {0};
+    err_input(&err, "k\"%s\": bad", "a\nb\x1b[31m\x7f");
+    ck_assert_str_eq(err.msg, "k\"a\\x0ab\\x1b[31m\\x7f\": bad");
+    err_prefix(&err, "f\tile");
+    ck_assert_str_eq(err.msg, "f\\x09ile: k\"a\\x0ab\\x1b[31m\\x7f\": bad");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("scenario");
     TCase *good = tcase_create("good");
     tcase_add_test(good, test_base_defaults);
     tcase_add_test(good, test_base_scenarios);
+    tcase_add_test(good, test_messages_escape_control_chars);
     tcase_add_test(good, test_cfs_scaling);
     tcase_add_test(good, test_vm_array_form);
     tcase_add_test(good, test_count_form_vcpus_host);
