@@ -11,11 +11,11 @@
 
 #include "analysis/sweep.h"
 #include "analysis/validate.h"
+#include "cli/cmd_validate.h"
 #include "cli/cmds.h"
 #include "sim/err.h"
 #include "sim/mem.h"
 
-#define SENS_MAX_SETS 256
 
 static const char sens_usage[] =
     "usage: vmsim sensitivity SCENARIO --measured FILE.csv --param PATH --values A,B,...\n"
@@ -38,96 +38,6 @@ static const char sens_usage[] =
     "130 interrupted.\n";
 
 /* The parsed command line. */
-typedef struct sens_args {
-    const char *file, *measured, *dir, *metric, *xcol, *param, *values;
-    int nseeds, jobs, quiet, help;
-    val_norm norm;
-    char *sets[SENS_MAX_SETS]; /* --set (borrowed from argv) */
-    int nsets;
-} sens_args;
-
-static int sens_int(const char *opt, const char *s, int lo, int hi, int *out, vs_err *err)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno || v < lo || v > hi)
-        return err_input(err, "%s %s: expected an integer from %d to %d", opt, s, lo, hi);
-    *out = (int)v;
-    return 0;
-}
-
-static int sens_parse(int argc, char **argv, sens_args *a, vs_err *err)
-{
-    memset(a, 0, sizeof *a);
-    a->dir = "sensitivity-out";
-    a->nseeds = VAL_DEFAULT_SEEDS;
-    a->jobs = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
-            a->help = 1;
-            return 0;
-        }
-        if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
-            a->quiet = 1;
-            continue;
-        }
-        static const char *const withval[] = {"--measured", "-o",    "--metric",    "--seeds",
-                                              "-j",         "--set", "--normalize", "--x",
-                                              "--param",    "--values"};
-        int known = 0;
-        for (size_t k = 0; k < sizeof withval / sizeof withval[0]; k++)
-            known |= !strcmp(s, withval[k]);
-        if (!known && s[0] == '-' && s[1])
-            return err_input(err, "unknown option %s (see 'vmsim sensitivity --help')", s);
-        if (!known) {
-            if (a->file)
-                return err_input(err, "unexpected argument %s (one SCENARIO)", s);
-            a->file = s;
-            continue;
-        }
-        if (i + 1 >= argc || !argv[i + 1][0])
-            return err_input(err, "%s needs a value", s);
-        const char *v = argv[++i];
-        if (!strcmp(s, "--measured"))
-            a->measured = v;
-        else if (!strcmp(s, "-o"))
-            a->dir = v;
-        else if (!strcmp(s, "--metric"))
-            a->metric = v;
-        else if (!strcmp(s, "--x"))
-            a->xcol = v;
-        else if (!strcmp(s, "--param"))
-            a->param = v;
-        else if (!strcmp(s, "--values"))
-            a->values = v;
-        else if (!strcmp(s, "--normalize")) {
-            if (val_parse_norm(v, &a->norm, err))
-                return -1;
-        } else if (!strcmp(s, "--seeds")) {
-            if (sens_int(s, v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
-                return -1;
-        } else if (!strcmp(s, "-j")) {
-            if (sens_int(s, v, 1, SWEEP_MAX_JOBS, &a->jobs, err))
-                return -1;
-        } else {
-            if (a->nsets >= SENS_MAX_SETS)
-                return err_input(err, "more than %d --set options", SENS_MAX_SETS);
-            a->sets[a->nsets++] = (char *)v;
-        }
-    }
-    if (!a->file)
-        return err_input(err, "missing SCENARIO");
-    if (!a->measured)
-        return err_input(err, "missing --measured FILE.csv");
-    if (!a->param)
-        return err_input(err, "missing --param PATH");
-    if (!a->values)
-        return err_input(err, "missing --values A,B,...");
-    return 0;
-}
-
 /* Splits "a,b,c" into a JSON array (each value as --set reads it) and its
  * labels (the texts as given, trimmed). */
 static int sens_values(const char *text, json_t **values, char ***labels, int *n, vs_err *err)
@@ -167,7 +77,7 @@ static int sens_values(const char *text, json_t **values, char ***labels, int *n
     return 0;
 }
 
-static int sens_main(int argc, char **argv, const sens_args *a, vs_err *err)
+static int sens_main(int argc, char **argv, const validate_args *a, vs_err *err)
 {
     json_t *values = NULL;
     char **labels = NULL;
@@ -232,9 +142,9 @@ out:
 
 int cmd_sensitivity(int argc, char **argv)
 {
-    sens_args a;
+    validate_args a;
     vs_err err = {0};
-    if (sens_parse(argc, argv, &a, &err)) {
+    if (validate_parse(argc, argv, 1, &a, &err)) {
         fprintf(stderr, "vmsim sensitivity: %s\n%s", err.msg, sens_usage);
         return VS_EXIT_INPUT;
     }

@@ -10,11 +10,11 @@
 
 #include "analysis/sweep.h"
 #include "analysis/validate.h"
+#include "cli/cmd_validate.h"
 #include "cli/cmds.h"
 #include "sim/err.h"
 #include "sim/mem.h"
 
-#define VALIDATE_MAX_SETS 256
 
 static const char validate_usage[] =
     "usage: vmsim validate SCENARIO --measured FILE.csv [-o DIR] [--metric COLUMN]\n"
@@ -53,23 +53,6 @@ static const char validate_usage[] =
     "run, 130 interrupted.\n";
 
 /* The parsed command line. */
-typedef struct validate_args {
-    const char *file;                   /* the scenario */
-    const char *measured;               /* --measured */
-    const char *dir;                    /* -o */
-    const char *metric;                 /* --metric or NULL */
-    const char *sweep;                  /* --sweep DIR or NULL */
-    const char *xcol;                   /* --x or NULL */
-    int nseeds;                         /* --seeds */
-    int seeds_given;                    /* --seeds was given */
-    int jobs;                           /* -j */
-    val_norm norm;                      /* --normalize */
-    int plot;                           /* 1 --plot, -1 --no-plot, 0 default */
-    int quiet;                          /* -q */
-    int help;                           /* --help */
-    char *sets[VALIDATE_MAX_SETS];      /* --set (borrowed from argv) */
-    int nsets;                          /* number of --set */
-} validate_args;
 
 /* A decimal integer in [lo, hi] for option opt. */
 static int validate_int(const char *opt, const char *s, int lo, int hi, int *out, vs_err *err)
@@ -83,10 +66,11 @@ static int validate_int(const char *opt, const char *s, int lo, int hi, int *out
     return 0;
 }
 
-static int validate_parse(int argc, char **argv, validate_args *a, vs_err *err)
+int validate_parse(int argc, char **argv, int sensitivity, validate_args *a, vs_err *err)
 {
+    const char *cmd = sensitivity ? "sensitivity" : "validate";
     memset(a, 0, sizeof *a);
-    a->dir = "validation-out";
+    a->dir = sensitivity ? "sensitivity-out" : "validation-out";
     a->nseeds = VAL_DEFAULT_SEEDS;
     a->jobs = 1;
     for (int i = 1; i < argc; i++) {
@@ -99,17 +83,21 @@ static int validate_parse(int argc, char **argv, validate_args *a, vs_err *err)
             a->quiet = 1;
             continue;
         }
-        if (!strcmp(s, "--plot") || !strcmp(s, "--no-plot")) {
+        if (!sensitivity && (!strcmp(s, "--plot") || !strcmp(s, "--no-plot"))) {
             a->plot = s[2] == 'p' ? 1 : -1;
             continue;
         }
-        static const char *const withval[] = {"--measured", "-o", "--metric", "--seeds",
-                                              "--sweep", "-j", "--set", "--normalize", "--x"};
+        /* options with a value: both commands, then validate's, then sensitivity's */
+        static const char *const common[] = {"--measured", "-o", "--metric", "--seeds", "-j",
+                                             "--set", "--normalize", "--x", NULL};
+        static const char *const v_only[] = {"--sweep", NULL}, *const s_only[] = {"--param", "--values", NULL};
         int known = 0;
-        for (size_t k = 0; k < sizeof withval / sizeof withval[0]; k++)
-            known |= !strcmp(s, withval[k]);
+        for (const char *const *k = common; *k; k++)
+            known |= !strcmp(s, *k);
+        for (const char *const *k = sensitivity ? s_only : v_only; *k; k++)
+            known |= !strcmp(s, *k);
         if (!known && s[0] == '-' && s[1])
-            return err_input(err, "unknown option %s (see 'vmsim validate --help')", s);
+            return err_input(err, "unknown option %s (see 'vmsim %s --help')", s, cmd);
         if (!known) {
             if (a->file)
                 return err_input(err, "unexpected argument %s (one SCENARIO)", s);
@@ -127,6 +115,10 @@ static int validate_parse(int argc, char **argv, validate_args *a, vs_err *err)
             a->metric = v;
         else if (!strcmp(s, "--sweep"))
             a->sweep = v;
+        else if (!strcmp(s, "--param"))
+            a->param = v;
+        else if (!strcmp(s, "--values"))
+            a->values = v;
         else if (!strcmp(s, "--x"))
             a->xcol = v;
         else if (!strcmp(s, "--normalize")) {
@@ -152,6 +144,10 @@ static int validate_parse(int argc, char **argv, validate_args *a, vs_err *err)
     if (a->sweep && a->seeds_given)
         return err_input(err, "--seeds and --sweep exclude each other (the sweep's seeds are "
                               "used)");
+    if (sensitivity && !a->param)
+        return err_input(err, "missing --param PATH");
+    if (sensitivity && !a->values)
+        return err_input(err, "missing --values A,B,...");
     return 0;
 }
 
@@ -221,7 +217,7 @@ int cmd_validate(int argc, char **argv)
 {
     validate_args a;
     vs_err err = {0};
-    if (validate_parse(argc, argv, &a, &err)) {
+    if (validate_parse(argc, argv, 0, &a, &err)) {
         fprintf(stderr, "vmsim validate: %s\n%s", err.msg, validate_usage);
         return VS_EXIT_INPUT;
     }
