@@ -362,3 +362,15 @@ int lock_q_index(const lock *l, const task *t)
     int i = t->wpos - l->ticket_head;
     return i >= 0 && i < l->qn && lock_q_at(l, i) == t ? i : -1;
 }
+
+void lock_fifo_grant(world *w, lock *l, task *t)
+{
+    /* t may still be counted in nspin (it spins until the grant) */
+    lock_grant(w, l, t, lock_handoff_ns(w, l, t, lock_q_spinners(l) - t->spin_counted + 1));
+}
+
+void lock_pv_resumed(world *w, lock *l, task *t, int after_halt)
+{
+    if (after_halt)
+        lock_respin(w, t, l->spin_ns); /* back in the spin loop for another round */
+}

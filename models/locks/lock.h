@@ -127,6 +127,13 @@ void lock_kick(world *w, lock *l, task *by, task *t);
 /* Cost for waiter t to see a release by pCPU `from`: a cache-line transfer
  * by distance plus coherence_ns per other spinner polling the same line. */
 sim_time lock_handoff_ns(world *w, lock *l, task *t, int spinners);
+/* Hands the lock to waiter t of a lock whose waiters all poll one line
+ * (ticket family): the transfer costs a line move plus the coherence term
+ * for every spinner on that line, t included. */
+void lock_fifo_grant(world *w, lock *l, task *t);
+/* The `resumed` hook of spin-then-halt locks: a waiter back from a pv
+ * halt spins another full budget (l->spin_ns). */
+void lock_pv_resumed(world *w, lock *l, task *t, int after_halt);
 /* Restarts waiter t's spin budget (after a wake or a re-check). */
 void lock_respin(world *w, task *t, sim_time budget);
 /* Waiter queue helpers (FIFO ring). */

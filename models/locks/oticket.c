@@ -31,12 +31,6 @@ static void pvt_spin_timeout(world *w, lock *l, task *t)
     lock_pv_halt(w, l, t);
 }
 
-static void pvt_resumed(world *w, lock *l, task *t, int after_halt)
-{
-    if (after_halt)
-        lock_respin(w, t, l->spin_ns); /* back in the spin loop for another round */
-}
-
 static void pvt_release(world *w, lock *l, task *by)
 {
     task *next = lock_q_pop(l);
@@ -45,7 +39,7 @@ static void pvt_release(world *w, lock *l, task *by)
         return;
     }
     int halted = next->pv_halted;
-    lock_grant(w, l, next, lock_handoff_ns(w, l, next, lock_q_spinners(l) - next->spin_counted + 1));
+    lock_fifo_grant(w, l, next);
     if (halted)
         lock_kick(w, l, by, next);
     for (int i = 0; i < l->cfg.kick_ahead && i < l->qn; i++) {
@@ -62,7 +56,7 @@ const lock_ops lock_pv_ticket_ops = {
     .acquire = pvt_acquire,
     .release = pvt_release,
     .spin_timeout = pvt_spin_timeout,
-    .resumed = pvt_resumed,
+    .resumed = lock_pv_resumed,
 };
 
 const lock_ops lock_oticket_ops = {
@@ -72,5 +66,5 @@ const lock_ops lock_oticket_ops = {
     .acquire = pvt_acquire,
     .release = pvt_release,
     .spin_timeout = pvt_spin_timeout,
-    .resumed = pvt_resumed,
+    .resumed = lock_pv_resumed,
 };

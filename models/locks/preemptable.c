@@ -45,11 +45,11 @@ static void pt_release(world *w, lock *l, task *by)
             task *t = lock_q_at(l, i);
             lock_q_remove_at(l, i);
             lock_q_push_front(l, next);
-            lock_grant(w, l, t, lock_handoff_ns(w, l, t, lock_q_spinners(l) - next->spin_counted + 1));
+            lock_fifo_grant(w, l, t);
             return;
         }
     }
-    lock_grant(w, l, next, lock_handoff_ns(w, l, next, lock_q_spinners(l) - next->spin_counted + 1));
+    lock_fifo_grant(w, l, next);
 }
 
 static void pt_spin_timeout(world *w, lock *l, task *t)
@@ -64,7 +64,7 @@ static void pt_spin_timeout(world *w, lock *l, task *t)
             ;
         lock_revoke(w, l);
         lock_q_remove_at(l, i + 1); /* t moved one place back behind g */
-        lock_grant(w, l, t, lock_handoff_ns(w, l, t, lock_q_spinners(l) - t->spin_counted + 1));
+        lock_fifo_grant(w, l, t);
     }
 }
 

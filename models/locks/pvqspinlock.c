@@ -23,12 +23,6 @@ static void pvq_spin_timeout(world *w, lock *l, task *t)
     lock_pv_halt(w, l, t);
 }
 
-static void pvq_resumed(world *w, lock *l, task *t, int after_halt)
-{
-    if (after_halt)
-        lock_respin(w, t, l->spin_ns);
-}
-
 /* Unlock: a free lock word is taken by the queue head only. */
 static void pvq_release(world *w, lock *l, task *by)
 {
@@ -61,6 +55,6 @@ const lock_ops lock_pvqspinlock_ops = {
     .acquire = pvq_acquire,
     .release = pvq_release,
     .spin_timeout = pvq_spin_timeout,
-    .resumed = pvq_resumed,
+    .resumed = lock_pv_resumed,
     .acquired = pvq_acquired,
 };

@@ -15,7 +15,7 @@ static void ticket_release(world *w, lock *l, task *by)
     (void)by;
     task *next = lock_q_pop(l);
     if (next) /* every waiter polls the lock word: the others, and next itself */
-        lock_grant(w, l, next, lock_handoff_ns(w, l, next, lock_q_spinners(l) - next->spin_counted + 1));
+        lock_fifo_grant(w, l, next);
 }
 
 const lock_ops lock_ticket_ops = {
