@@ -31,7 +31,7 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lm
 
-LIB_SRC  := $(wildcard sim/*.c config/*.c models/*.c models/*/*.c analysis/*.c cli/cmd_*.c)
+LIB_SRC  := $(wildcard sim/*.c config/*.c models/*.c models/*/*.c measure/*.c analysis/*.c cli/cmd_*.c)
 ifneq ($(MPI),1)
 LIB_SRC  := $(filter-out analysis/sweep_mpi.c,$(LIB_SRC))
 endif
