@@ -13,7 +13,11 @@ OPT      ?= -O2
 WERROR   ?= -Werror
 CFLAGS   ?= $(OPT) -g
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-format-truncation $(WERROR) -I. \
-            -DVMSIM_VERSION='"$(VERSION)"' -DVMSIM_DATADIR='"$(PREFIX)/share/vmsim"'
+            -DVMSIM_VERSION='"$(VERSION)"'
+# No install path is compiled in: vmsim finds its data relative to its own
+# executable ($ORIGIN/../share/vmsim installed, $ORIGIN/../scenarios in a
+# checkout; config/datadir.h), so PREFIX and DESTDIR matter only to install.
+DATADIR   = $(PREFIX)/share/vmsim
 VERSION   = 0.1.0
 ifeq ($(MPI),1)
 MPICC    ?= mpicc
@@ -24,6 +28,17 @@ BIN      ?= build-mpi/bin
 endif
 BUILD    ?= build
 BIN      ?= bin
+
+# The targets a new user starts with set the machine up first: .ci/deps.sh
+# installs the missing Debian packages (through sudo when not root) and says
+# which. It runs while make reads this file, before pkg-config is asked for
+# the flags below, so `make demo` and `make test` work from zero in one go.
+SETUP_GOALS = demo demo-quick test check asan valgrind bench
+ifneq ($(filter $(SETUP_GOALS),$(MAKECMDGOALS)),)
+ifneq ($(shell sh .ci/deps.sh >&2 && echo ok),ok)
+$(error vmsim: could not install the packages the build needs (see the messages above))
+endif
+endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -41,12 +56,12 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS     := $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d)
 
-.PHONY: all test bench bench-growth asan install uninstall clean deps demo demo-quick check-deps valgrind fmt
+.PHONY: all test check bench bench-growth asan install uninstall clean deps demo demo-quick check-deps valgrind fmt
 
 all: check-deps $(BIN)/vmsim
 
 check-deps:
-	@pkg-config --exists $(PKGS) || { echo "vmsim: missing libraries (gsl, jansson). Run 'make deps' (Debian: apt-get install libgsl-dev libjansson-dev check pkg-config)" >&2; exit 2; }
+	@command -v pkg-config >/dev/null && pkg-config --exists $(PKGS) || { echo "vmsim: missing libraries (gsl, jansson). Run 'make deps' (Debian: apt-get install libgsl-dev libjansson-dev check pkg-config), or 'make test' / 'make demo', which install them" >&2; exit 2; }
 
 # Installs the Debian packages the build, the tests and the plots need (root or sudo).
 deps:
@@ -69,10 +84,13 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libvmsim.a tests/check_main.h
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libvmsim.a $(CHECK_LIBS) $(LDLIBS)
 
 # Every suite runs even when one fails; the target fails if any did.
+# `make check` is the GNU name of the same target.
+check: test
 test: all $(TEST_BIN)
 	@fail=0; for t in $(TEST_BIN); do \
 	  VMSIM=$(CURDIR)/$(BIN)/vmsim VMSIM_SRC=$(CURDIR) $$t || fail=1; done; \
 	  VMSIM=$(CURDIR)/$(BIN)/vmsim sh tests/cli_tests.sh || fail=1; \
+	  VMSIM=$(CURDIR)/$(BIN)/vmsim MAKE="$(MAKE)" sh tests/install_test.sh || fail=1; \
 	  if [ $$fail = 0 ]; then echo "ALL TESTS PASSED"; else echo "SOME TESTS FAILED"; exit 1; fi
 
 asan:
@@ -92,25 +110,30 @@ bench-growth: all
 
 # The main job: the paper's figure (docs/results.md). Resumes a killed run.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-demo: deps all
+demo: all
 	$(BIN)/vmsim sweep scenarios/paper/fig1.json -o out/fig1 -j $(JOBS) --resume
 	$(BIN)/vmsim plot out/fig1 --x cores --y throughput_per_vm_mean --curve kernel --panel vms -o out/fig1/fig1
 	@echo "figure: out/fig1/fig1.png (and .svg); tables: out/fig1/results.csv, out/fig1/summary.csv"
 
 # One seed of the same figure, about a third of the time.
-demo-quick: deps all
+demo-quick: all
 	$(BIN)/vmsim sweep scenarios/paper/fig1.json -o out/fig1-quick -j $(JOBS) --resume --set 'sweep.seeds=[1]'
 	$(BIN)/vmsim plot out/fig1-quick --x cores --y throughput_per_vm_mean --curve kernel --panel vms -o out/fig1-quick/fig1
 	@echo "figure: out/fig1-quick/fig1.png"
 
+# GNU conventions: PREFIX (and DESTDIR for staging) are read here, at install
+# time; the binary finds $(PREFIX)/share/vmsim relative to itself, so one
+# build installs anywhere. The data tree is the scenarios/ folder.
+BINDIR  = $(PREFIX)/bin
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vmsim
-	install -m 755 $(BIN)/vmsim $(DESTDIR)$(PREFIX)/bin/vmsim
-	cp -R scenarios/. $(DESTDIR)$(PREFIX)/share/vmsim/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 755 $(BIN)/vmsim $(DESTDIR)$(BINDIR)/vmsim
+	cd scenarios && find . -type d -exec install -d '$(DESTDIR)$(DATADIR)/{}' \; \
+	  && find . -type f -exec install -m 644 '{}' '$(DESTDIR)$(DATADIR)/{}' \;
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/vmsim
-	rm -rf $(DESTDIR)$(PREFIX)/share/vmsim
+	rm -f $(DESTDIR)$(BINDIR)/vmsim
+	rm -rf $(DESTDIR)$(DATADIR)
 
 fmt:
 	clang-format -i $(wildcard sim/*.[ch] config/*.[ch] models/*.[ch] models/*/*.[ch] analysis/*.[ch] cli/*.[ch] tests/*.[ch])

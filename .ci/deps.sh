@@ -10,8 +10,11 @@ for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
-echo "vmsim: installing:$missing" >&2
+echo "vmsim: installing the Debian packages the build, tests and plots need:$missing" >&2
 SUDO=""
-[ "$(id -u)" = 0 ] || SUDO="sudo"
-$SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null || { echo "vmsim: not root and no sudo: install as root:$missing" >&2; exit 1; }
+  SUDO="sudo"
+fi
+$SUDO apt-get update -q >&2
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >&2

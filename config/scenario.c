@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "config/buildlog.h"
+#include "config/datadir.h"
 #include "config/jsonv.h"
 #include "models/host/hv.h"
 #include "models/locks/lock.h"
@@ -103,6 +105,12 @@ static const char *sc_sniff_encoding(const char *path)
     return NULL;
 }
 
+static int sc_is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static json_t *sc_read_json_1(const char *path, vs_err *err);
 
 static json_t *sc_read_json_depth(const char *path, int depth, vs_err *err);
@@ -135,6 +143,14 @@ static json_t *sc_apply_base(json_t *doc, const char *path, int depth, vs_err *e
         snprintf(bp, sizeof bp, "%s", name);
     else
         snprintf(bp, sizeof bp, "%.*s/%s", (int)(slash - path), path, name);
+    if (!sc_is_file(bp) && name[0] != '/') { /* a bundled scenario: "paper/fig1" */
+        char ext[4096];
+        snprintf(ext, sizeof ext, "%s.json", name);
+        if (dd_find(name, bp, sizeof bp) && dd_find(ext, bp, sizeof bp))
+            snprintf(bp, sizeof bp, "%.*s/%s", slash ? (int)(slash - path) : 0, path, name);
+        if (!slash && !sc_is_file(bp))
+            snprintf(bp, sizeof bp, "%s", name);
+    }
     json_t *base = sc_read_json_depth(bp, depth + 1, err);
     if (!base) {
         err_prefix(err, "%s: base", path);
@@ -147,11 +163,110 @@ static json_t *sc_apply_base(json_t *doc, const char *path, int depth, vs_err *e
     return base;
 }
 
+int sc_resolve_file(const char *arg, char *buf, size_t n)
+{
+    struct stat st;
+    snprintf(buf, n, "%s", arg);
+    if (stat(arg, &st) == 0 || errno != ENOENT || !*arg)
+        return 0;
+    size_t l = strlen(arg);
+    int has_ext = l >= 5 && strcmp(arg + l - 5, ".json") == 0;
+    char tmp[4096];
+    if (!has_ext && (size_t)snprintf(tmp, sizeof tmp, "%s.json", arg) < sizeof tmp &&
+        sc_is_file(tmp)) {
+        snprintf(buf, n, "%s", tmp);
+        return 0; /* beside the given path: relative references stay as they are */
+    }
+    if (arg[0] == '/' || strncmp(arg, "./", 2) == 0 || strncmp(arg, "../", 3) == 0)
+        return 0;
+    if (dd_find(arg, buf, n) == 0)
+        return 1;
+    if (!has_ext && (size_t)snprintf(tmp, sizeof tmp, "%s.json", arg) < sizeof tmp &&
+        dd_find(tmp, buf, n) == 0)
+        return 1;
+    snprintf(buf, n, "%s", arg);
+    return 0;
+}
+
+/* The directory part of path (".") into buf. */
+static void sc_dirname(const char *path, char *buf, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(buf, n, "%.*s", (int)(slash - path), path);
+    else
+        snprintf(buf, n, ".");
+}
+
+/* Replaces the relative file name at doc.key (a string) with the same file
+ * seen from the current directory: relative to `file`'s directory. */
+static void sc_anchor_path(json_t *obj, const char *key, const char *file)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_string(v) || json_string_value(v)[0] == '/' || !json_string_value(v)[0])
+        return;
+    char dir[4096], p[8200];
+    sc_dirname(file, dir, sizeof dir);
+    snprintf(p, sizeof p, "%s/%s", dir, json_string_value(v));
+    json_object_set_new(obj, key, json_string(p));
+}
+
+static void sc_anchor_workload(json_t *wl, const char *file)
+{
+    if (!json_is_object(wl))
+        return;
+    sc_anchor_path(wl, "log", file);
+    sc_anchor_path(wl, "jobs_csv", file);
+}
+
+/* A document read from `file` but interpreted as if it were elsewhere (a
+ * base merged into another scenario, or a bundled scenario named from
+ * anywhere) keeps the meaning of its references: a host preset is looked up
+ * from `file` now and replaced by the preset file's absolute path; relative
+ * build-log paths are made relative to `file`'s directory. */
+static int sc_anchor_refs(json_t *doc, const char *file, vs_err *err)
+{
+    json_t *host = json_object_get(doc, "host");
+    json_t *pn = json_is_object(host) ? json_object_get(host, "preset") : NULL;
+    if (json_is_string(pn)) {
+        char found[4096], real[PATH_MAX];
+        if (sc_find_preset(file, "hosts", json_string_value(pn), found, sizeof found, err))
+            return -1;
+        json_object_set_new(host, "preset", json_string(realpath(found, real) ? real : found));
+    }
+    sc_anchor_workload(json_object_get(doc, "workload"), file);
+    json_t *vms = json_object_get(doc, "vms"), *vm;
+    size_t i;
+    if (json_is_array(vms))
+        json_array_foreach(vms, i, vm) if (json_is_object(vm))
+            sc_anchor_workload(json_object_get(vm, "workload"), file);
+    return 0;
+}
+
 static json_t *sc_read_json_depth(const char *path, int depth, vs_err *err)
 {
-    json_t *doc = sc_read_json_1(path, err);
+    char found[4096];
+    int moved = depth == 0 && sc_resolve_file(path, found, sizeof found);
+    const char *rpath = depth == 0 ? found : path;
+    struct stat st;
+    if (depth == 0 && stat(rpath, &st) != 0 && errno == ENOENT) {
+        char dirs[4 * 4096];
+        dd_describe(dirs, sizeof dirs);
+        if (path[0] == '/' || strncmp(path, "./", 2) == 0 || strncmp(path, "../", 3) == 0)
+            err_input(err, "%s: cannot read: %s", path, strerror(ENOENT));
+        else
+            err_input(err, "%s: cannot read: %s (nor is it a bundled scenario in %s)", path,
+                      strerror(ENOENT), dirs);
+        sc_printable_msg(err);
+        return NULL;
+    }
+    json_t *doc = sc_read_json_1(rpath, err);
+    if (doc && json_is_object(doc) && (depth > 0 || moved) && sc_anchor_refs(doc, rpath, err)) {
+        json_decref(doc);
+        doc = NULL;
+    }
     if (doc && json_is_object(doc))
-        doc = sc_apply_base(doc, path, depth, err);
+        doc = sc_apply_base(doc, rpath, depth, err);
     if (!doc)
         sc_printable_msg(err);
     return doc;
@@ -361,11 +476,6 @@ int sc_paths_overlap(const char *a, const char *b)
 
 /* --- presets ------------------------------------------------------------ */
 
-static int sc_is_file(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
 
 int sc_find_preset(const char *file, const char *kind, const char *name, char *buf, size_t n,
                    vs_err *err)
@@ -402,21 +512,19 @@ int sc_find_preset(const char *file, const char *kind, const char *name, char *b
             break;
         strcat(dir, "/..");
     }
-    snprintf(buf, n, "scenarios/%s/%s.json", kind, name); /* from a source checkout */
+    char rel[600];
+    snprintf(rel, sizeof rel, "%s/%s.json", kind, name);
+    if (dd_find(rel, buf, n) == 0) /* $VMSIM_DATADIR, then vmsim's own data */
+        return 0;
+    snprintf(buf, n, "scenarios/%s", rel); /* from a source checkout's top */
     if (sc_is_file(buf))
         return 0;
-    const char *env = getenv("VMSIM_DATADIR");
-    if (env) {
-        snprintf(buf, n, "%s/%s/%s.json", env, kind, name);
-        if (sc_is_file(buf))
-            return 0;
-    }
-    snprintf(buf, n, "%s/%s/%s.json", VMSIM_DATADIR, kind, name);
-    if (sc_is_file(buf))
-        return 0;
-    return err_input(err, "%s: %s preset \"%s\" not found (looked for %s/%s.json beside the scenario "
-                          "and up to three directories above, in ./scenarios, in $VMSIM_DATADIR and in %s)",
-                     file, kind, name, kind, name, VMSIM_DATADIR);
+    char dirs[4 * 4096];
+    dd_describe(dirs, sizeof dirs);
+    return err_input(err, "%s: %s preset \"%s\" not found (looked for %s beside the scenario "
+                          "and up to three directories above, in $VMSIM_DATADIR and vmsim's data "
+                          "directories (%s), and in ./scenarios)",
+                     file, kind, name, rel, dirs);
 }
 
 /* --- sections ------------------------------------------------------------- */
@@ -550,7 +658,14 @@ static int sc_host(jv_obj *root, const char *file, json_t *doc, host_cfg *h, jso
         /* a bad value may be the preset's or the scenario's override: name both */
         snprintf(hbuf, sizeof hbuf, "%s (host preset %s)", file, ppath);
         hfile = hbuf;
-        snprintf(h->name, sizeof h->name, "%s", json_string_value(pn));
+        /* the host's name is the preset's, however it was named: "x3950-x6"
+         * for "x3950-x6", "../hosts/x3950-x6.json" or an absolute path */
+        const char *pv = json_string_value(pn), *base = strrchr(pv, '/');
+        base = base ? base + 1 : pv;
+        size_t bl = strlen(base);
+        if (bl > 5 && strcmp(base + bl - 5, ".json") == 0)
+            bl -= 5;
+        snprintf(h->name, sizeof h->name, "%.*s", (int)bl, base);
     } else if (hv) {
         merged = json_incref(hv);
     }

@@ -12,8 +12,17 @@
 #include "models/config.h"
 #include "sim/err.h"
 
+/* Where the scenario named `arg` on a command line is: arg itself when it
+ * exists, else arg.json beside it, else (for a name that does not start
+ * with "/", "./" or "../") DIR/arg or DIR/arg.json in a data directory
+ * (config/datadir.h), so "teaching/lhp-ticket" names a bundled scenario
+ * from anywhere. Writes the path to buf; returns 1 when it was found in a
+ * data directory, 0 otherwise (buf = the path to try, maybe missing). */
+int sc_resolve_file(const char *arg, char *buf, size_t n);
 /* Reads a JSON file into a document (new reference). Errors name the file,
- * line and column. */
+ * line and column. The path is resolved by sc_resolve_file; a document found
+ * in a data directory, and every "base" document, has its references (host
+ * preset, build-log paths) resolved from its own location before merging. */
 json_t *sc_read_json(const char *path, vs_err *err);
 /* Applies one "PATH=VALUE" override to doc. PATH is dotted, array elements
  * by index ("vms.0.vcpus" or "vms[0].vcpus"); missing objects on the way are
@@ -38,9 +47,11 @@ int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err);
 /* Reads, applies nset overrides, validates. */
 int sc_load(const char *file, char *const *sets, int nsets, scenario *sc, vs_err *err);
 
-/* Directory list searched for presets ("hosts/NAME.json"): the scenario's
- * directory and its parents up to three levels, ./scenarios, $VMSIM_DATADIR, the
- * installed data directory. Resolves `name` to a path in buf. */
+/* Resolves `name` (a preset name, or a path with a "/" or ".json" that is
+ * relative to the scenario `file`) to a path in buf. A name is searched as
+ * KIND/NAME.json in the scenario's directory and its parents up to three
+ * levels, then in the data directories (config/datadir.h: $VMSIM_DATADIR,
+ * vmsim's own installed or checkout data), then in ./scenarios. */
 int sc_find_preset(const char *file, const char *kind, const char *name, char *buf, size_t n,
                    vs_err *err);
 
