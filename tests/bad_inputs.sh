@@ -31,9 +31,17 @@ fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "$2" ] && printf '%s\n' "$2" | sed 's/^/       /'; }
 
-# A directory no file can be created in: permissions do not stop root.
+# A directory no file can be created in: permissions do not stop root, so
+# root uses a kernel file system (/sys, or /proc where /sys is not mounted,
+# as in a bare chroot), after checking that it really refuses new files.
 if [ "$(id -u)" = 0 ]; then
-    RODIR=/sys
+    RODIR=
+    for d in /sys /proc; do
+        if mkdir "$d/.vmsim-w" 2>/dev/null; then rmdir "$d/.vmsim-w"
+        elif ! (: >"$d/.vmsim-w") 2>/dev/null; then RODIR=$d; break
+        else rm -f "$d/.vmsim-w"; fi
+    done
+    [ -n "$RODIR" ] || { echo "bad_inputs: no directory refuses new files to root" >&2; exit 2; }
 else
     RODIR=$TMP/ro
     mkdir "$RODIR" && chmod 555 "$RODIR"

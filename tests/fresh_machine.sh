@@ -59,7 +59,8 @@ for order in $ORDERS; do
     cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
     mkdir -p "$root/src"
     (cd "$SRC" && git archive HEAD) | tar -x -C "$root/src"
-    mount -t proc proc "$root/proc" && mount --bind /dev "$root/dev" || { status=1; continue; }
+    mount -t proc proc "$root/proc" && mount -t sysfs sys "$root/sys" &&
+        mount --bind /dev "$root/dev" || { status=1; continue; }
     case $order in
     demo-test) cmds="make $DEMO && make test" ;;
     test-demo) cmds="make test && make $DEMO" ;;
@@ -75,7 +76,7 @@ for order in $ORDERS; do
         tail -15 "$DIR/$order.log" | sed 's/^/       /'
         status=1
     fi
-    umount "$root/dev" "$root/proc"
+    umount "$root/dev" "$root/sys" "$root/proc"
     [ $KEEP = 1 ] || rm -rf "$root"
 done
 exit $status
