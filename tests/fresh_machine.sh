@@ -51,10 +51,24 @@ if [ ! -x "$BASE/usr/bin/make" ]; then
     chroot "$BASE" apt-get clean >/dev/null 2>&1
 fi
 
+# unmount_all ROOT: unmounts whatever is mounted under ROOT; fails if any
+# mount stays (then ROOT must not be removed: it would reach the host's /dev)
+unmount_all() {
+    for m in $(awk -v r="$1/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r); do
+        umount "$m" 2>/dev/null || umount -l "$m"
+    done
+    ! awk -v r="$1/" 'index($2, r) == 1 { f = 1 } END { exit !f }' /proc/mounts
+}
+current=
+trap '[ -n "$current" ] && unmount_all "$current"; exit 130' INT TERM
+trap '[ -n "$current" ] && unmount_all "$current"' EXIT
+
 status=0
 for order in $ORDERS; do
     root=$DIR/$order
+    unmount_all "$root" || { echo "fresh_machine: $root has mounts left; not removing it" >&2; exit 1; }
     rm -rf "$root"
+    current=$root
     cp -a "$BASE" "$root"
     cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
     mkdir -p "$root/src"
@@ -76,7 +90,12 @@ for order in $ORDERS; do
         tail -15 "$DIR/$order.log" | sed 's/^/       /'
         status=1
     fi
-    umount "$root/dev" "$root/sys" "$root/proc"
-    [ $KEEP = 1 ] || rm -rf "$root"
+    if unmount_all "$root"; then
+        [ $KEEP = 1 ] || rm -rf "$root"
+    else
+        echo "fresh_machine: could not unmount everything under $root; left in place" >&2
+        status=1
+    fi
+    current=
 done
 exit $status
