@@ -652,19 +652,28 @@ static void cal_minimise(cal_ctx *c)
     int np = c->np;
     gsl_vector *u0 = gsl_vector_alloc((size_t)np), *step = gsl_vector_alloc((size_t)np);
     for (int i = 0; i < np; i++) {
-        gsl_vector_set(u0, (size_t)i, cal_to_free(&c->ps[i], f->start[i]));
-        gsl_vector_set(step, (size_t)i, CAL_STEP);
+        const cal_param *p = &c->ps[i];
+        double u = cal_to_free(p, f->start[i]), st = CAL_STEP;
+        /* an integer parameter's first step must reach another integer:
+         * longer steps, then the other direction (from the upper bound) */
+        for (int k = 0; p->integer && k < 40; k++) {
+            if (cal_from_free(p, u + st) != f->start[i])
+                break;
+            st = k == 19 ? -CAL_STEP : st * 1.5;
+        }
+        gsl_vector_set(u0, (size_t)i, u);
+        gsl_vector_set(step, (size_t)i, st);
     }
     gsl_multimin_function fn = {.f = cal_gsl_f, .n = (size_t)np, .params = c};
     gsl_multimin_fminimizer *s =
         gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, (size_t)np);
     f->stop = "max-iter";
     int st = gsl_multimin_fminimizer_set(s, &fn, u0, step);
-    /* cached evaluations are free: bound the iterations that only hit the cache */
-    int max_iters = 50 * c->o->max_evals + 100;
-    while (!st && !c->failed && !c->exhausted) {
-        if (f->evals >= c->o->max_evals || f->iters >= max_iters)
-            break;
+    /* cached evaluations are free; once the simplex has collapsed onto
+     * vectors already tried (integer parameters) the iterations stop */
+    int idle = 0;
+    while (!st && !c->failed && !c->exhausted && f->evals < c->o->max_evals) {
+        int before = f->evals;
         st = gsl_multimin_fminimizer_iterate(s);
         f->iters++;
         f->size = gsl_multimin_fminimizer_size(s);
@@ -672,6 +681,11 @@ static void cal_minimise(cal_ctx *c)
             break;
         if (st) {
             f->stop = "no progress";
+            break;
+        }
+        idle = f->evals == before ? idle + 1 : 0;
+        if (idle >= CAL_IDLE_ITERS) {
+            f->stop = "no new vector";
             break;
         }
         if (gsl_multimin_test_size(f->size, c->o->tol) == GSL_SUCCESS) {
@@ -945,9 +959,12 @@ void cal_cv_print(FILE *f, const cal_cv *cv, const cal_param *ps, int np, cal_ob
     fprintf(f, "Leave-one-group-out cross-validation over %s (%d groups): fit on the others, "
                "errors on the group left out\n\n",
             cv->col, cv->nfolds);
+    int pw[CAL_MAX_PARAMS];
     fprintf(f, "%-24s  %4s", "left out", "rows");
-    for (int i = 0; i < np; i++)
-        fprintf(f, "  %14.14s", ps[i].path);
+    for (int i = 0; i < np && i < CAL_MAX_PARAMS; i++) {
+        pw[i] = strlen(ps[i].path) > 10 ? (int)strlen(ps[i].path) : 10;
+        fprintf(f, "  %*s", pw[i], ps[i].path);
+    }
     fprintf(f, "  %5s  %10s  %10s  %11s  %s\n", "evals", cal_objective_name(obj), "MAPE",
             "RMS log err", "inside 95% CI");
     for (int k = 0; k < cv->nfolds; k++) {
@@ -955,8 +972,8 @@ void cal_cv_print(FILE *f, const cal_cv *cv, const cal_param *ps, int np, cal_ob
         char lab[256], mape[64], in[64];
         snprintf(lab, sizeof lab, "%s=%s", cv->col, cv->labels[k]);
         fprintf(f, "%-24.24s  %4d", lab, fd->nheld);
-        for (int i = 0; i < np; i++)
-            fprintf(f, "  %14s", cal_fmt(fd->fitted[i], b[0], sizeof b[0]));
+        for (int i = 0; i < np && i < CAL_MAX_PARAMS; i++)
+            fprintf(f, "  %*s", pw[i], cal_fmt(fd->fitted[i], b[0], sizeof b[0]));
         const cal_errors *e = &fd->held_err;
         snprintf(mape, sizeof mape, "%s%s", cal_fmt(e->s.mape, b[1], sizeof b[1]),
                  isfinite(e->s.mape) ? "%" : "");

@@ -41,6 +41,7 @@
 #define CAL_MAX_EVALS 100000   /* --max-iter at most */
 #define CAL_DEFAULT_TOL 1e-3   /* --tol: simplex size in the free space */
 #define CAL_STEP 1.0           /* initial simplex step in the free (logit) space */
+#define CAL_IDLE_ITERS 30      /* stop after this many iterations without a new vector */
 #define CAL_PENALTY 1e6        /* objective of a vector whose predictions it cannot take */
 
 /* What the fit minimises over the fit rows (reference rows excluded). */
@@ -169,7 +170,8 @@ typedef struct cal_fit {
     int hits;             /* evaluations answered from the cache */
     int iters;            /* minimiser iterations */
     double size;          /* the simplex size at the end (free space) */
-    const char *stop;     /* "tolerance", "max-iter" or "no progress" (static) */
+    const char *stop;     /* "tolerance", "max-iter", "no new vector" (the simplex
+                             only revisits vectors: integers) or "no progress" (static) */
     cal_eval *hist;       /* nhist evaluations in order (owned) */
     int nhist;            /* number of evaluations */
     int nrows;            /* measured rows */
