@@ -957,7 +957,7 @@ void cal_cv_print(FILE *f, const cal_cv *cv, const cal_param *ps, int np, cal_ob
 {
     char b[6][64];
     fprintf(f, "Leave-one-group-out cross-validation over %s (%d groups): fit on the others, "
-               "errors on the group left out\n\n",
+               "errors (MAPE, RMS log err, CI) on the group left out\n\n",
             cv->col, cv->nfolds);
     int pw[CAL_MAX_PARAMS];
     fprintf(f, "%-24s  %4s", "left out", "rows");
@@ -965,8 +965,10 @@ void cal_cv_print(FILE *f, const cal_cv *cv, const cal_param *ps, int np, cal_ob
         pw[i] = strlen(ps[i].path) > 10 ? (int)strlen(ps[i].path) : 10;
         fprintf(f, "  %*s", pw[i], ps[i].path);
     }
-    fprintf(f, "  %5s  %10s  %10s  %11s  %s\n", "evals", cal_objective_name(obj), "MAPE",
-            "RMS log err", "inside 95% CI");
+    char head[64];
+    snprintf(head, sizeof head, "fit %s", cal_objective_name(obj));
+    fprintf(f, "  %5s  %12s  %10s  %11s  %s\n", "evals", head, "MAPE", "RMS log err",
+            "inside 95% CI");
     for (int k = 0; k < cv->nfolds; k++) {
         const cal_fit *fd = &cv->folds[k];
         char lab[256], mape[64], in[64];
@@ -981,7 +983,7 @@ void cal_cv_print(FILE *f, const cal_cv *cv, const cal_param *ps, int np, cal_ob
             snprintf(in, sizeof in, "%d of %d", e->s.inside, e->s.points);
         else
             snprintf(in, sizeof in, "-");
-        fprintf(f, "  %5d  %10s  %10s  %11s  %s\n", fd->evals,
+        fprintf(f, "  %5d  %12s  %10s  %11s  %s\n", fd->evals,
                 cal_fmt(fd->obj_fitted, b[2], sizeof b[2]), mape,
                 cal_fmt(e->logrmse, b[3], sizeof b[3]), in);
     }
