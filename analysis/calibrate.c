@@ -287,8 +287,11 @@ int cal_check_params(json_t *base, const char *file, const val_measured *m, cons
                 return err_input(err, "--param %s: the start %g is outside [%g, %g]", p->path,
                                  p->start, p->lo, p->hi);
         } else {
-            json_t *cur = sc_get_path(base, p->path);
+            vs_err pe = {0}; /* the scenario's value, also where its host preset sets it */
+            json_t *full = cal_fitted_doc(base, file, NULL, 0, NULL, NULL, &pe);
+            json_t *cur = sc_get_path(full ? full : base, p->path);
             double v = cur && json_is_number(cur) ? json_number_value(cur) : NAN;
+            json_decref(full);
             if (isfinite(v) && v > p->tlo && v < p->thi && (!p->integer || v == floor(v))) {
                 p->start = v;
                 p->start_from = "scenario";
@@ -1097,6 +1100,10 @@ json_t *cal_fitted_doc(json_t *base, const char *file, const cal_param *ps, int 
         json_object_update_recursive(merged, over);
         json_decref(over);
         json_object_set_new(d, "host", merged);
+    }
+    if (!json_object_get(d, "name")) { /* the name the original file gave by default */
+        const char *b = strrchr(file, '/');
+        json_object_set_new(d, "name", json_string(b ? b + 1 : file));
     }
     if (note)
         json_object_set_new(d, "_calibrated", json_string(note));

@@ -83,8 +83,9 @@ double cal_from_free(const cal_param *p, double u);
  * HI must each make a valid scenario (so an unknown path is refused with the
  * loader's "did you mean"); finds integer parameters (the scenario refuses
  * a fraction with "expected an integer") and moves their bounds to
- * integers; chooses the start when none is given (the scenario's value when
- * strictly inside the bounds, else the midpoint, geometric for log) and
+ * integers; chooses the start when none is given (the scenario's value,
+ * also one its host preset sets, when strictly inside the bounds, else the
+ * midpoint, geometric for log) and
  * checks a given one lies strictly inside; refuses two parameters on one
  * path and a parameter that a column of the CSV sets; finally every measured
  * row must make a valid scenario with all parameters at LO, at HI and at the
