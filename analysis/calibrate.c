@@ -922,7 +922,8 @@ void cal_print(FILE *f, const cal_fit *fit, const cal_param *ps, int np, cal_obj
                "(simplex size %s)\n",
             fit->evals, fit->hits, fit->iters, fit->stop, cal_fmt(fit->size, b[0], sizeof b[0]));
     fprintf(f, "objective %s on the fit rows: start %s, fitted %s\n\n", cal_objective_name(obj),
-            cal_fmt(fit->obj_start, b[0], sizeof b[0]), cal_fmt(fit->obj_fitted, b[1], sizeof b[1]));
+            cal_fmt(fit->obj_start, b[0], sizeof b[0]),
+            cal_fmt(fit->obj_fitted, b[1], sizeof b[1]));
     /* the rows */
     int dw = 4;
     for (int i = 0; i < r->nrows; i++)
