@@ -672,6 +672,7 @@ static void cal_minimise(cal_ctx *c)
         gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, (size_t)np);
     f->stop = "max-iter";
     int st = gsl_multimin_fminimizer_set(s, &fn, u0, step);
+    f->size = st ? NAN : gsl_multimin_fminimizer_size(s);
     /* cached evaluations are free; once the simplex has collapsed onto
      * vectors already tried (integer parameters) the iterations stop */
     int idle = 0;
