@@ -22,8 +22,9 @@
  *   cal_cv_run                          leave-one-group-out cross-validation
  *   cal_print, cal_fit_json, ...        the terminal table and the documents
  *
- * Invariants of a cal_fit after cal_run: 1 <= nhist <= max_evals (+ the
- * evaluations of one minimiser step); fitted is the history's vector of
+ * Invariants of a cal_fit after cal_run: 1 <= nhist = evals <= max_evals
+ * (once the budget is spent, the minimiser's further requests get
+ * CAL_PENALTY and it stops); fitted is the history's vector of
  * least objective (the first of equals); final has one row per measured row,
  * held[r] says which part row r is in. */
 #ifndef VMSIM_CALIBRATE_H
