@@ -2,7 +2,8 @@
  * inverse, --param and --holdout parsing, the row split and its refusals,
  * the recovery of a known parameter from "measurements" the simulator made
  * itself (lockloop with workload.hold.mean_ns = 1000), a holdout split
- * reporting both parts, determinism, leave-one-group-out folds, and the CLI
+ * reporting both parts, a held-out row never reaching the fit (also not
+ * through --normalize first), determinism, leave-one-group-out folds, and the CLI
  * ($VMSIM): outputs and bad inputs. */
 #include <jansson.h>
 #include <math.h>
@@ -395,6 +396,56 @@ START_TEST(recover_hold)
 }
 END_TEST
 
+/* No circularity: the fit never sees a held-out row, not even through the
+ * normalisation. The held-out row is the reference of --normalize first for
+ * the whole file (threads 2, the smallest x); changing its measured value
+ * tenfold must leave the fit's history unchanged. */
+START_TEST(holdout_not_seen)
+{
+    char *dir = make_tmpdir(), csv[4200], rundir[4200];
+    make_measured(dir, 1000);
+    json_t *doc = lockloop_doc();
+    cal_opts o = opts_for(doc, dir, csv, rundir, 6);
+    o.norm = VAL_NORM_FIRST;
+    cal_param p;
+    hold_param(&o, "workload.hold.mean_ns:100:10000:log:3000", &p);
+    int held[3] = {1, 0, 0};
+    cal_fit a, b;
+    vs_err err = {0};
+    ck_assert_msg(cal_run(&o, &p, 1, held, &a, NULL, &err) == 0, "%s", err.msg);
+    /* the same file with the held-out row's value x10 */
+    csv_table t;
+    ck_assert_int_eq(csv_read(csv, &t, &err), 0);
+    FILE *f = fopen(csv, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "workload.threads,ops_per_s\n");
+    for (int r = 0; r < t.nrows; r++) {
+        double v;
+        ck_assert_int_eq(csv_num(&t, r, 1, &v, NULL), 0);
+        fprintf(f, "%s,%.12g\n", csv_cell(&t, r, 0), r == 0 ? 10 * v : v);
+    }
+    fclose(f);
+    csv_free(&t);
+    ck_assert_msg(cal_run(&o, &p, 1, held, &b, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(a.nhist, b.nhist);
+    for (int h = 0; h < a.nhist; h++)
+        ck_assert_msg(a.hist[h].x[0] == b.hist[h].x[0] && a.hist[h].obj == b.hist[h].obj,
+                      "evaluation %d differs: %g %g vs %g %g", h + 1, a.hist[h].x[0],
+                      a.hist[h].obj, b.hist[h].x[0], b.hist[h].obj);
+    ck_assert(a.fitted[0] == b.fitted[0]);
+    /* ... while the final comparison, over all rows, does see it */
+    ck_assert(a.final.rows[0].ref && b.final.rows[0].ref);
+    ck_assert(a.held_err.s.points == 0 && a.held_err.s.refs == 1);
+    ck_assert(a.fit_err.s.mape != b.fit_err.s.mape);
+    cal_fit_free(&a);
+    cal_fit_free(&b);
+    cal_param_free(&p);
+    json_decref(doc);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(cross_validation)
 {
     char *dir = make_tmpdir(), csv[4200], rundir[4200];
@@ -525,6 +576,7 @@ static Suite *make_suite(void)
     suite_add_tcase(s, tc);
     TCase *fit = tcase_create("fit");
     tcase_add_test(fit, recover_hold);
+    tcase_add_test(fit, holdout_not_seen);
     tcase_add_test(fit, cross_validation);
     tcase_add_test(fit, cli_outputs);
     tcase_add_test(fit, cli_bad_inputs);
