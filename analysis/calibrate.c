@@ -222,7 +222,8 @@ static int cal_try_value(json_t *base, const char *file, const cal_param *p, dou
                      cal_strip_file(e.msg, file));
 }
 
-/* The paths a measured axis column sets (set axes: every path of every value). */
+/* 1 when measured axis column a sets path, a parent or a child of it (a set
+ * axis: any path of any of its values). */
 static int cal_axis_sets(const val_measured *m, int a, const char *path)
 {
     const val_axis *ax = &m->axes[a];
@@ -538,7 +539,9 @@ static int cal_objective_of(const val_report *r, cal_objective o, double *obj, i
     return 0;
 }
 
-/* What the GSL callback needs. */
+/* What the GSL callback needs. The callback cannot fail, so a failed
+ * evaluation sets `failed` (err holds why) and returns CAL_PENALTY; the
+ * loop stops at the next check. */
 typedef struct cal_ctx {
     const cal_opts *o;
     const cal_param *ps;
@@ -628,6 +631,7 @@ static double cal_eval_x(cal_ctx *c)
     return obj;
 }
 
+/* The GSL objective: maps the free vector u to parameter values. */
 static double cal_gsl_f(const gsl_vector *u, void *arg)
 {
     cal_ctx *c = arg;
@@ -889,6 +893,7 @@ static void cal_print_errors(FILE *f, const char *name, int rows, const cal_erro
             cal_fmt(e->logrmse, b[1], sizeof b[1]), cal_fmt(e->s.rmse, b[2], sizeof b[2]), b[3]);
 }
 
+/* The header of cal_print_errors' lines. */
 static void cal_print_errors_head(FILE *f)
 {
     fprintf(f, "  %-9s %5s  %6s  %10s  %11s  %11s  %s\n", "rows", "n", "points", "MAPE",

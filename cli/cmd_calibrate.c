@@ -92,6 +92,7 @@ static int calib_int(const char *opt, const char *s, int lo, int hi, int *out, v
     return 0;
 }
 
+/* Frees the parameters' paths. Safe after a failed parse. */
 static void calib_args_free(calib_args *a)
 {
     for (int i = 0; i < a->np; i++)
@@ -99,6 +100,8 @@ static void calib_args_free(calib_args *a)
     a->np = 0;
 }
 
+/* Parses the arguments after the command name. Returns 0 (a->help set for
+ * --help) or -1 with err; free a with calib_args_free either way. */
 static int calib_parse(int argc, char **argv, calib_args *a, vs_err *err)
 {
     memset(a, 0, sizeof *a);
@@ -214,6 +217,8 @@ static void calib_rm_rundir(const char *dir)
     }
 }
 
+/* The command: checks everything, fits (and cross-validates), prints,
+ * writes. Returns the exit status. */
 static int calib_main(int argc, char **argv, calib_args *a, vs_err *err)
 {
     int rc = VS_EXIT_OK, interrupted = 0, *held = NULL, tmpdir = 0;
