@@ -339,6 +339,24 @@ const char *csv_cell(const csv_table *t, int row, int col)
     return t->text + t->row_off[row] + t->cell_off[(size_t)row * (size_t)t->ncols + (size_t)col];
 }
 
+void csv_keep_rows(csv_table *t, const int *keep)
+{
+    int n = 0;
+    for (int r = 0; r < t->nrows; r++) {
+        if (!keep[r])
+            continue;
+        if (n != r) {
+            t->lines[n] = t->lines[r];
+            t->row_off[n] = t->row_off[r];
+            memmove(t->cell_off + (size_t)n * (size_t)t->ncols,
+                    t->cell_off + (size_t)r * (size_t)t->ncols,
+                    (size_t)t->ncols * sizeof *t->cell_off);
+        }
+        n++;
+    }
+    t->nrows = n;
+}
+
 int csv_line(const csv_table *t, int row)
 {
     return row >= 0 && row < t->nrows ? t->lines[row] : 0;

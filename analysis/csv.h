@@ -91,6 +91,12 @@ int csv_num(const csv_table *t, int row, int col, double *out, vs_err *err);
  * true for a table without rows), 0 otherwise or when col is out of range. */
 int csv_col_numeric(const csv_table *t, int col);
 
+/* Keeps only the data rows r with keep[r] != 0 (keep has nrows entries),
+ * in their order, with their file lines; the others are dropped as if the
+ * file had not had them. The invariants still hold (nrows may become 0).
+ * Can't fail. */
+void csv_keep_rows(csv_table *t, const int *keep);
+
 /* Writes one text cell to f, in double quotes (with quotes doubled) when
  * csv_read would otherwise read it differently: a comma or quote inside,
  * a leading '#', or leading or trailing blanks. Can't fail. */

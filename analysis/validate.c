@@ -256,6 +256,24 @@ void val_measured_free(val_measured *m)
     memset(m, 0, sizeof *m);
 }
 
+int val_measured_keep(val_measured *m, const int *keep, vs_err *err)
+{
+    int n = 0;
+    for (int r = 0; r < m->t.nrows; r++)
+        n += keep[r] != 0;
+    if (n == 0)
+        return err_input(err, "%s: no measured row left", m->t.path);
+    n = 0;
+    for (int r = 0; r < m->t.nrows; r++) {
+        if (keep[r])
+            m->sets[n++] = m->sets[r];
+        else
+            json_decref(m->sets[r]);
+    }
+    csv_keep_rows(&m->t, keep);
+    return 0;
+}
+
 /* The paths axis a sets (set axes: every path of every value). */
 static void val_axis_paths(const val_measured *m, int a, const char **out, int *n, int max)
 {

@@ -173,6 +173,12 @@ int val_measured_read(const char *csv, json_t *base, const char *file, const cha
                       const char *xcol, val_measured *m, vs_err *err);
 /* Frees what val_measured_read allocated and zeroes *m. Safe on a zeroed one. */
 void val_measured_free(val_measured *m);
+/* Keeps only the measured rows r with keep[r] != 0 (keep has m->t.nrows
+ * entries; csv_keep_rows), with their lines and settings, so that a report
+ * and val_run see those rows alone (calibration's fit rows). The axes and
+ * the x axis stay as val_measured_read chose them for the whole file.
+ * Fails (input error, m unchanged) when no row would be left. */
+int val_measured_keep(val_measured *m, const int *keep, vs_err *err);
 
 /* Fills r with one row per measured row (line, description, axis cells,
  * group, x, measured value); no samples yet. Free with val_report_free.

@@ -240,6 +240,15 @@ expect "fit without a file: exit 2" 2 "missing the CSV file" fit
 expect "fit unknown column: exit 2" 2 'no column "speed"' fit "$TMP/usl.csv" --y speed
 expect "fit unknown option: exit 2" 2 "unknown option" fit "$TMP/usl.csv" --frob
 
+# calibrate (tests/test_calibrate.c fits; these only check the refusals)
+printf 'workload.threads,ops_per_s\n2,180000\n4,350000\n' > "$TMP/cal.csv"
+LL="$SRC/scenarios/micro/lockloop.json"
+expect "calibrate --help: exit 0" 0 "usage: vmsim calibrate" calibrate --help
+expect "calibrate without --param: exit 2" 2 "missing --param" calibrate "$LL" --measured "$TMP/cal.csv"
+expect "calibrate unknown path: exit 2" 2 'unknown key (did you mean "mean_ns"?)' calibrate "$LL" --measured "$TMP/cal.csv" --param workload.hold.mean_nss:100:1000
+expect "calibrate LO >= HI: exit 2" 2 "LO must be less than HI" calibrate "$LL" --measured "$TMP/cal.csv" --param workload.hold.mean_ns:9:9
+expect "calibrate empty held-out part: exit 2" 2 "holds out 0 of the 2 rows" calibrate "$LL" --measured "$TMP/cal.csv" --param workload.hold.mean_ns:100:1000 --holdout 'workload.threads>=9'
+
 VMSIM="$VMSIM" VMSIM_SRC="$SRC" sh "$SRC/tests/bad_inputs.sh" && ok "bad-input catalogue (tests/bad_inputs.sh)" || bad "bad-input catalogue (tests/bad_inputs.sh)"
 echo "cli_tests: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,342 @@
+/* cmd_calibrate.c - `vmsim calibrate SCENARIO --measured FILE.csv --param
+ * PATH:LO:HI[:log] ...`: fits scenario parameters to measurements with
+ * Nelder-Mead on validate's comparison, holding rows out of the fit or
+ * cross-validating over a column (analysis/calibrate.h, docs/calibrate.md). */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analysis/calibrate.h"
+#include "analysis/sweep.h"
+#include "analysis/validate.h"
+#include "cli/cmds.h"
+#include "sim/err.h"
+#include "sim/fsutil.h"
+#include "sim/mem.h"
+
+#define CALIB_MAX_SETS 256
+
+static const char calib_usage[] =
+    "usage: vmsim calibrate SCENARIO --measured FILE.csv --param PATH:LO:HI[:log][:START]...\n"
+    "                       [--metric COLUMN] [--normalize none|first|max] [--x COLUMN]\n"
+    "                       [--holdout SPEC | --cv COLUMN] [--objective logrmse|mape|rmse]\n"
+    "                       [--max-iter N] [--tol X] [--seeds N] [-o DIR] [-j N]\n"
+    "                       [--set PATH=VALUE]... [-q]\n"
+    "\n"
+    "Fits scenario parameters to a measured CSV (the CSV of 'vmsim validate'):\n"
+    "Nelder-Mead minimises the objective of the predictions against the fit rows,\n"
+    "each evaluation running the fit rows as 'vmsim validate' does (same seeds for\n"
+    "every vector). Then every row runs at the fitted values and the errors are\n"
+    "reported separately for the fit rows and the held-out rows. See\n"
+    "docs/calibrate.md.\n"
+    "\n"
+    "  --param PATH:LO:HI[:log][:START]  a parameter (repeatable, at least one): a\n"
+    "                    scenario path as --set takes it, its bounds, log scale,\n"
+    "                    and a start strictly inside (default: the scenario's\n"
+    "                    value when inside, else the midpoint)\n"
+    "  --holdout SPEC    rows held out of the fit: none (default), every:K,\n"
+    "                    COL=V[,V...], COL>=X, COL<=X, COL>X, COL<X\n"
+    "  --cv COLUMN       leave-one-group-out cross-validation over COLUMN's values,\n"
+    "                    then a fit on all rows\n"
+    "  --objective F     logrmse (default: RMS of ln(predicted/measured)), mape, rmse\n"
+    "  --max-iter N      simulated evaluations at most (default 40)\n"
+    "  --tol X           stop when the simplex is smaller than X in the logit space\n"
+    "                    (default 0.001)\n"
+    "  --seeds N         seeds 1..N per point (default 3)\n"
+    "  -o DIR            write DIR/calibration.json, DIR/fitted.json; runs in\n"
+    "                    DIR/runs (default: no files, runs in a temporary directory)\n"
+    "  -j N              run each evaluation's points in N worker processes\n"
+    "  --metric, --normalize, --x, --set   as for vmsim validate\n"
+    "  -q, --quiet       no progress lines on stderr\n"
+    "\n"
+    "Exit status: 0 done, 2 bad input or usage, 1 internal error or a failed run,\n"
+    "130 interrupted.\n";
+
+/* The parsed command line. */
+typedef struct calib_args {
+    const char *file;                /* the scenario */
+    const char *measured;            /* --measured */
+    const char *dir;                 /* -o or NULL */
+    const char *metric;              /* --metric or NULL */
+    const char *xcol;                /* --x or NULL */
+    const char *holdout;             /* --holdout or NULL */
+    const char *cv;                  /* --cv or NULL */
+    cal_param params[CAL_MAX_PARAMS];/* --param (owned paths) */
+    int np;                          /* number of --param */
+    cal_objective objective;         /* --objective */
+    val_norm norm;                   /* --normalize */
+    int max_evals;                   /* --max-iter */
+    double tol;                      /* --tol */
+    int nseeds;                      /* --seeds */
+    int jobs;                        /* -j */
+    int quiet;                       /* -q */
+    int help;                        /* --help */
+    char *sets[CALIB_MAX_SETS];      /* --set (borrowed from argv) */
+    int nsets;                       /* number of --set */
+} calib_args;
+
+/* A decimal integer in [lo, hi] for option opt. */
+static int calib_int(const char *opt, const char *s, int lo, int hi, int *out, vs_err *err)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno || v < lo || v > hi)
+        return err_input(err, "%s %s: expected an integer from %d to %d", opt, s, lo, hi);
+    *out = (int)v;
+    return 0;
+}
+
+/* Frees the parameters' paths. Safe after a failed parse. */
+static void calib_args_free(calib_args *a)
+{
+    for (int i = 0; i < a->np; i++)
+        cal_param_free(&a->params[i]);
+    a->np = 0;
+}
+
+/* Parses the arguments after the command name. Returns 0 (a->help set for
+ * --help) or -1 with err; free a with calib_args_free either way. */
+static int calib_parse(int argc, char **argv, calib_args *a, vs_err *err)
+{
+    memset(a, 0, sizeof *a);
+    a->max_evals = CAL_DEFAULT_EVALS;
+    a->tol = CAL_DEFAULT_TOL;
+    a->nseeds = VAL_DEFAULT_SEEDS;
+    a->jobs = 1;
+    static const char *const opts[] = {"--measured", "-o", "--metric", "--x", "--holdout",
+                                       "--cv", "--param", "--objective", "--normalize",
+                                       "--max-iter", "--tol", "--seeds", "-j", "--set", NULL};
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+            a->help = 1;
+            return 0;
+        }
+        if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
+            a->quiet = 1;
+            continue;
+        }
+        int known = 0;
+        for (const char *const *k = opts; *k; k++)
+            known |= !strcmp(s, *k);
+        if (!known && s[0] == '-' && s[1])
+            return err_input(err, "unknown option %s", s);
+        if (!known) {
+            if (a->file)
+                return err_input(err, "unexpected argument %s (one SCENARIO)", s);
+            a->file = s;
+            continue;
+        }
+        if (i + 1 >= argc || !argv[i + 1][0])
+            return err_input(err, "%s needs a value", s);
+        const char *v = argv[++i];
+        if (!strcmp(s, "--measured"))
+            a->measured = v;
+        else if (!strcmp(s, "-o"))
+            a->dir = v;
+        else if (!strcmp(s, "--metric"))
+            a->metric = v;
+        else if (!strcmp(s, "--x"))
+            a->xcol = v;
+        else if (!strcmp(s, "--holdout"))
+            a->holdout = v;
+        else if (!strcmp(s, "--cv"))
+            a->cv = v;
+        else if (!strcmp(s, "--param")) {
+            if (a->np >= CAL_MAX_PARAMS)
+                return err_input(err, "more than %d --param options", CAL_MAX_PARAMS);
+            if (cal_parse_param(v, &a->params[a->np], err))
+                return -1;
+            a->np++;
+        } else if (!strcmp(s, "--objective")) {
+            if (cal_parse_objective(v, &a->objective, err))
+                return -1;
+        } else if (!strcmp(s, "--normalize")) {
+            if (val_parse_norm(v, &a->norm, err))
+                return -1;
+        } else if (!strcmp(s, "--max-iter")) {
+            if (calib_int(s, v, 1, CAL_MAX_EVALS, &a->max_evals, err))
+                return -1;
+        } else if (!strcmp(s, "--tol")) {
+            char *end;
+            errno = 0;
+            a->tol = strtod(v, &end);
+            if (*end || errno || !(a->tol > 0) || a->tol > 1e6)
+                return err_input(err, "--tol %s: expected a number > 0", v);
+        } else if (!strcmp(s, "--seeds")) {
+            if (calib_int(s, v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
+                return -1;
+        } else if (!strcmp(s, "-j")) {
+            if (calib_int(s, v, 1, SWEEP_MAX_JOBS, &a->jobs, err))
+                return -1;
+        } else {
+            if (a->nsets >= CALIB_MAX_SETS)
+                return err_input(err, "more than %d --set options", CALIB_MAX_SETS);
+            a->sets[a->nsets++] = (char *)v;
+        }
+    }
+    if (!a->file)
+        return err_input(err, "missing SCENARIO");
+    if (!a->measured)
+        return err_input(err, "missing --measured FILE.csv");
+    if (a->np == 0)
+        return err_input(err, "missing --param PATH:LO:HI[:log] (at least one parameter to fit)");
+    if (a->cv && a->holdout)
+        return err_input(err, "--cv and --holdout exclude each other (--cv holds out each group "
+                              "in turn)");
+    return 0;
+}
+
+/* Removes the temporary run directory this command made: its regular
+ * files, those of its points/ folder, and the folders. */
+static void calib_rm_rundir(const char *dir)
+{
+    char sub[4200];
+    snprintf(sub, sizeof sub, "%s/points", dir);
+    const char *dirs[] = {sub, dir};
+    for (int k = 0; k < 2; k++) {
+        DIR *d = opendir(dirs[k]);
+        if (!d)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            char p[4500];
+            struct stat st;
+            snprintf(p, sizeof p, "%s/%s", dirs[k], e->d_name);
+            if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+                unlink(p);
+        }
+        closedir(d);
+        rmdir(dirs[k]);
+    }
+}
+
+/* The command: checks everything, fits (and cross-validates), prints,
+ * writes. Returns the exit status. */
+static int calib_main(int argc, char **argv, calib_args *a, vs_err *err)
+{
+    int rc = VS_EXIT_OK, interrupted = 0, *held = NULL, tmpdir = 0;
+    val_measured m = {0};
+    cal_split split = {0};
+    cal_fit fit = {0};
+    cal_cv cv = {0};
+    json_t *doc = val_load_scenario(a->file, a->sets, a->nsets, err), *out = NULL, *fd = NULL;
+    char rundir[4200] = "", runcmd[8192], cmdline[8192], path[4300];
+    if (!doc || val_measured_read(a->measured, doc, a->file, a->metric, a->xcol, &m, err))
+        goto fail;
+    const char *metric = m.t.names[m.metric_col];
+    if (!val_known_metric(metric) && !a->quiet)
+        fprintf(stderr, "vmsim calibrate: warning: \"%s\" is not a results column vmsim always "
+                        "writes; it must be one of this workload's metrics\n",
+                metric);
+    if (cal_check_params(doc, a->file, &m, a->measured, a->metric, a->xcol, a->params, a->np,
+                         err))
+        goto fail;
+    held = vs_xcalloc((size_t)m.t.nrows, sizeof(int));
+    if (cal_parse_split(a->holdout ? a->holdout : "none", &split, err) ||
+        cal_split_rows(&split, &m.t, held, err))
+        goto fail;
+    if (a->dir) {
+        if (fsu_mkdirs(a->dir, err))
+            goto fail;
+        snprintf(rundir, sizeof rundir, "%s/runs", a->dir);
+    } else {
+        const char *t = getenv("TMPDIR");
+        snprintf(rundir, sizeof rundir, "%s/vmsim-calibrate-XXXXXX", t && *t ? t : "/tmp");
+        if (!mkdtemp(rundir)) {
+            err_internal(err, "%s: cannot create a temporary run directory: %s", rundir,
+                         strerror(errno));
+            goto fail;
+        }
+        tmpdir = 1;
+    }
+    cal_opts o = {.file = a->file, .base = doc, .csv = a->measured, .metric = a->metric,
+                  .xcol = a->xcol, .norm = a->norm, .objective = a->objective,
+                  .nseeds = a->nseeds, .jobs = a->jobs, .max_evals = a->max_evals,
+                  .tol = a->tol, .rundir = rundir,
+                  .run_cmd = val_run_command(runcmd, sizeof runcmd, a->file, a->sets, a->nsets),
+                  .quiet = a->quiet};
+    if (a->cv) {
+        if (cal_cv_run(&o, a->params, a->np, a->cv, &cv, &interrupted, err))
+            goto fail;
+        o.tag = "[all rows]";
+    }
+    if (cal_run(&o, a->params, a->np, a->cv ? NULL : held, &fit, &interrupted, err))
+        goto fail;
+    if (a->cv) {
+        cal_cv_print(stdout, &cv, a->params, a->np, a->objective);
+        printf("\nThe fit on all rows:\n\n");
+    }
+    cal_print(stdout, &fit, a->params, a->np, a->objective);
+    if (a->dir) {
+        val_command_line(cmdline, sizeof cmdline, argc, argv);
+        out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:i,s:i,s:f,s:f,s:o,s:o,s:o}",
+                        "vmsim_version", VMSIM_VERSION, "command_line", cmdline, "scenario_file",
+                        a->file, "measured_file", a->measured, "metric", metric, "normalize",
+                        val_norm_name(a->norm), "x",
+                        fit.final.xname ? json_string(fit.final.xname) : json_null(),
+                        "objective", cal_objective_name(a->objective), "seeds", a->nseeds,
+                        "max_iter", a->max_evals, "tol", a->tol, "step", CAL_STEP, "holdout",
+                        a->cv ? json_null() : json_string(split.spec), "cv",
+                        a->cv ? cal_cv_json(&cv, a->params, a->np) : json_null(),
+                        "calibration", cal_fit_json(&fit, a->params, a->np));
+        snprintf(path, sizeof path, "%s/calibration.json", a->dir);
+        if (cal_write_json(path, out, err))
+            goto fail;
+        char note[8192 + 64];
+        snprintf(note, sizeof note, "fitted by: %s", cmdline);
+        fd = cal_fitted_doc(doc, a->file, a->params, a->np, fit.fitted, note, err);
+        snprintf(path, sizeof path, "%s/fitted.json", a->dir);
+        if (!fd || cal_write_json(path, fd, err))
+            goto fail;
+        if (!a->quiet)
+            fprintf(stderr, "calibrate: wrote %s/calibration.json and %s/fitted.json\n", a->dir,
+                    a->dir);
+    }
+    goto done;
+fail:
+    rc = interrupted ? 130 : err->code ? err->code : VS_EXIT_INPUT;
+done:
+    if (tmpdir)
+        calib_rm_rundir(rundir);
+    json_decref(out);
+    json_decref(fd);
+    cal_fit_free(&fit);
+    cal_cv_free(&cv);
+    cal_split_free(&split);
+    free(held);
+    val_measured_free(&m);
+    json_decref(doc);
+    return rc;
+}
+
+int cmd_calibrate(int argc, char **argv)
+{
+    calib_args a;
+    vs_err err = {0};
+    if (calib_parse(argc, argv, &a, &err)) {
+        fprintf(stderr, "vmsim calibrate: %s (see 'vmsim calibrate --help')\n", err.msg);
+        calib_args_free(&a);
+        return VS_EXIT_INPUT;
+    }
+    if (a.help) {
+        fputs(calib_usage, stdout);
+        calib_args_free(&a);
+        return VS_EXIT_OK;
+    }
+    int rc = calib_main(argc, argv, &a, &err);
+    calib_args_free(&a);
+    if (rc != VS_EXIT_OK)
+        fprintf(stderr, "vmsim calibrate: %s\n", err.msg);
+    else if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "vmsim calibrate: cannot write the output: %s\n", strerror(errno));
+        return VS_EXIT_INTERNAL;
+    }
+    return rc;
+}
