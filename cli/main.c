@@ -20,6 +20,7 @@ static const struct {
     {"timeline", cmd_timeline, "draw a trace (run --trace) as a PNG/SVG timeline with gnuplot"},
     {"validate", cmd_validate, "compare a scenario's predictions with measured runs (CSV)"},
     {"sensitivity", cmd_sensitivity, "validation error (MAPE, RMSE, CI coverage) per parameter value"},
+    {"measure", cmd_measure, "a real lock benchmark on this machine, with its model for validate"},
 };
 
 static void usage(FILE *f)
