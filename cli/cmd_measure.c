@@ -43,7 +43,7 @@ static void mx_on_signal(int sig)
 static void mx_usage(FILE *f)
 {
     fprintf(f,
-            "usage: vmsim measure [--lock L[,L...]] [--threads N[,N...]] [--think-ns NS] [--hold-ns NS]\n"
+            "usage: vmsim measure [--lock L[,L...]|all] [--threads N[,N...]] [--think-ns NS] [--hold-ns NS]\n"
             "                     [--matrix FILE|default] [--duration-s S] [--warmup-s S] [--reps N]\n"
             "                     [--spin-threshold N] [--max-noise F] [--retries N] [--quiet-wait-s S]\n"
             "                     [-o DIR] [-q]\n"
@@ -450,6 +450,16 @@ static int mx_parse(int argc, char **argv, mx_opts *o, mx_list *l, int ncpu, vs_
         return mx_matrix(o->matrix, ncpu, l, err);
     /* the product of the --lock and --threads lists */
     char *locks = vs_xstrdup(o->locks ? o->locks : "ticket");
+    if (!strcmp(locks, "all")) {
+        size_t n = 1;
+        for (int i = 0; i < ml_nops; i++)
+            n += strlen(ml_registry[i]->name) + 1;
+        free(locks);
+        locks = vs_xmalloc(n);
+        locks[0] = 0;
+        for (int i = 0; i < ml_nops; i++)
+            strcat(strcat(locks, i ? "," : ""), ml_registry[i]->name);
+    }
     int rc = 0;
     int ts[ML_MAX_THREADS], nt = 0;
     if (o->threads) {

@@ -16,6 +16,8 @@
 
 #include "sim/mem.h"
 
+#define MR_DRAIN_S 60 /* seconds the threads may take to leave after the window */
+
 uint64_t mr_now_ns(void)
 {
     struct timespec ts;
@@ -238,8 +240,17 @@ int mr_run(const mr_config *c, mr_result *r, vs_err *err)
     getrusage(RUSAGE_SELF, &ru1);
     have_stat = mr_cpustat_read(&s1) == 0 && have_stat;
     atomic_store(&x->phase, 2);
+    /* Watchdog: every thread finishes its last critical section and leaves
+     * within MR_DRAIN_S; if not, the lock lost a wake-up or deadlocked. The
+     * threads still use x and th, so both are leaked, not freed. */
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += MR_DRAIN_S;
     for (int i = 0; i < T; i++)
-        pthread_join(th[i].pt, NULL);
+        if (pthread_timedjoin_np(th[i].pt, NULL, &dl))
+            return err_internal(err, "the %s lock hung: thread %d of %d did not finish within "
+                                     "%d s after the window (a lost wake-up or a deadlock)",
+                                c->ops->name, i + 1, T, MR_DRAIN_S);
 
     /* mutual exclusion check */
     uint64_t iters = 0;
@@ -305,8 +316,9 @@ int mr_run(const mr_config *c, mr_result *r, vs_err *err)
         r->busy_cpu_s = s1.busy_s - s0.busy_s;
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         double foreign = r->busy_cpu_s - r->own_cpu_s;
+        /* /proc/stat counts in USER_HZ ticks (10 ms): short windows are coarse */
         r->foreign_share = foreign > 0 && n > 0 && r->window_s > 0
-                               ? foreign / ((double)n * r->window_s)
+                               ? fmin(1, foreign / ((double)n * r->window_s))
                                : 0;
     } else {
         r->busy_cpu_s = -1;

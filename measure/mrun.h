@@ -53,11 +53,13 @@ typedef struct mr_result {
     double user_s, sys_s;  /* the process's user and system time in the window */
     double busy_cpu_s;     /* busy CPU time of the whole machine (/proc/stat) */
     double own_cpu_s;      /* this process's CPU time in the window */
-    double foreign_share;  /* (busy - own) / (online CPUs x window_s), >= 0 */
+    double foreign_share;  /* (busy - own) / (online CPUs x window_s), in [0, 1] */
 } mr_result;
 
 /* Runs c. Returns 0 and fills r (free with mr_result_free), or -1 with err
- * (internal: threads that cannot be created, broken mutual exclusion). */
+ * (internal: threads that cannot be created, broken mutual exclusion, or
+ * threads still inside the lock 60 s after the window - a hung lock, whose
+ * memory is then leaked because its threads still run). */
 int mr_run(const mr_config *c, mr_result *r, vs_err *err);
 void mr_result_free(mr_result *r);
 
