@@ -586,12 +586,14 @@ int cmd_measure(int argc, char **argv)
                 if (best < 0 || r->foreign_share < s.att[best].r.foreign_share)
                     best = idx;
                 int ok = r->foreign_share <= o.noise;
+                char fx[64] = "n/a (glibc's)";
+                if (c->ops->model)
+                    snprintf(fx, sizeof fx, "%llu/%llu", (unsigned long long)r->halts,
+                             (unsigned long long)r->kicks);
                 mx_logf(&lg, "[%d/%d] rep %d %s T=%d %s attempt %d: %.4g acq/s, wait mean %.4g "
-                        "ns p99 %.4g ns, fairness %.3f, futex %llu/%llu, foreign %.1f%%%s",
+                        "ns p99 %.4g ns, fairness %.3f, futex waits/wakes %s, foreign %.1f%%%s",
                         done + 1, total, rep, c->ops->name, c->threads, lab, at, r->ops_per_s,
-                        r->wait_mean_ns, r->wait_p99_ns, r->fairness,
-                        (unsigned long long)r->halts, (unsigned long long)r->kicks,
-                        100 * r->foreign_share,
+                        r->wait_mean_ns, r->wait_p99_ns, r->fairness, fx, 100 * r->foreign_share,
                         ok ? "" : at <= (int)o.retries ? " - REJECTED (noise), retrying"
                                                        : " - noisy, retries exhausted");
                 if (ok) {
