@@ -328,6 +328,7 @@ static json_t *mx_facts(const mr_machine *m, const char *cmdline, json_t *opts)
     json_object_set_new(o, "preempt", m->preempt[0] ? json_string(m->preempt) : json_null());
     json_object_set_new(o, "sched_knobs", knobs);
     json_object_set_new(o, "pause_round_ns", json_real(m->pause_ns));
+    json_object_set_new(o, "clock_read_ns", json_real(m->clock_ns));
     json_object_set_new(o, "options", json_incref(opts));
     return o;
 }
@@ -557,7 +558,8 @@ int cmd_measure(int argc, char **argv)
             m.cpu_model[0] ? m.cpu_model : "unknown CPU", m.ncpu_avail, m.ncpu_online, m.kernel,
             m.hz, m.hz_source, m.clocksource[0] ? m.clocksource : "unknown");
     mx_logf(&lg, "one spin round {load, PAUSE} takes %.2f ns: the spin threshold %.0f rounds is "
-            "%.1f us", m.pause_ns, o.spin, o.spin * m.pause_ns / 1000);
+            "%.1f us; a clock read takes %.1f ns", m.pause_ns, o.spin, o.spin * m.pause_ns / 1000,
+            m.clock_ns);
     double est = (double)s.ncfg * s.reps * (o.dur + o.warm + 0.2);
     mx_logf(&lg, "%d configurations x %d reps, about %.0f s without retries or quiet waits",
             s.ncfg, s.reps, est);

@@ -111,8 +111,8 @@ json_t *mm_model_scenario(const mr_machine *m, const mr_config *cfgs, int n,
     json_object_set_new(doc, "hypervisor", hv);
     json_object_set_new(doc, "vms", json_pack("{s:i, s:i}", "count", 1, "vcpus", 1));
     json_object_set_new(doc, "guest",
-                        json_pack("{s:{s:s, s:f}}", "lock", "algorithm", "ticket",
-                                  "spin_threshold", (double)spin_threshold));
+                        json_pack("{s:{s:s, s:I}}", "lock", "algorithm", "ticket",
+                                  "spin_threshold", (json_int_t)spin_threshold));
 
     /* the axes: the distinct values, in the order first measured */
     json_t *locks = json_array(), *lockset = json_object(), *threads = json_array(),

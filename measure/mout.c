@@ -219,6 +219,15 @@ static void mo_measured_csv(FILE *f, const mo_set *s, const mr_machine *mach, in
                "# Compare: vmsim validate model.json --measured THIS_FILE\n",
             mach->cpu_model[0] ? mach->cpu_model : "an unknown CPU", mach->ncpu_avail,
             mach->kernel, name);
+    int nnoisy = 0;
+    for (int c = 0; c < s->ncfg; c++) {
+        int noisy;
+        mo_nkept(s, c, &noisy);
+        nnoisy += mm_modelled(&s->cfgs[c]) && noisy > 0;
+    }
+    if (nnoisy)
+        fprintf(f, "# %d configurations below include repetitions kept although noisy "
+                   "(summary.csv noisy_reps)\n", nnoisy);
     fprintf(f, "lock,threads,think_hold,%s,%s_sd\n", name, name);
     for (int c = 0; c < s->ncfg; c++) {
         const mr_config *cf = &s->cfgs[c];

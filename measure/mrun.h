@@ -83,10 +83,11 @@ typedef struct mr_machine {
     char knob_name[64][96];   /* their file names */
     char knob_value[64][64];  /* their contents (first line) */
     double pause_ns;          /* measured ns per spin round {load, PAUSE} */
+    double clock_ns;          /* measured ns per clock_gettime(CLOCK_MONOTONIC) */
 } mr_machine;
 
 /* Reads every fact it can; never fails (unknown facts stay empty/-1).
- * Measures the PAUSE round (about 0.1 s). */
+ * Measures the PAUSE round and the clock read (about 0.1 s). */
 void mr_machine_read(mr_machine *m);
 
 /* Aggregate CPU line of /proc/stat, in seconds. */
