@@ -46,14 +46,15 @@ static void mx_usage(FILE *f)
             "usage: vmsim measure [--lock L[,L...]|all] [--threads N[,N...]] [--think-ns NS] [--hold-ns NS]\n"
             "                     [--matrix FILE|default] [--duration-s S] [--warmup-s S] [--reps N]\n"
             "                     [--spin-threshold N] [--max-noise F] [--retries N] [--quiet-wait-s S]\n"
-            "                     [-o DIR] [-q]\n"
+            "                     [-o DIR] [-q] [--list]\n"
             "  A real lock benchmark: T unpinned threads loop think, acquire, hold, release on one\n"
             "  lock of this process. Writes DIR (default measure-out): runs.csv, summary.csv,\n"
             "  measured.csv and measured-wait.csv (for vmsim validate DIR/model.json), machine.json,\n"
             "  model.json, log.txt. Defaults: --lock ticket, --threads = CPUs, think 2000 ns,\n"
             "  hold 500 ns, 2 s after 0.5 s warm-up, 3 reps, spin threshold 32768, max noise 0.10,\n"
             "  3 retries, quiet wait up to 10 s. --matrix default: every lock x T in {1..4 x CPUs}\n"
-            "  x think/hold {2000/500, 20000/2000}. Locks:\n");
+            "  x think/hold {2000/500, 20000/2000}. --list prints the configurations and runs nothing.\n"
+            "  Locks:\n");
     for (int i = 0; i < ml_nops; i++)
         fprintf(f, "    %-19s %s\n", ml_registry[i]->name, ml_registry[i]->summary);
     fprintf(f, "  docs/cli.md and docs/validation.md describe it.\n");
@@ -337,13 +338,14 @@ static json_t *mx_facts(const mr_machine *m, const char *cmdline, json_t *opts)
 
 enum {
     OPT_LOCK = 256, OPT_THREADS, OPT_THINK, OPT_HOLD, OPT_DUR, OPT_WARM, OPT_REPS, OPT_SPIN,
-    OPT_MATRIX, OPT_NOISE, OPT_RETRIES, OPT_QUIET_WAIT
+    OPT_MATRIX, OPT_NOISE, OPT_RETRIES, OPT_QUIET_WAIT, OPT_LIST
 };
 
 typedef struct mx_opts {
     const char *locks, *threads, *matrix, *dir;
     double think, hold, dur, warm, reps, spin, noise, retries, qwait;
     int quiet;
+    int list; /* --list: print the configurations, run nothing */
 } mx_opts;
 
 /* Waits up to o->qwait s until the idle share over 0.2 s is at least
@@ -398,6 +400,7 @@ static int mx_parse(int argc, char **argv, mx_opts *o, mx_list *l, int ncpu, vs_
         {"max-noise", required_argument, 0, OPT_NOISE},
         {"retries", required_argument, 0, OPT_RETRIES},
         {"quiet-wait-s", required_argument, 0, OPT_QUIET_WAIT},
+        {"list", no_argument, 0, OPT_LIST},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
@@ -415,6 +418,9 @@ static int mx_parse(int argc, char **argv, mx_opts *o, mx_list *l, int ncpu, vs_
             return 1;
         case 'q':
             o->quiet = 1;
+            break;
+        case OPT_LIST:
+            o->list = 1;
             break;
         case 'o':
             if (!*a)
@@ -497,7 +503,7 @@ static int mx_parse(int argc, char **argv, mx_opts *o, mx_list *l, int ncpu, vs_
 
 int cmd_measure(int argc, char **argv)
 {
-    mx_opts o = {NULL, NULL, NULL, "measure-out", 2000, 500, 2, 0.5, 3, 32768, 0.10, 3, 10, 0};
+    mx_opts o = {NULL, NULL, NULL, "measure-out", 2000, 500, 2, 0.5, 3, 32768, 0.10, 3, 10, 0, 0};
     mx_list l = {0};
     vs_err err = {0};
     mr_machine m;
@@ -511,6 +517,17 @@ int cmd_measure(int argc, char **argv)
             return 0;
         fprintf(stderr, ME "%s\n", err.msg);
         return err.code ? err.code : 2;
+    }
+    if (o.list) {
+        printf("lock,threads,think_ns,hold_ns\n");
+        for (int i = 0; i < l.n; i++)
+            printf("%s,%d,%llu,%llu\n", l.v[i].ops->name, l.v[i].threads,
+                   (unsigned long long)l.v[i].think_ns, (unsigned long long)l.v[i].hold_ns);
+        fprintf(stderr, ME "%d configurations x %d reps: about %.0f s without retries or quiet "
+                           "waits\n",
+                l.n, (int)o.reps, l.n * o.reps * (o.dur + o.warm + 0.2));
+        free(l.v);
+        return 0;
     }
     if (fsu_mkdirs(o.dir, &err)) {
         free(l.v);

@@ -296,6 +296,23 @@ expect "measure --matrix JSON (product form)" 0 "" measure --matrix "$TMP/mx.jso
 expect "measure --max-noise 0: rejected runs are retried, one kept" 0 "" measure --lock tas --threads 1 --reps 1 --duration-s 0.03 --warmup-s 0 --quiet-wait-s 0 --max-noise 0 --retries 1 -q -o "$TMP/mx3"
 if [ "$(grep -c ',ok,\|,noisy-kept,' "$TMP/mx3/runs.csv")" = 1 ]; then ok "measure: exactly one attempt kept per rep"; else bad "measure: exactly one attempt kept per rep" "$(cat "$TMP/mx3/runs.csv")"; fi
 expect "measure --help" 0 "usage: vmsim measure" measure --help
+run_cmd measure --matrix default --list
+if [ "$rc" -eq 0 ] && [ -n "$PY" ]; then
+    if $PY -c '
+import csv, os, sys
+n = len(os.sched_getaffinity(0)); mx = min(4 * n, 1024)
+ts = [t for t in range(1, mx + 1) if t <= 4 or t in (n, 2 * n, 3 * n, 4 * n) or 2 * t == 3 * n or t & (t - 1) == 0]
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 8 * len(ts) * 2, (len(rows), ts)
+assert sorted({int(r["threads"]) for r in rows}) == ts
+assert {(r["think_ns"], r["hold_ns"]) for r in rows} == {("2000", "500"), ("20000", "2000")}
+assert len({r["lock"] for r in rows}) == 8
+' "$TMP/out" 2>"$TMP/pyerr"; then ok "measure --matrix default --list: every lock x T x 2 pairs"; else bad "measure --matrix default --list: every lock x T x 2 pairs" "$(tail -2 "$TMP/pyerr")"; fi
+elif [ "$rc" -ne 0 ]; then
+    bad "measure --matrix default --list" "status $rc: $(cat "$TMP/err")"
+else
+    skipped "measure --list parsing (python3 not found)"
+fi
 expect "measure: unknown lock suggests" 2 'unknown lock "tiket" (did you mean "ticket"?)' measure --lock tiket $MQ -o "$TMP/bad"
 expect "measure: --threads 0" 2 "--threads: expected an integer from 1 to 1024" measure --threads 0 $MQ -o "$TMP/bad"
 expect "measure: --threads 1025" 2 "--threads: expected an integer from 1 to 1024" measure --threads 1025 $MQ -o "$TMP/bad"
