@@ -124,8 +124,9 @@ static inline void ml_pause(void)
 #endif
 }
 
-/* Mean duration of one spin round {atomic load, ml_pause} in ns, measured
- * over `rounds` rounds (best of 5 tries, to skip preemptions). Can't fail. */
+/* Duration of one spin round {atomic load, ml_pause} in ns, measured over
+ * `rounds` rounds in 64 chunks; the fastest chunk counts, so preemptions do
+ * not inflate it. Can't fail. */
 double ml_pause_ns(uint64_t rounds);
 
 #endif
