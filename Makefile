@@ -136,7 +136,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 fmt:
-	clang-format -i $(wildcard sim/*.[ch] config/*.[ch] models/*.[ch] models/*/*.[ch] analysis/*.[ch] cli/*.[ch] tests/*.[ch])
+	clang-format -i $(wildcard sim/*.[ch] config/*.[ch] measure/*.[ch] models/*.[ch] models/*/*.[ch] analysis/*.[ch] cli/*.[ch] tests/*.[ch])
 
 clean:
 	rm -rf build build-asan build-mpi bin

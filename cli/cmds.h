@@ -15,5 +15,6 @@ int cmd_timeline(int argc, char **argv);
 int cmd_validate(int, char **);
 int cmd_sensitivity(int, char **);
 int cmd_calibrate(int, char **);
+int cmd_measure(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const struct {
     {"validate", cmd_validate, "compare a scenario's predictions with measured runs (CSV)"},
     {"sensitivity", cmd_sensitivity, "validation error (MAPE, RMSE, CI coverage) per parameter value"},
     {"calibrate", cmd_calibrate, "fit scenario parameters to measured runs, with held-out errors"},
+    {"measure", cmd_measure, "a real lock benchmark on this machine, with its model for validate"},
 };
 
 static void usage(FILE *f)

@@ -248,6 +248,96 @@ expect "calibrate without --param: exit 2" 2 "missing --param" calibrate "$LL" -
 expect "calibrate unknown path: exit 2" 2 'unknown key (did you mean "mean_ns"?)' calibrate "$LL" --measured "$TMP/cal.csv" --param workload.hold.mean_nss:100:1000
 expect "calibrate LO >= HI: exit 2" 2 "LO must be less than HI" calibrate "$LL" --measured "$TMP/cal.csv" --param workload.hold.mean_ns:9:9
 expect "calibrate empty held-out part: exit 2" 2 "holds out 0 of the 2 rows" calibrate "$LL" --measured "$TMP/cal.csv" --param workload.hold.mean_ns:100:1000 --holdout 'workload.threads>=9'
+# --- measure: a real lock benchmark (tiny runs; never asserts a timing) -------
+MQ="--duration-s 0.03 --warmup-s 0.005 --quiet-wait-s 0 --max-noise 1 -q"
+expect "measure: every lock, tiny run" 0 "" measure --lock ticket,tas,mcs,pv-ticket,pvqspinlock,oticket,preemptable-ticket,mutex --threads 2,3 --reps 2 --spin-threshold 64 $MQ -o "$TMP/meas"
+for f in runs.csv summary.csv measured.csv measured-wait.csv machine.json model.json log.txt; do
+    if [ -s "$TMP/meas/$f" ]; then ok "measure writes $f"; else bad "measure writes $f"; fi
+done
+if grep -q '^lock,threads,think_hold,ops_per_s,ops_per_s_sd$' "$TMP/meas/measured.csv" &&
+   ! grep -q '^mutex,' "$TMP/meas/measured.csv" && grep -q ',mutex,' "$TMP/meas/runs.csv"; then
+    ok "measure: measured.csv has the model axes, mutex only in runs.csv"
+else
+    bad "measure: measured.csv has the model axes, mutex only in runs.csv" "$(head -6 "$TMP/meas/measured.csv")"
+fi
+if [ -n "$PY" ]; then
+    if $PY -c '
+import csv, json, sys
+d = sys.argv[1]
+rows = list(csv.DictReader(open(d + "/runs.csv")))
+assert len(rows) >= 32, len(rows)
+kept = {}
+for r in rows:
+    assert r["status"] in ("ok", "rejected", "noisy-kept"), r["status"]
+    n = int(r["acquisitions"]); assert n >= 0
+    assert float(r["lock_wait_ns_mean"]) >= 0 and float(r["wait_ns_p99"]) >= 0
+    sh = [float(x) for x in r["shares"].split(";")]
+    assert len(sh) == int(r["threads"]), r
+    if n: assert abs(sum(sh) - 1) < 1e-4, sh
+    if r["lock"] in ("ticket", "tas", "mcs", "preemptable-ticket"):
+        assert r["futex_waits"] == "0" and r["futex_wakes"] == "0", r
+    if r["lock"] == "mutex": assert r["futex_waits"] == "", r
+    if r["status"] != "rejected":
+        k = (r["config"], r["rep"]); assert k not in kept, k; kept[k] = 1
+assert len(kept) == 32, len(kept)
+m = json.load(open(d + "/machine.json"))
+for k in ("cpus_online", "kernel", "hz", "clocksource", "cpu_model", "pause_round_ns", "command_line", "sched_knobs"):
+    assert k in m, k
+assert m["pause_round_ns"] > 0
+s = json.load(open(d + "/model.json"))
+ax = [a["name"] for a in s["sweep"]["axes"]]
+assert ax == ["lock", "threads", "think_hold"], ax
+assert "mutex" not in s["sweep"]["axes"][0]["values"]
+assert s["hypervisor"]["scheduler"] == "cfs" and s["hypervisor"]["ple"]["enabled"] is False
+' "$TMP/meas" 2>"$TMP/pyerr"; then ok "measure: runs.csv, machine.json and model.json sane"; else bad "measure: runs.csv, machine.json and model.json sane" "$(tail -3 "$TMP/pyerr")"; fi
+else
+    skipped "measure output parsing (python3 not found)"
+fi
+expect "measure: model.json is a valid scenario and sweep" 0 "sweep valid" check "$TMP/meas/model.json"
+expect "measure: validate reads measured.csv" 0 "metric ops_per_s" validate "$TMP/meas/model.json" --measured "$TMP/meas/measured.csv" --seeds 1 --set duration_s=0.01 --set warmup_s=0.001 --no-plot -q -o "$TMP/meas/val"
+expect "measure: validate reads measured-wait.csv" 0 "metric lock_wait_ns_mean" validate "$TMP/meas/model.json" --measured "$TMP/meas/measured-wait.csv" --seeds 1 --set duration_s=0.01 --set warmup_s=0.001 --no-plot -q -o "$TMP/meas/val2"
+printf 'lock,threads,think_ns,hold_ns\nmcs,2,1000,100\nmutex,1,0,100\n' >"$TMP/mx.csv"
+expect "measure --matrix CSV" 0 "" measure --matrix "$TMP/mx.csv" --reps 1 $MQ -o "$TMP/mx1"
+if [ "$(grep -c ',ok,\|,noisy-kept,' "$TMP/mx1/runs.csv")" = 2 ]; then ok "measure --matrix CSV runs its 2 configurations"; else bad "measure --matrix CSV runs its 2 configurations" "$(cat "$TMP/mx1/runs.csv")"; fi
+printf '{"locks": ["tas"], "threads": [1, 2], "think_hold": [[1000, 100]]}\n' >"$TMP/mx.json"
+expect "measure --matrix JSON (product form)" 0 "" measure --matrix "$TMP/mx.json" --reps 1 $MQ -o "$TMP/mx2"
+expect "measure --max-noise 0: rejected runs are retried, one kept" 0 "" measure --lock tas --threads 1 --reps 1 --duration-s 0.03 --warmup-s 0 --quiet-wait-s 0 --max-noise 0 --retries 1 -q -o "$TMP/mx3"
+if [ "$(grep -c ',ok,\|,noisy-kept,' "$TMP/mx3/runs.csv")" = 1 ]; then ok "measure: exactly one attempt kept per rep"; else bad "measure: exactly one attempt kept per rep" "$(cat "$TMP/mx3/runs.csv")"; fi
+expect "measure --help" 0 "usage: vmsim measure" measure --help
+run_cmd measure --matrix default --list
+if [ "$rc" -eq 0 ] && [ -n "$PY" ]; then
+    if $PY -c '
+import csv, os, sys
+n = len(os.sched_getaffinity(0)); mx = min(4 * n, 1024)
+ts = [t for t in range(1, mx + 1) if t <= 4 or t in (n, 2 * n, 3 * n, 4 * n) or 2 * t == 3 * n or t & (t - 1) == 0]
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 8 * len(ts) * 2, (len(rows), ts)
+assert sorted({int(r["threads"]) for r in rows}) == ts
+assert {(r["think_ns"], r["hold_ns"]) for r in rows} == {("2000", "500"), ("20000", "2000")}
+assert len({r["lock"] for r in rows}) == 8
+' "$TMP/out" 2>"$TMP/pyerr"; then ok "measure --matrix default --list: every lock x T x 2 pairs"; else bad "measure --matrix default --list: every lock x T x 2 pairs" "$(tail -2 "$TMP/pyerr")"; fi
+elif [ "$rc" -ne 0 ]; then
+    bad "measure --matrix default --list" "status $rc: $(cat "$TMP/err")"
+else
+    skipped "measure --list parsing (python3 not found)"
+fi
+expect "measure: unknown lock suggests" 2 'unknown lock "tiket" (did you mean "ticket"?)' measure --lock tiket $MQ -o "$TMP/bad"
+expect "measure: --threads 0" 2 "--threads: expected an integer from 1 to 1024" measure --threads 0 $MQ -o "$TMP/bad"
+expect "measure: --threads 1025" 2 "--threads: expected an integer from 1 to 1024" measure --threads 1025 $MQ -o "$TMP/bad"
+expect "measure: --threads abc" 2 'found "abc"' measure --threads abc $MQ -o "$TMP/bad"
+expect "measure: --think-ns -1" 2 "--think-ns: expected an integer" measure --think-ns -1 $MQ -o "$TMP/bad"
+expect "measure: --duration-s 0" 2 "--duration-s: expected a number from 0.01" measure --duration-s 0 -o "$TMP/bad"
+expect "measure: --spin-threshold 1.5" 2 "--spin-threshold: expected an integer" measure --spin-threshold 1.5 $MQ -o "$TMP/bad"
+expect "measure: --max-noise 2" 2 "--max-noise: expected a number from 0 to 1" measure --max-noise 2 -o "$TMP/bad"
+expect "measure: unknown option" 2 'unknown option "--frob"' measure --frob
+expect "measure: missing value" 2 "--threads: missing value" measure --threads
+expect "measure: --matrix and --lock" 2 "give one or the other" measure --matrix default --lock tas
+expect "measure: --matrix missing file" 2 "cannot open" measure --matrix "$TMP/nope.csv" $MQ -o "$TMP/bad"
+printf 'lock,threads,think_ns,hold_ns\nmcs,2,1000,100\npv-tiket,2,1000,100\n' >"$TMP/mxbad.csv"
+expect "measure: bad lock in a matrix CSV names the line" 2 "mxbad.csv:3: unknown lock \"pv-tiket\" (did you mean \"pv-ticket\"?)" measure --matrix "$TMP/mxbad.csv" $MQ -o "$TMP/bad"
+printf '{"configs": [{"lock": "tas", "threads": 0, "think_ns": 0, "hold_ns": 0}]}' >"$TMP/mxbad.json"
+expect "measure: bad threads in a matrix JSON" 2 "configs[0].threads: expected an integer from 1 to 1024" measure --matrix "$TMP/mxbad.json" $MQ -o "$TMP/bad"
+if [ ! -e "$TMP/bad" ]; then ok "measure: bad input writes nothing"; else bad "measure: bad input writes nothing"; fi
 
 VMSIM="$VMSIM" VMSIM_SRC="$SRC" sh "$SRC/tests/bad_inputs.sh" && ok "bad-input catalogue (tests/bad_inputs.sh)" || bad "bad-input catalogue (tests/bad_inputs.sh)"
 echo "cli_tests: $pass passed, $fail failed, $skip skipped"
