@@ -125,6 +125,16 @@ double rtab_get(const rtab *t, int64_t r, int c)
     return t->val[r * t->ncols + c];
 }
 
+double rtab_get_csv(const rtab *t, int64_t r, int c)
+{
+    double v = rtab_get(t, r, c);
+    if (!isfinite(v))
+        return NAN;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*g", RTAB_CSV_DIGITS, v);
+    return strtod(buf, NULL);
+}
+
 const char *rtab_label(const rtab *t, int64_t r, int a)
 {
     return t->labels[a][t->vidx[r * t->naxes + a]];

@@ -24,6 +24,9 @@
 
 #include "analysis/metrics.h"
 
+/* Significant digits of a number in results.csv and summary.csv. */
+#define RTAB_CSV_DIGITS 12
+
 /* One column. */
 typedef struct rtab_col {
     char *name;            /* column name (owned) */
@@ -65,6 +68,11 @@ void rtab_add(rtab *t, int64_t point, int64_t group, const int *vidx, int64_t se
 int rtab_col_index(const rtab *t, const char *name);
 /* Row r's value of column c (NAN: missing). */
 double rtab_get(const rtab *t, int64_t r, int c);
+/* Row r's value of column c as results.csv states it: rounded to
+ * RTAB_CSV_DIGITS significant digits (NAN: missing or not finite, an empty
+ * cell). Validation compares these, so that it can be redone from the
+ * tables alone. */
+double rtab_get_csv(const rtab *t, int64_t r, int c);
 /* Row r's text of axis a. */
 const char *rtab_label(const rtab *t, int64_t r, int a);
 /* Frees the table and zeroes it. Safe on a zeroed table. */

@@ -8,7 +8,7 @@
 void tab_num(FILE *f, double x)
 {
     if (!isnan(x) && isfinite(x))
-        fprintf(f, "%.12g", x);
+        fprintf(f, "%.*g", RTAB_CSV_DIGITS, x);
 }
 
 /* The axis cells of table row r, comma-separated, without a trailing comma. */
