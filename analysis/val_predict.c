@@ -140,44 +140,42 @@ out:
     return axis;
 }
 
-/* The column of the metric in the results table of the runs in dir: NAME,
- * else metrics.NAME; the error lists the columns of dir/results.csv. */
-static int val_table_column(const rtab *t, const char *dir, const char *metric, vs_err *err)
+/* The index of the metric among the column names names[0..n-1]: NAME,
+ * else metrics.NAME; -1 with err (input) naming `where` and listing the
+ * columns when neither is there. */
+static int val_metric_column(char *const *names, int n, const char *where, const char *metric,
+                             vs_err *err)
 {
-    int c = rtab_col_index(t, metric);
-    if (c < 0) {
-        char alt[1100];
-        snprintf(alt, sizeof alt, "metrics.%s", metric);
-        c = rtab_col_index(t, alt);
-    }
-    if (c >= 0)
-        return c;
-    char names[4096] = "point";
-    for (int a = 0; a < t->naxes; a++)
-        val_cat(names, sizeof names, ", %s", t->axis_names[a]);
-    val_cat(names, sizeof names, ", seed");
-    for (int k = 0; k < t->ncols; k++)
-        val_cat(names, sizeof names, ", %s", t->cols[k].name);
-    return err_input(err, "%s/results.csv: no column \"%s\": the measured metric is not a result "
-                          "of these runs; the columns are: %s",
-                     dir, metric, names);
-}
-
-/* The column of the metric in a results.csv: NAME, else metrics.NAME. */
-static int val_metric_column(const csv_table *t, const char *metric, vs_err *err)
-{
-    int c = csv_col(t, metric);
-    if (c < 0) {
-        char alt[1100];
-        snprintf(alt, sizeof alt, "metrics.%s", metric);
-        c = csv_col(t, alt);
-    }
-    if (c >= 0)
-        return c;
-    char names[4096];
+    char alt[1100];
+    snprintf(alt, sizeof alt, "metrics.%s", metric);
+    for (int pass = 0; pass < 2; pass++)
+        for (int c = 0; c < n; c++)
+            if (!strcmp(names[c], pass ? alt : metric))
+                return c;
+    char list[4096] = "";
+    for (int c = 0; c < n; c++)
+        val_cat(list, sizeof list, "%s%s", c ? ", " : "", names[c]);
     return err_input(err, "%s: no column \"%s\": the measured metric is not a result of these "
                           "runs; the columns are: %s",
-                     t->path, metric, val_colnames(t, names, sizeof names));
+                     where, metric, list);
+}
+
+/* The metric's column in the results table of the runs in dir (whose
+ * results.csv has the columns point, the axes, seed, the table's). */
+static int val_table_column(const rtab *t, const char *dir, const char *metric, vs_err *err)
+{
+    int n = 2 + t->naxes + t->ncols, k = 0;
+    char **names = vs_xcalloc((size_t)n, sizeof(char *)), where[VAL_PATH];
+    names[k++] = "point";
+    for (int a = 0; a < t->naxes; a++)
+        names[k++] = t->axis_names[a];
+    names[k++] = "seed";
+    for (int c = 0; c < t->ncols; c++)
+        names[k++] = t->cols[c].name;
+    snprintf(where, sizeof where, "%s/results.csv", dir);
+    int c = val_metric_column(names, n, where, metric, err);
+    free(names);
+    return c < 0 ? -1 : c - 2 - t->naxes;
 }
 
 int val_run(const val_measured *m, json_t *base, const char *file, val_run_opts *o,
@@ -368,7 +366,8 @@ int val_from_sweep(const val_measured *m, const char *dir, val_report *r, vs_err
     if (csv_read(path, &t, err))
         return -1;
     int rc = -1, *cols = vs_xcalloc((size_t)(m->naxes ? m->naxes : 1), sizeof(int));
-    int mc = val_metric_column(&t, r->metric, err), sc = csv_col(&t, "seed");
+    int mc = val_metric_column(t.names, t.ncols, t.path, r->metric, err);
+    int sc = csv_col(&t, "seed");
     if (mc < 0)
         goto out;
     if (sc < 0) {

@@ -2,6 +2,7 @@
 #include "tests/harness.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,6 +54,22 @@ char *th_make_tmpdir(const char *tag)
     sprintf(t, "/tmp/vmsim-test-%s-XXXXXX", tag);
     ck_assert_ptr_nonnull(mkdtemp(t));
     return t;
+}
+
+void th_rm_flat(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        char p[8192];
+        while ((e = readdir(d)))
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+                snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+                unlink(p);
+            }
+        closedir(d);
+    }
+    rmdir(dir);
 }
 
 void th_rm_rf(const char *dir)

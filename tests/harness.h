@@ -23,6 +23,9 @@ const char *th_hooks_bin(void);
 
 /* A new directory /tmp/vmsim-test-TAG-XXXXXX (asserts). */
 char *th_make_tmpdir(const char *tag);
+/* Removes the files in dir (not below) and dir itself, without a child
+ * process (fit for an unchecked fixture's teardown). */
+void th_rm_flat(const char *dir);
 /* rm -rf dir. */
 void th_rm_rf(const char *dir);
 /* The whole file, NUL-terminated, or NULL when it cannot be read. */

@@ -109,6 +109,21 @@ static int small_sweep(const char *dir, const char *jobs, int resume, const char
     " {\"path\": \"guest.lock.algorithm\", \"name\": \"lock\", \"values\": [\"ticket\", \"tas\"]}]," \
     " \"seeds\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}"
 
+/* The results of the sweeps in ref and d must be equal (wall-clock columns
+ * aside); then removes both directories, errfile, and frees ref and d. */
+static void expect_same_results(char *ref, char *d, const char *errfile)
+{
+    char *a = th_results_sans_wall(ref), *b = th_results_sans_wall(d);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    th_rm_rf(ref);
+    th_rm_rf(d);
+    remove(errfile);
+    free(ref);
+    free(d);
+}
+
 static pid_t big_sweep(const char *dir, const char *jobs, int resume, const char *errfile)
 {
     const char *args[] = {"sweep", lockloop(), "-o", dir, "-j", jobs,
@@ -484,15 +499,7 @@ START_TEST(test_resume_after_sigkill)
     ck_assert_msg(rc == 0, "resume: status %d: %s", rc, msg);
     free(msg);
     ck_assert_int_eq(count_points(d), 80);
-    char *a = th_results_sans_wall(ref), *b = th_results_sans_wall(d);
-    ck_assert_str_eq(a, b);
-    free(a);
-    free(b);
-    th_rm_rf(ref);
-    th_rm_rf(d);
-    remove(e);
-    free(ref);
-    free(d);
+    expect_same_results(ref, d, e);
 }
 END_TEST
 
@@ -510,15 +517,7 @@ START_TEST(test_sigint_then_resume)
         ck_assert_int_lt(count_points(d), 80);
     }
     ck_assert_int_eq(th_wait(big_sweep(d, "2", 1, e)), 0);
-    char *a = th_results_sans_wall(ref), *b = th_results_sans_wall(d);
-    ck_assert_str_eq(a, b);
-    free(a);
-    free(b);
-    th_rm_rf(ref);
-    th_rm_rf(d);
-    remove(e);
-    free(ref);
-    free(d);
+    expect_same_results(ref, d, e);
 }
 END_TEST
 
