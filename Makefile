@@ -46,9 +46,9 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lm
 
-LIB_SRC  := $(wildcard sim/*.c config/*.c models/*.c models/*/*.c measure/*.c analysis/*.c cli/cmd_*.c)
+LIB_SRC  := $(wildcard sim/*.c config/*.c models/*.c models/*/*.c measure/*.c experiment/*.c analysis/*.c output/*.c cli/cmd_*.c cli/progress.c)
 ifneq ($(MPI),1)
-LIB_SRC  := $(filter-out analysis/sweep_mpi.c,$(LIB_SRC))
+LIB_SRC  := $(filter-out experiment/sweep_mpi.c,$(LIB_SRC))
 endif
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/cli/main.o
@@ -79,16 +79,43 @@ $(BIN)/vmsim: $(MAIN_OBJ) $(BUILD)/libvmsim.a
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libvmsim.a tests/check_main.h
+# Test hooks (docs/robustness.md): the library sources holding code under
+# VMSIM_TEST_HOOKS (fault injection) are compiled a second time with
+# -DVMSIM_TEST_HOOKS into libvmsim-test.a, which only the tests link, and a
+# vmsim built from it ($(BUILD)/tests/vmsim-hooks) serves the tests that
+# inject faults. bin/vmsim never contains a hook.
+HOOK_SRC := $(shell grep -l VMSIM_TEST_HOOKS $(LIB_SRC) 2>/dev/null)
+HOOK_OBJ := $(HOOK_SRC:%.c=$(BUILD)/hooks/%.o)
+TLIB_OBJ := $(filter-out $(HOOK_SRC:%.c=$(BUILD)/%.o),$(LIB_OBJ)) $(HOOK_OBJ)
+HOOK_BIN := $(BUILD)/tests/vmsim-hooks
+DEPS     += $(HOOK_OBJ:.o=.d) $(BUILD)/tests/harness.d
+
+$(BUILD)/hooks/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libvmsim.a $(CHECK_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) -DVMSIM_TEST_HOOKS $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libvmsim-test.a: $(TLIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(HOOK_BIN): $(MAIN_OBJ) $(BUILD)/libvmsim-test.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/harness.o: tests/harness.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/tests/harness.o $(BUILD)/libvmsim-test.a tests/check_main.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/tests/harness.o $(BUILD)/libvmsim-test.a $(CHECK_LIBS) $(LDLIBS)
 
 # Every suite runs even when one fails; the target fails if any did.
 # `make check` is the GNU name of the same target.
 check: test
-test: all $(TEST_BIN)
+test: all $(TEST_BIN) $(HOOK_BIN)
 	@fail=0; for t in $(TEST_BIN); do \
-	  VMSIM=$(CURDIR)/$(BIN)/vmsim VMSIM_SRC=$(CURDIR) $$t || fail=1; done; \
+	  VMSIM=$(CURDIR)/$(BIN)/vmsim VMSIM_HOOKS=$(CURDIR)/$(HOOK_BIN) VMSIM_SRC=$(CURDIR) $$t || fail=1; done; \
 	  VMSIM=$(CURDIR)/$(BIN)/vmsim sh tests/cli_tests.sh || fail=1; \
 	  VMSIM=$(CURDIR)/$(BIN)/vmsim MAKE="$(MAKE)" sh tests/install_test.sh || fail=1; \
 	  if [ $$fail = 0 ]; then echo "ALL TESTS PASSED"; else echo "SOME TESTS FAILED"; exit 1; fi

@@ -13,9 +13,10 @@
  *   val_measured_read   reads and checks the CSV against the scenario, and
  *                       validates every point's document (sc_load_doc)
  *   val_report_init     one report row per measured row (inputs only)
- *   val_run             runs the points x seeds through the sweep machinery
- *                       (analysis/sweep.h) into a run directory, fills the
- *                       rows' samples; optionally x the values of a parameter
+ *   val_run             runs the points x seeds through the sweep runner
+ *                       (experiment/sweep_run.h) into a run directory and
+ *                       fills the rows' samples from its in-memory results
+ *                       table; optionally x the values of a parameter
  *   val_from_sweep      or takes the samples from an existing sweep's
  *                       results.csv
  *   val_compute         normalisation, per-point statistics (mean, 95% CI),
@@ -35,8 +36,9 @@
 #include <stdio.h>
 
 #include "analysis/csv.h"
-#include "analysis/sweep.h"
 #include "analysis/usl.h"
+#include "experiment/sweep_run.h"
+#include "experiment/sweep_spec.h"
 #include "sim/err.h"
 
 #define VAL_DEFAULT_SEEDS 3 /* seeds 1..3 unless --seeds */
@@ -142,13 +144,15 @@ typedef struct val_report {
 typedef struct val_run_opts {
     const char *dir;       /* the run directory (a sweep directory; rewritten) */
     int nseeds;            /* seeds 1..nseeds */
-    int jobs;              /* <= 1: in this process; more: sweep_run's worker processes */
+    int jobs;              /* <= 1: in this process; more: the runner's worker processes */
     int quiet;             /* no progress output */
     const char *run_cmd;   /* "vmsim run FILE --set ..." for the points' command_line */
     const char *param;     /* sensitivity: the parameter (scenario path or sweep axis name),
                               or NULL */
     json_t *values;        /* sensitivity: array of the parameter's values (borrowed) */
     int interrupted;       /* out: a worker run was interrupted by SIGINT/SIGTERM */
+    srun_progress_fn progress; /* progress reports of the runs, or NULL (cli/progress.h) */
+    void *progress_ctx;    /* passed to progress */
 } val_run_opts;
 
 /* Parses "first", "max" or "none" (any case). Errors name the option. */

@@ -11,6 +11,7 @@
 #include "analysis/csv.h"
 #include "analysis/usl.h"
 #include "cli/cmds.h"
+#include "output/jsonw.h"
 #include "sim/err.h"
 #include "sim/mem.h"
 
@@ -221,12 +222,12 @@ static int fit_print_json(const csv_table *t, int xc, int yc, const usl_result *
     bad |= json_object_set_new(o, "y", json_string(t->names[yc]));
     bad |= json_object_set_new(o, "iterations", json_integer(r->iterations));
     bad |= json_object_set_new(o, "converged", json_boolean(r->converged));
-    char *s = bad ? NULL : json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    char *s = bad ? NULL : jw_text(o);
     json_decref(o);
     if (!s) /* json_string also fails on names that are not UTF-8 */
         return err_input(err, "%s: cannot encode the result as JSON (column names must be UTF-8)",
                          t->path);
-    puts(s);
+    fputs(s, stdout);
     free(s);
     return 0;
 }

@@ -1,12 +1,12 @@
 /* cmd_merge.c - `vmsim merge OUT DIR... [--allow-missing] [--quiet]`: joins
  * the directories of one sweep (shards of a job array, or parts run on
- * several machines) into OUT and rebuilds its tables (analysis/sweep.h,
+ * several machines) into OUT and rebuilds its tables (experiment/merge.h,
  * docs/sweep.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/sweep.h"
+#include "experiment/merge.h"
 #include "cli/cmds.h"
 #include "sim/err.h"
 #include "sim/mem.h"
@@ -31,7 +31,7 @@ static const char merge_usage[] =
 
 /* Appends the missing points to buf as "3, 6-8, 20", at most
  * MERGE_MAX_LISTED items, then "... (K more)". */
-static void merge_list(const sweep_merge_outcome *mo, char *buf, size_t n)
+static void merge_list(const merge_outcome *mo, char *buf, size_t n)
 {
     size_t l = 0;
     int items = 0;
@@ -89,9 +89,9 @@ int cmd_merge(int argc, char **argv)
                 merge_usage);
         goto out;
     }
-    sweep_merge_outcome mo;
+    merge_outcome mo;
     vs_err err = {0};
-    if (sweep_merge(out, dirs, ndirs, &mo, &err)) {
+    if (merge_dirs(out, dirs, ndirs, &mo, &err)) {
         fprintf(stderr, "vmsim merge: %s\n", err.msg);
         rc = err.code ? err.code : VS_EXIT_INTERNAL;
         free(mo.miss);

@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "analysis/runner.h"
-#include "analysis/sweep.h"
 #include "cli/cmds.h"
 #include "config/scenario.h"
+#include "experiment/sweep_spec.h"
 #include "models/host/hv.h"
+#include "output/jsonw.h"
 #include "sim/fsutil.h"
-#include "sim/mem.h"
 
 #define MAX_SETS 256
 
@@ -103,18 +103,27 @@ static int run_parse(int argc, char **argv, run_args *a, int allow_out, const ch
     return 0;
 }
 
+/* --seed N becomes one more override, "seed=N" (in buf), after the --set
+ * options. Returns 0 (nothing to do without --seed), or -1 with err. */
+static int run_seed(run_args *a, char *buf, size_t n, vs_err *err)
+{
+    if (!a->seed)
+        return 0;
+    char *end;
+    unsigned long long v = strtoull(a->seed, &end, 10);
+    if (!*a->seed || *end || a->seed[0] == '-' || v > (unsigned long long)INT64_MAX)
+        return err_input(err, "--seed %s: expected a non-negative integer", a->seed);
+    snprintf(buf, n, "seed=%llu", v);
+    a->sets[a->nsets++] = buf;
+    return 0;
+}
+
 /* Loads the scenario with --seed and --set applied. */
 static int run_load(run_args *a, scenario *sc, vs_err *err)
 {
     char seedset[64];
-    if (a->seed) {
-        char *end;
-        unsigned long long v = strtoull(a->seed, &end, 10);
-        if (!*a->seed || *end || a->seed[0] == '-' || v > (unsigned long long)INT64_MAX)
-            return err_input(err, "--seed %s: expected a non-negative integer", a->seed);
-        snprintf(seedset, sizeof seedset, "seed=%llu", v);
-        a->sets[a->nsets++] = seedset;
-    }
+    if (run_seed(a, seedset, sizeof seedset, err))
+        return -1;
     int rc = sc_load(a->file, a->sets, a->nsets, sc, err);
     if (a->seed)
         a->nsets--;
@@ -143,12 +152,7 @@ int cmd_check(int argc, char **argv)
            sc.nvms == 1 ? "" : "s", hv_kind_name(sc.hv.kind), sc.duration / 1e9);
     scenario_free(&sc);
     /* a sweep section is checked too: its axes and every point's scenario */
-    json_t *doc = sc_read_json(a.file, &err);
-    for (int i = 0; doc && i < a.nsets; i++)
-        if (sc_apply_set(doc, a.sets[i], &err)) {
-            json_decref(doc);
-            doc = NULL;
-        }
+    json_t *doc = sweep_read_doc(a.file, a.sets, a.nsets, &err);
     if (doc && json_object_get(doc, "sweep")) {
         sweep_spec sp;
         int bad = sweep_parse(doc, a.file, &sp, &err) || sweep_check_points(&sp, doc, a.file, &err);
@@ -258,22 +262,11 @@ int cmd_run(int argc, char **argv)
     }
     vs_err err = {0};
     char seedset[64];
-    if (a.seed) {
-        char *e;
-        unsigned long long v = strtoull(a.seed, &e, 10);
-        if (!*a.seed || *e || a.seed[0] == '-' || v > (unsigned long long)INT64_MAX) {
-            fprintf(stderr, "vmsim run: --seed %s: expected a non-negative integer\n", a.seed);
-            return 2;
-        }
-        snprintf(seedset, sizeof seedset, "seed=%llu", v);
-        a.sets[a.nsets++] = seedset;
+    if (run_seed(&a, seedset, sizeof seedset, &err)) {
+        fprintf(stderr, "vmsim run: %s\n", err.msg);
+        return 2;
     }
-    json_t *doc = sc_read_json(a.file, &err);
-    for (int i = 0; doc && i < a.nsets; i++)
-        if (sc_apply_set(doc, a.sets[i], &err)) {
-            json_decref(doc);
-            doc = NULL;
-        }
+    json_t *doc = sweep_read_doc(a.file, a.sets, a.nsets, &err);
     if (!doc) {
         fprintf(stderr, "vmsim run: %s\n", err.msg);
         return err.code ? err.code : 2;
@@ -337,20 +330,18 @@ int cmd_run(int argc, char **argv)
         return err.code ? err.code : 2;
     }
     json_decref(doc);
-    char *text = json_dumps(res, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+    char *text = jw_text(res); /* round-trip precision: 17 significant digits */
     int rc = 0;
-    if (a.out) {
-        size_t l = strlen(text);
-        char *t2 = vs_xmalloc(l + 2);
-        memcpy(t2, text, l);
-        t2[l] = '\n';
-        t2[l + 1] = 0;
-        if (out_direct ? run_write_direct(a.out, t2, &err) : fsu_write_string(a.out, t2, &err)) {
+    if (!text) {
+        fprintf(stderr, "vmsim run: cannot encode the results (out of memory)\n");
+        rc = 1;
+    } else if (a.out) {
+        if (out_direct ? run_write_direct(a.out, text, &err)
+                       : fsu_write_string(a.out, text, &err)) {
             fprintf(stderr, "vmsim run: %s\n", err.msg);
             rc = err.code ? err.code : 1;
         }
-        free(t2);
-    } else if (puts(text) < 0 || fflush(stdout) != 0 || ferror(stdout)) {
+    } else if (fputs(text, stdout) < 0 || fflush(stdout) != 0 || ferror(stdout)) {
         /* a full disk behind `> file` lost the results with exit 0 */
         fprintf(stderr, "vmsim run: cannot write the results to standard output: %s\n",
                 strerror(errno));

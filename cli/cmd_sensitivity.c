@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/sweep.h"
 #include "analysis/validate.h"
 #include "cli/cmd_validate.h"
 #include "cli/cmds.h"
+#include "cli/progress.h"
 #include "sim/err.h"
 #include "sim/mem.h"
 
@@ -108,6 +108,11 @@ static int sens_main(int argc, char **argv, const validate_args *a, vs_err *err)
                       .run_cmd = val_run_command(runcmd, sizeof runcmd, a->file, a->sets,
                                                  a->nsets),
                       .param = a->param, .values = values};
+    prog_bar bar = {0};
+    if (!a->quiet) {
+        o.progress = prog_report;
+        o.progress_ctx = &bar;
+    }
     bad = val_run(&m, doc, a->file, &o, reps, err);
     if (bad && o.interrupted)
         rc = 130;

@@ -2,15 +2,18 @@
  * [--set PATH=VALUE]... [--quiet]`: runs every point of the scenario's sweep
  * section (or of one shard of it) in worker processes, or, built with
  * `make MPI=1` and started by mpirun/srun, over the ranks of the MPI job
- * (analysis/sweep.h, docs/sweep.md, docs/scaling-out.md). */
+ * (experiment/sweep_run.h, docs/sweep.md, docs/scaling-out.md). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "analysis/sweep.h"
 #include "cli/cmds.h"
+#include "cli/progress.h"
+#include "experiment/sweep_mpi.h"
+#include "experiment/sweep_run.h"
+#include "experiment/sweep_spec.h"
 #include "config/scenario.h"
 #include "sim/err.h"
 #include "sim/mem.h"
@@ -113,13 +116,13 @@ static int sweep_parse_args(int argc, char **argv, sweep_args *a, vs_err *err)
     if (!a->dir[0])
         return err_input(err, "-o: empty directory name");
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    a->jobs = cpus > 0 ? (int)(cpus < SWEEP_MAX_JOBS ? cpus : SWEEP_MAX_JOBS) : 1;
+    a->jobs = cpus > 0 ? (int)(cpus < SRUN_MAX_JOBS ? cpus : SRUN_MAX_JOBS) : 1;
     if (a->jobs_text) {
         char *end;
         long j = strtol(a->jobs_text, &end, 10);
-        if (!*a->jobs_text || *end || j < 1 || j > SWEEP_MAX_JOBS)
+        if (!*a->jobs_text || *end || j < 1 || j > SRUN_MAX_JOBS)
             return err_input(err, "-j %s: expected a number of workers from 1 to %d", a->jobs_text,
-                             SWEEP_MAX_JOBS);
+                             SRUN_MAX_JOBS);
         a->jobs = (int)j;
     }
     if (a->shard_text) {
@@ -192,12 +195,7 @@ static void sweep_commands(const sweep_args *a, int ranks, char *run, size_t rn,
  * the document (and fills *sp), or NULL with err filled. */
 static json_t *sweep_load(const sweep_args *a, sweep_spec *sp, vs_err *err)
 {
-    json_t *doc = sc_read_json(a->file, err);
-    for (int i = 0; doc && i < a->nsets; i++)
-        if (sc_apply_set(doc, a->sets[i], err)) {
-            json_decref(doc);
-            doc = NULL;
-        }
+    json_t *doc = sweep_read_doc(a->file, a->sets, a->nsets, err);
     if (!doc)
         return NULL;
     if (sweep_parse(doc, a->file, sp, err)) {
@@ -213,7 +211,7 @@ static json_t *sweep_load(const sweep_args *a, sweep_spec *sp, vs_err *err)
 }
 
 /* Prints how sweep_run ended; returns the exit status. */
-static int sweep_report(const sweep_args *a, int rc, const sweep_outcome *out, const vs_err *err,
+static int sweep_report(const sweep_args *a, int rc, const srun_outcome *out, const vs_err *err,
                         const char *res)
 {
     int64_t finished = out->npoints - out->missing;
@@ -303,11 +301,13 @@ static int sweep_cmd_mpi(const sweep_args *a, int rank, int ranks)
     char run[8192], res[8192];
     sweep_commands(a, ranks, run, sizeof run, res, sizeof res);
     if (rank == 0) {
-        sweep_opts o = {.dir = a->dir, .jobs = ranks - 1, .resume = a->resume, .quiet = a->quiet,
-                        .run_cmd = run, .resume_cmd = res, .shard_i = a->shard_i,
-                        .shard_n = a->shard_n, .mpi = 1};
-        sweep_outcome out;
-        rc = sweep_run(&sp, doc, a->file, &o, &out, &err);
+        srun_opts o = {.dir = a->dir, .jobs = ranks - 1, .resume = a->resume, .quiet = a->quiet,
+                       .run_cmd = run, .resume_cmd = res, .shard_i = a->shard_i,
+                       .shard_n = a->shard_n, .mpi = 1};
+        prog_bar bar;
+        prog_attach(&bar, &o, a->quiet);
+        srun_outcome out;
+        rc = srun_run(&sp, doc, a->file, &o, &out, &err);
         rc = sweep_report(a, rc, &out, &err, res);
     } else {
         rc = sweep_mpi_worker(&sp, doc, a->file, run, &err);
@@ -335,7 +335,7 @@ int cmd_sweep(int argc, char **argv)
         return 0;
     }
     char var[64];
-    int launched = sweep_launcher_size(var, sizeof var);
+    int launched = srun_launcher_size(var, sizeof var);
 #ifdef VMSIM_MPI
     if (launched > 0) {
         int rank, ranks;
@@ -367,11 +367,13 @@ int cmd_sweep(int argc, char **argv)
     }
     char run[8192], res[8192];
     sweep_commands(&a, 1, run, sizeof run, res, sizeof res);
-    sweep_opts o = {.dir = a.dir, .jobs = a.jobs, .resume = a.resume, .quiet = a.quiet,
-                    .run_cmd = run, .resume_cmd = res, .shard_i = a.shard_i,
-                    .shard_n = a.shard_n};
-    sweep_outcome out;
-    int rc = sweep_run(&sp, doc, a.file, &o, &out, &err);
+    srun_opts o = {.dir = a.dir, .jobs = a.jobs, .resume = a.resume, .quiet = a.quiet,
+                   .run_cmd = run, .resume_cmd = res, .shard_i = a.shard_i,
+                   .shard_n = a.shard_n};
+    prog_bar bar;
+    prog_attach(&bar, &o, a.quiet);
+    srun_outcome out;
+    int rc = srun_run(&sp, doc, a.file, &o, &out, &err);
     rc = sweep_report(&a, rc, &out, &err, res);
     sweep_free(&sp);
     json_decref(doc);

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/sweep.h"
 #include "analysis/validate.h"
 #include "cli/cmd_validate.h"
 #include "cli/cmds.h"
+#include "cli/progress.h"
 #include "sim/err.h"
 #include "sim/mem.h"
 
@@ -129,7 +129,7 @@ int validate_parse(int argc, char **argv, int sensitivity, validate_args *a, vs_
                 return -1;
             a->seeds_given = 1;
         } else if (!strcmp(s, "-j")) {
-            if (validate_int(s, v, 1, SWEEP_MAX_JOBS, &a->jobs, err))
+            if (validate_int(s, v, 1, SRUN_MAX_JOBS, &a->jobs, err))
                 return -1;
         } else {
             if (a->nsets >= VALIDATE_MAX_SETS)
@@ -180,6 +180,11 @@ static int validate_main(int argc, char **argv, const validate_args *a, vs_err *
                           .quiet = a->quiet,
                           .run_cmd = val_run_command(runcmd, sizeof runcmd, a->file, a->sets,
                                                      a->nsets)};
+        prog_bar bar = {0};
+        if (!a->quiet) {
+            o.progress = prog_report;
+            o.progress_ctx = &bar;
+        }
         bad = val_run(&m, doc, a->file, &o, &r, err);
         if (bad && o.interrupted)
             rc = 130;

@@ -1,6 +1,7 @@
 #include "sim/fsutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,7 +43,31 @@ int fsu_commit(fsu_file *o, vs_err *err)
         remove(o->tmp);
         return err_internal(err, "%s: cannot rename into place: %s", o->path, strerror(e));
     }
-    return 0;
+    return fsu_sync_dir(o->path, err);
+}
+
+int fsu_sync_dir(const char *path, vs_err *err)
+{
+    /* A written file's data is fsynced before its rename; the rename is an
+     * update of the directory, durable only once the directory is. */
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == EACCES) /* a write-only directory: nothing to sync it with */
+        return 0;
+    if (fd < 0)
+        return err_internal(err, "%s: cannot open the directory to sync it: %s", dir,
+                            strerror(errno));
+    int bad = fsync(fd) != 0 && errno != EINVAL && errno != EROFS;
+    int e = errno;
+    close(fd);
+    return bad ? err_internal(err, "%s: cannot sync the directory: %s", dir, strerror(e)) : 0;
 }
 
 void fsu_abort(fsu_file *o)

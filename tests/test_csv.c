@@ -1,5 +1,4 @@
 /* CSV reader: accepted syntax, every error class, limits, and random bytes. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 #include "analysis/csv.h"
 #include "sim/rng.h"
 #include "tests/check_main.h"
+#include "tests/harness.h"
 
 /* A fresh directory per test program, created and removed in the parent
  * process (unchecked fixture), so a failing test leaves nothing behind. */
@@ -25,18 +25,7 @@ static void dir_setup(void)
 
 static void dir_teardown(void)
 {
-    DIR *d = opendir(tmpdir);
-    if (d) {
-        struct dirent *e;
-        char p[8192];
-        while ((e = readdir(d)))
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    rmdir(tmpdir);
+    th_rm_flat(tmpdir);
 }
 
 /* Writes n bytes to tmpdir/name; returns the path (static buffer). */

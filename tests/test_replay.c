@@ -3,7 +3,6 @@
  * costs 0, whose makespans are computed by hand; graph invariants; every
  * kind of bad log, with messages naming the file and line. Logs go to a
  * mkdtemp directory that is removed afterwards, failures or not. */
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "models/run.h"
 #include "models/workloads/replay.h"
 #include "tests/check_main.h"
+#include "tests/harness.h"
 
 #define MS 1000000LL
 
@@ -37,18 +37,7 @@ static void tmp_setup(void)
  * it runs in the parent, after every test). */
 static void tmp_cleanup(void)
 {
-    DIR *d = opendir(tmpdir);
-    if (d) {
-        struct dirent *e;
-        char p[256];
-        while ((e = readdir(d)))
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    rmdir(tmpdir);
+    th_rm_flat(tmpdir);
 }
 
 /* Writes len bytes (strlen when len < 0) to tmpdir/name; returns the path. */

@@ -12,6 +12,7 @@
 #include "config/scenario.h"
 #include "models/locks/lock.h"
 #include "tests/check_main.h"
+#include "tests/harness.h"
 
 /* A valid scenario: 2 sockets x 4 cores, CFS, two VMs of 4 vCPUs, pv ticket. */
 static const char BASE[] =
@@ -803,18 +804,12 @@ END_TEST
 
 /* ---- presets and files ----------------------------------------------------------- */
 
-static const char *src_dir(void)
-{
-    const char *s = getenv("VMSIM_SRC");
-    return s && *s ? s : ".";
-}
-
 START_TEST(test_find_preset)
 {
     char file[4096], buf[4096], want[4096];
     vs_err err = {0};
-    snprintf(file, sizeof file, "%s/scenarios/micro/lockloop.json", src_dir());
-    snprintf(want, sizeof want, "%s/scenarios/micro/../hosts/generic-1x2.json", src_dir());
+    snprintf(file, sizeof file, "%s/scenarios/micro/lockloop.json", th_src_dir());
+    snprintf(want, sizeof want, "%s/scenarios/micro/../hosts/generic-1x2.json", th_src_dir());
     ck_assert_msg(sc_find_preset(file, "hosts", "generic-1x2", buf, sizeof buf, &err) == 0, "%s",
                   err.msg);
     ck_assert_str_eq(buf, want);
@@ -907,7 +902,7 @@ END_TEST
 START_TEST(test_preset_load)
 {
     char file[4096];
-    snprintf(file, sizeof file, "%s/scenarios/micro/test.json", src_dir());
+    snprintf(file, sizeof file, "%s/scenarios/micro/test.json", th_src_dir());
     scenario sc;
     vs_err err;
     int rc = load_sets(NULL,
@@ -941,7 +936,7 @@ END_TEST
 START_TEST(test_load_file)
 {
     char file[4096];
-    snprintf(file, sizeof file, "%s/scenarios/micro/lockloop.json", src_dir());
+    snprintf(file, sizeof file, "%s/scenarios/micro/lockloop.json", th_src_dir());
     scenario sc;
     vs_err err = {0};
     char *sets[] = {"duration_s=0.5", "workload.threads=4"};

@@ -18,85 +18,9 @@
 #include "analysis/sweep.h"
 #include "config/scenario.h"
 #include "tests/check_main.h"
+#include "tests/harness.h"
 
 /* --- helpers -------------------------------------------------------------- */
-
-static const char *src_dir(void)
-{
-    const char *s = getenv("VMSIM_SRC");
-    return s && *s ? s : ".";
-}
-
-static const char *vmsim_bin(void)
-{
-    static char buf[4096];
-    const char *s = getenv("VMSIM");
-    if (s && *s)
-        return s;
-    snprintf(buf, sizeof buf, "%s/bin/vmsim", src_dir());
-    return buf;
-}
-
-static char *make_tmpdir(void)
-{
-    char *t = strdup("/tmp/vmsim-test-shard-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(t));
-    return t;
-}
-
-static void rm_rf(const char *dir)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        execlp("rm", "rm", "-rf", dir, (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-}
-
-/* Reads a whole file (NULL when missing). Caller frees. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t r = fread(s, 1, (size_t)n, f);
-    s[r] = 0;
-    fclose(f);
-    return s;
-}
-
-static char *slurp_in(const char *dir, const char *name)
-{
-    char p[4200];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    char *s = slurp(p);
-    ck_assert_msg(s != NULL, "%s missing", p);
-    return s;
-}
-
-/* results.csv without its last two columns (wall_s, events_per_s). */
-static char *results_sans_wall(const char *dir)
-{
-    char *s = slurp_in(dir, "results.csv");
-    char *out = malloc(strlen(s) + 1), *o = out;
-    for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
-        char *c1 = strrchr(line, ',');
-        ck_assert_ptr_nonnull(c1);
-        *c1 = 0;
-        char *c2 = strrchr(line, ',');
-        ck_assert_ptr_nonnull(c2);
-        *c2 = 0;
-        o += sprintf(o, "%s\n", line);
-    }
-    free(s);
-    return out;
-}
 
 static int count_lines(const char *s)
 {
@@ -104,58 +28,6 @@ static int count_lines(const char *s)
     for (; *s; s++)
         n += *s == '\n';
     return n;
-}
-
-/* Starts $VMSIM with args (NULL-terminated), stderr into errfile; env
- * "NAME=VALUE" added when non-NULL. Returns the pid. */
-static pid_t spawn_vmsim(const char *const *args, const char *errfile, const char *env)
-{
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, 2);
-            close(fd);
-        }
-        int nul = open("/dev/null", O_WRONLY);
-        if (nul >= 0)
-            dup2(nul, 1);
-        if (env)
-            putenv((char *)env);
-        const char *argv[64];
-        int n = 0;
-        argv[n++] = vmsim_bin();
-        for (int i = 0; args[i] && n < 63; i++)
-            argv[n++] = args[i];
-        argv[n] = NULL;
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int wait_status(pid_t pid)
-{
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        ck_assert_int_eq(errno, EINTR);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int run_vmsim(const char *const *args, const char *errfile, const char *env)
-{
-    return wait_status(spawn_vmsim(args, errfile, env));
-}
-
-static void expect_file_contains(const char *path, const char *frag)
-{
-    char *s = slurp(path);
-    ck_assert_msg(s != NULL, "%s missing", path);
-    ck_assert_msg(strstr(s, frag), "%s: \"%s\" lacks \"%s\"", path, s, frag);
-    free(s);
 }
 
 static int has_point(const char *dir, int p)
@@ -186,11 +58,11 @@ typedef struct ws {
 static void ws_init(ws *w)
 {
     memset(w, 0, sizeof *w);
-    w->dir = make_tmpdir();
+    w->dir = th_make_tmpdir("shard");
     snprintf(w->scn, sizeof w->scn, "%s/s.json", w->dir);
     snprintf(w->err, sizeof w->err, "%s/err.txt", w->dir);
     char src[4200];
-    snprintf(src, sizeof src, "%s/scenarios/micro/lockloop.json", src_dir());
+    snprintf(src, sizeof src, "%s/scenarios/micro/lockloop.json", th_src_dir());
     vs_err err = {0};
     json_t *d = sc_read_json(src, &err);
     ck_assert_msg(d != NULL, "%s", err.msg);
@@ -211,7 +83,7 @@ static const char *ws_path(ws *w, const char *name)
 
 static void ws_done(ws *w)
 {
-    rm_rf(w->dir);
+    th_rm_rf(w->dir);
     free(w->dir);
 }
 
@@ -232,32 +104,32 @@ static pid_t sweep_spawn(ws *w, const char *dir, const char *shard, int resume,
     if (resume)
         args[n++] = "--resume";
     args[n] = NULL;
-    return spawn_vmsim(args, w->err, env);
+    return th_spawn(NULL, args, w->err, env);
 }
 
 static int sweep_cmd(ws *w, const char *dir, const char *shard, int resume)
 {
-    return wait_status(sweep_spawn(w, dir, shard, resume, NULL, NULL));
+    return th_wait(sweep_spawn(w, dir, shard, resume, NULL, NULL));
 }
 
 static void expect_err(ws *w, const char *frag)
 {
-    expect_file_contains(w->err, frag);
+    th_expect_file_contains(w->err, frag);
 }
 
 /* Asserts that dir holds results.csv (sans wall columns), summary.csv and
  * sweep.json equal to ref's. */
 static void expect_same_tables(const char *ref, const char *dir)
 {
-    char *a = results_sans_wall(ref), *b = results_sans_wall(dir);
+    char *a = th_results_sans_wall(ref), *b = th_results_sans_wall(dir);
     ck_assert_str_eq(a, b);
     ck_assert_int_eq(count_lines(a), NPOINTS + 1);
     free(a);
     free(b);
     const char *names[] = {"summary.csv", "sweep.json"};
     for (int i = 0; i < 2; i++) {
-        a = slurp_in(ref, names[i]);
-        b = slurp_in(dir, names[i]);
+        a = th_slurp_in(ref, names[i]);
+        b = th_slurp_in(dir, names[i]);
         ck_assert_msg(!strcmp(a, b), "%s differs between %s and %s", names[i], ref, dir);
         free(a);
         free(b);
@@ -277,23 +149,23 @@ START_TEST(test_shards_then_merge)
         char shard[16];
         snprintf(shard, sizeof shard, "%d/3", i + 1);
         int rc = sweep_cmd(&w, sd[i], shard, 0);
-        char *msg = slurp(w.err);
+        char *msg = th_slurp(w.err);
         ck_assert_msg(rc == 0, "shard %s: status %d: %s", shard, rc, msg);
         free(msg);
         /* exactly its points: p mod 3 == i */
         for (int p = 0; p < NPOINTS; p++)
             ck_assert_msg(has_point(sd[i], p) == (p % 3 == i), "shard %s, point %d", shard, p);
         /* its tables cover what it holds */
-        char *r = slurp_in(sd[i], "results.csv");
+        char *r = th_slurp_in(sd[i], "results.csv");
         ck_assert_int_eq(count_lines(r), NPOINTS / 3 + 1);
         free(r);
     }
     const char *args[] = {"merge", m, sd[0], sd[1], sd[2], NULL};
-    ck_assert_int_eq(run_vmsim(args, w.err, NULL), 0);
+    ck_assert_int_eq(th_run(NULL, args, w.err, NULL), 0);
     expect_err(&w, "12 merged from 3 directories");
     expect_same_tables(ref, m);
     /* merging again changes nothing */
-    ck_assert_int_eq(run_vmsim(args, w.err, NULL), 0);
+    ck_assert_int_eq(th_run(NULL, args, w.err, NULL), 0);
     expect_err(&w, "12 already in");
     expect_same_tables(ref, m);
     /* the merged directory is a whole sweep: --resume finds nothing to do */
@@ -317,20 +189,20 @@ START_TEST(test_shared_directory)
         pid[i] = sweep_spawn(&w, d, shard, 0, NULL, NULL);
     }
     for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(wait_status(pid[i]), 0);
+        ck_assert_int_eq(th_wait(pid[i]), 0);
     for (int p = 0; p < NPOINTS; p++)
         ck_assert_msg(has_point(d, p), "point %d missing", p);
     /* the tables of the last shard to finish may miss points the others
      * wrote after it collected; merging the directory into itself rebuilds */
     const char *args[] = {"merge", d, d, NULL};
-    ck_assert_int_eq(run_vmsim(args, w.err, NULL), 0);
+    ck_assert_int_eq(th_run(NULL, args, w.err, NULL), 0);
     expect_same_tables(ref, d);
     /* a shard started again without --resume is refused, with it runs nothing */
     ck_assert_int_eq(sweep_cmd(&w, d, "2/3", 0), 2);
     expect_err(&w, "already holds 4 point files of shard 2/3; use --resume");
     ck_assert_int_eq(sweep_cmd(&w, d, "2/3", 1), 0);
     /* a shard of another sweep is refused */
-    ck_assert_int_eq(wait_status(sweep_spawn(&w, d, "1/3", 1, "0.03", NULL)), 2);
+    ck_assert_int_eq(th_wait(sweep_spawn(&w, d, "1/3", 1, "0.03", NULL)), 2);
     expect_err(&w, "describes a different sweep: scenario.duration_s was 0.02, now 0.03");
 
     /* locks: a running shard locks .lock.shard-I-of-N and shares .lock */
@@ -349,7 +221,7 @@ START_TEST(test_shared_directory)
     ck_assert_int_eq(flock(fd, LOCK_SH | LOCK_NB), 0); /* as a running shard holds it */
     ck_assert_int_eq(sweep_cmd(&w, d, NULL, 1), 2);     /* no whole sweep beside shards */
     expect_err(&w, "another vmsim sweep is running in this directory");
-    ck_assert_int_eq(run_vmsim(args, w.err, NULL), 2); /* nor a merge into it */
+    ck_assert_int_eq(th_run(NULL, args, w.err, NULL), 2); /* nor a merge into it */
     expect_err(&w, "another vmsim sweep is running in this directory");
     ck_assert_int_eq(sweep_cmd(&w, d, "1/3", 1), 0);
     close(fd);
@@ -366,44 +238,44 @@ START_TEST(test_merge_errors)
     const char *m = ws_path(&w, "m"), *m2 = ws_path(&w, "m2"), *m3 = ws_path(&w, "m3");
     ck_assert_int_eq(sweep_cmd(&w, s1, "1/3", 0), 0);
     ck_assert_int_eq(sweep_cmd(&w, s2, "2/3", 0), 0);
-    ck_assert_int_eq(wait_status(sweep_spawn(&w, other, "3/3", 0, "0.03", NULL)), 0);
+    ck_assert_int_eq(th_wait(sweep_spawn(&w, other, "3/3", 0, "0.03", NULL)), 0);
     /* different sweeps */
     const char *a1[] = {"merge", m, s1, s2, other, NULL};
-    ck_assert_int_eq(run_vmsim(a1, w.err, NULL), 2);
+    ck_assert_int_eq(th_run(NULL, a1, w.err, NULL), 2);
     expect_err(&w, "describe different sweeps: scenario.duration_s is 0.02 in the first, 0.03 in "
                    "the second");
     ck_assert_int_eq(access(m, F_OK), -1); /* nothing written */
     /* missing points: listed, exit 1; the merged part is kept */
     const char *a2[] = {"merge", m, s1, s2, NULL};
-    ck_assert_int_eq(run_vmsim(a2, w.err, NULL), 1);
+    ck_assert_int_eq(th_run(NULL, a2, w.err, NULL), 1);
     expect_err(&w, "4 of 12 points are in none of the directories: 2, 5, 8, 11");
     expect_err(&w, "--allow-missing");
     const char *a3[] = {"merge", m2, s1, s2, "--allow-missing", NULL};
-    ck_assert_int_eq(run_vmsim(a3, w.err, NULL), 0);
+    ck_assert_int_eq(th_run(NULL, a3, w.err, NULL), 0);
     expect_err(&w, "warning: 4 of 12 points are in none of the directories");
-    char *r = slurp_in(m2, "results.csv");
+    char *r = th_slurp_in(m2, "results.csv");
     ck_assert_int_eq(count_lines(r), 8 + 1);
     free(r);
     /* a merge into a directory of another sweep */
     const char *a4[] = {"merge", other, s1, NULL};
-    ck_assert_int_eq(run_vmsim(a4, w.err, NULL), 2);
+    ck_assert_int_eq(th_run(NULL, a4, w.err, NULL), 2);
     expect_err(&w, "describe different sweeps");
     /* not sweep directories */
     const char *a5[] = {"merge", m3, s1, w.dir, NULL};
-    ck_assert_int_eq(run_vmsim(a5, w.err, NULL), 2);
+    ck_assert_int_eq(th_run(NULL, a5, w.err, NULL), 2);
     expect_err(&w, "no sweep.json, so not a sweep directory");
     const char *a6[] = {"merge", m3, w.scn, NULL};
-    ck_assert_int_eq(run_vmsim(a6, w.err, NULL), 2);
+    ck_assert_int_eq(th_run(NULL, a6, w.err, NULL), 2);
     expect_err(&w, "not a directory");
     /* usage */
     const char *a7[] = {"merge", m3, NULL};
-    ck_assert_int_eq(run_vmsim(a7, w.err, NULL), 2);
+    ck_assert_int_eq(th_run(NULL, a7, w.err, NULL), 2);
     expect_err(&w, "missing DIR");
     const char *a8[] = {"merge", m3, s1, "--bogus", NULL};
-    ck_assert_int_eq(run_vmsim(a8, w.err, NULL), 2);
+    ck_assert_int_eq(th_run(NULL, a8, w.err, NULL), 2);
     expect_err(&w, "unknown option --bogus");
     const char *a9[] = {"merge", "--help", NULL};
-    ck_assert_int_eq(run_vmsim(a9, w.err, NULL), 0);
+    ck_assert_int_eq(th_run(NULL, a9, w.err, NULL), 0);
     ws_done(&w);
 }
 END_TEST
@@ -452,11 +324,11 @@ START_TEST(test_launcher_without_mpi)
     ws w;
     ws_init(&w);
     const char *d = ws_path(&w, "d");
-    ck_assert_int_eq(wait_status(sweep_spawn(&w, d, NULL, 0, NULL, "OMPI_COMM_WORLD_SIZE=2")), 2);
+    ck_assert_int_eq(th_wait(sweep_spawn(&w, d, NULL, 0, NULL, "OMPI_COMM_WORLD_SIZE=2")), 2);
     expect_err(&w, "built without MPI");
     expect_err(&w, "make MPI=1");
     ck_assert_int_eq(access(d, F_OK), -1);
-    ck_assert_int_eq(wait_status(sweep_spawn(&w, d, "1/1", 0, NULL, "OMPI_COMM_WORLD_SIZE=2")), 0);
+    ck_assert_int_eq(th_wait(sweep_spawn(&w, d, "1/1", 0, NULL, "OMPI_COMM_WORLD_SIZE=2")), 0);
     ck_assert_int_eq(has_point(d, NPOINTS - 1), 1);
     ws_done(&w);
 #endif

@@ -20,30 +20,13 @@
 #include "config/scenario.h"
 #include "sim/fsutil.h"
 #include "tests/check_main.h"
+#include "tests/harness.h"
 
 /* --- helpers -------------------------------------------------------------- */
 
-static const char *src_dir(void)
-{
-    const char *s = getenv("VMSIM_SRC");
-    return s && *s ? s : ".";
-}
-
-static const char *vmsim_bin(void)
-{
-    static char buf[4096];
-    const char *s = getenv("VMSIM");
-    if (s && *s)
-        return s;
-    snprintf(buf, sizeof buf, "%s/bin/vmsim", src_dir());
-    return buf;
-}
-
 static const char *lockloop(void)
 {
-    static char buf[4096];
-    snprintf(buf, sizeof buf, "%s/scenarios/micro/lockloop.json", src_dir());
-    return buf;
+    return th_src_path("scenarios/micro/lockloop.json");
 }
 
 /* lockloop.json with a short run and the given sweep section (JSON text,
@@ -89,115 +72,6 @@ static void expect_error(const char *sweep, const char *frag1, const char *frag2
     ck_assert_msg(!frag2 || strstr(err.msg, frag2), "message \"%s\" lacks \"%s\"", err.msg, frag2);
 }
 
-static char *make_tmpdir(void)
-{
-    char *t = strdup("/tmp/vmsim-test-sweep-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(t));
-    return t;
-}
-
-static void rm_rf(const char *dir)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        execlp("rm", "rm", "-rf", dir, (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-}
-
-/* Reads a whole file (NULL when missing). Caller frees. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t r = fread(s, 1, (size_t)n, f);
-    s[r] = 0;
-    fclose(f);
-    return s;
-}
-
-/* results.csv without its last two columns (wall_s, events_per_s). */
-static char *results_sans_wall(const char *dir)
-{
-    char p[4200];
-    snprintf(p, sizeof p, "%s/results.csv", dir);
-    char *s = slurp(p);
-    ck_assert_msg(s != NULL, "%s missing", p);
-    char *out = malloc(strlen(s) + 1), *o = out;
-    for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n")) {
-        char *c1 = strrchr(line, ',');
-        ck_assert_ptr_nonnull(c1);
-        *c1 = 0;
-        char *c2 = strrchr(line, ',');
-        ck_assert_ptr_nonnull(c2);
-        *c2 = 0;
-        o += sprintf(o, "%s\n", line);
-    }
-    free(s);
-    return out;
-}
-
-/* Starts $VMSIM with args (NULL-terminated), stderr into errfile, in its own
- * process group; env "NAME=VALUE" added when non-NULL. Returns the pid. */
-static pid_t spawn_vmsim(const char *const *args, const char *errfile, const char *env)
-{
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        setpgid(0, 0);
-        int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, 2);
-            close(fd);
-        }
-        int nul = open("/dev/null", O_WRONLY);
-        if (nul >= 0)
-            dup2(nul, 1);
-        if (env)
-            putenv((char *)env);
-        const char *argv[64];
-        int n = 0;
-        argv[n++] = vmsim_bin();
-        for (int i = 0; args[i] && n < 63; i++)
-            argv[n++] = args[i];
-        argv[n] = NULL;
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* Exit status of a finished child (128 + signal when killed). */
-static int wait_status(pid_t pid)
-{
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        ck_assert_int_eq(errno, EINTR);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int run_vmsim(const char *const *args, const char *errfile, const char *env)
-{
-    return wait_status(spawn_vmsim(args, errfile, env));
-}
-
-static void expect_file_contains(const char *path, const char *frag)
-{
-    char *s = slurp(path);
-    ck_assert_msg(s != NULL, "%s missing", path);
-    ck_assert_msg(strstr(s, frag), "%s: \"%s\" lacks \"%s\"", path, s, frag);
-    free(s);
-}
-
 static int count_points(const char *dir)
 {
     char p[4200];
@@ -211,12 +85,6 @@ static int count_points(const char *dir)
     return n;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* The sweep of the CLI tests: 4 x 2 axis values x 3 seeds. */
 #define SMALL_SWEEP                                                                       \
     "sweep={\"axes\": [{\"path\": \"workload.threads\", \"values\": [8, 1, 2, 4]},"      \
@@ -227,10 +95,12 @@ static void sleep_ms(int ms)
 static int small_sweep(const char *dir, const char *jobs, int resume, const char *errfile,
                        const char *env)
 {
+    /* fault injection (env) exists only in the test build of vmsim */
+    const char *bin = env ? th_hooks_bin() : th_vmsim_bin();
     const char *args[] = {"sweep", lockloop(), "-o", dir, "-j", jobs, "--quiet",
                           "--set", "duration_s=0.02", "--set", "warmup_s=0.002",
                           "--set", SMALL_SWEEP, resume ? "--resume" : NULL, NULL};
-    return run_vmsim(args, errfile, env);
+    return th_run(bin, args, errfile, env);
 }
 
 /* The larger sweep of the interruption tests (80 points of 0.1 s). */
@@ -239,12 +109,27 @@ static int small_sweep(const char *dir, const char *jobs, int resume, const char
     " {\"path\": \"guest.lock.algorithm\", \"name\": \"lock\", \"values\": [\"ticket\", \"tas\"]}]," \
     " \"seeds\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}"
 
+/* The results of the sweeps in ref and d must be equal (wall-clock columns
+ * aside); then removes both directories, errfile, and frees ref and d. */
+static void expect_same_results(char *ref, char *d, const char *errfile)
+{
+    char *a = th_results_sans_wall(ref), *b = th_results_sans_wall(d);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    th_rm_rf(ref);
+    th_rm_rf(d);
+    remove(errfile);
+    free(ref);
+    free(d);
+}
+
 static pid_t big_sweep(const char *dir, const char *jobs, int resume, const char *errfile)
 {
     const char *args[] = {"sweep", lockloop(), "-o", dir, "-j", jobs,
                           "--set", "duration_s=0.1", "--set", "warmup_s=0.002",
                           "--set", BIG_SWEEP, resume ? "--resume" : NULL, NULL};
-    return spawn_vmsim(args, errfile, NULL);
+    return th_spawn(NULL, args, errfile, NULL);
 }
 
 /* --- the sweep section ------------------------------------------------------ */
@@ -415,7 +300,7 @@ START_TEST(test_collect_tables)
                               " \"seeds\": [1, 2, 3]}",
                               &sp, &err) == 0,
                   "%s", err.msg);
-    char *dir = make_tmpdir(), path[4200];
+    char *dir = th_make_tmpdir("sweep"), path[4200];
     snprintf(path, sizeof path, "%s/points", dir);
     ck_assert_int_eq(fsu_mkdirs(path, &err), 0);
     static const double ops[6] = {10, 12, 17, 100, 0, 0};
@@ -481,7 +366,7 @@ START_TEST(test_collect_tables)
     ck_assert_int_eq(csv_num(&t, 1, csv_col(&t, "ops_per_s_ci95"), &v, NULL), 0);
     ck_assert_msg(v == 0, "ci with n = 1: %g", v);
     csv_free(&t);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
     sweep_free(&sp);
 }
@@ -491,12 +376,12 @@ END_TEST
 
 START_TEST(test_j1_j2_identical)
 {
-    char *d1 = make_tmpdir(), *d2 = make_tmpdir(), e1[4200], e2[4200], p[4200];
+    char *d1 = th_make_tmpdir("sweep"), *d2 = th_make_tmpdir("sweep"), e1[4200], e2[4200], p[4200];
     snprintf(e1, sizeof e1, "%s.err", d1);
     snprintf(e2, sizeof e2, "%s.err", d2);
     ck_assert_int_eq(small_sweep(d1, "1", 0, e1, NULL), 0);
     ck_assert_int_eq(small_sweep(d2, "2", 0, e2, NULL), 0);
-    char *r1 = results_sans_wall(d1), *r2 = results_sans_wall(d2);
+    char *r1 = th_results_sans_wall(d1), *r2 = th_results_sans_wall(d2);
     ck_assert_str_eq(r1, r2);
     /* canonical order: point 0..23, first axis in its listed order */
     csv_table t;
@@ -519,22 +404,22 @@ START_TEST(test_j1_j2_identical)
     ck_assert_msg(ops > 0, "ops_per_s %g", ops);
     csv_free(&t);
     snprintf(p, sizeof p, "%s/summary.csv", d1);
-    char *s1 = slurp(p);
+    char *s1 = th_slurp(p);
     snprintf(p, sizeof p, "%s/summary.csv", d2);
-    char *s2 = slurp(p);
+    char *s2 = th_slurp(p);
     ck_assert_str_eq(s1, s2);
     snprintf(p, sizeof p, "%s/sweep.json", d1);
-    expect_file_contains(p, "\"workload.threads\"");
+    th_expect_file_contains(p, "\"workload.threads\"");
     snprintf(p, sizeof p, "%s/points/000023.json", d1);
-    expect_file_contains(p, "\"sweep_point\"");
+    th_expect_file_contains(p, "\"sweep_point\"");
     /* a point file's command line reproduces it with vmsim run */
-    expect_file_contains(p, "--set workload.threads=4 --set guest.lock.algorithm=mcs --set seed=3");
+    th_expect_file_contains(p, "--set workload.threads=4 --set guest.lock.algorithm=mcs --set seed=3");
     free(s1);
     free(s2);
     free(r1);
     free(r2);
-    rm_rf(d1);
-    rm_rf(d2);
+    th_rm_rf(d1);
+    th_rm_rf(d2);
     remove(e1);
     remove(e2);
     free(d1);
@@ -544,7 +429,7 @@ END_TEST
 
 START_TEST(test_resume_after_deleting_points)
 {
-    char *ref = make_tmpdir(), *d = make_tmpdir(), e[4200], p[4200];
+    char *ref = th_make_tmpdir("sweep"), *d = th_make_tmpdir("sweep"), e[4200], p[4200];
     snprintf(e, sizeof e, "%s.err", d);
     ck_assert_int_eq(small_sweep(ref, "2", 0, e, NULL), 0);
     ck_assert_int_eq(small_sweep(d, "2", 0, e, NULL), 0);
@@ -560,22 +445,22 @@ START_TEST(test_resume_after_deleting_points)
     fclose(f);
     /* without --resume: refused */
     ck_assert_int_eq(small_sweep(d, "2", 0, e, NULL), 2);
-    expect_file_contains(e, "use --resume");
+    th_expect_file_contains(e, "use --resume");
     ck_assert_int_eq(small_sweep(d, "2", 1, e, NULL), 0);
     ck_assert_int_eq(access(p, F_OK), -1);
     ck_assert_int_eq(count_points(d), 24);
-    char *a = results_sans_wall(ref), *b = results_sans_wall(d);
+    char *a = th_results_sans_wall(ref), *b = th_results_sans_wall(d);
     ck_assert_str_eq(a, b);
     /* a different sweep in the same directory: refused */
     const char *args[] = {"sweep", lockloop(), "-o", d, "--quiet", "--resume",
                           "--set", "duration_s=0.03", "--set", "warmup_s=0.002",
                           "--set", SMALL_SWEEP, NULL};
-    ck_assert_int_eq(run_vmsim(args, e, NULL), 2);
-    expect_file_contains(e, "describes a different sweep: scenario.duration_s was 0.02, now 0.03");
+    ck_assert_int_eq(th_run(NULL, args, e, NULL), 2);
+    th_expect_file_contains(e, "describes a different sweep: scenario.duration_s was 0.02, now 0.03");
     free(a);
     free(b);
-    rm_rf(ref);
-    rm_rf(d);
+    th_rm_rf(ref);
+    th_rm_rf(d);
     remove(e);
     free(ref);
     free(d);
@@ -592,79 +477,63 @@ static int wait_for_points(pid_t pid, const char *dir, int n)
         int st;
         if (waitpid(pid, &st, WNOHANG) == pid)
             return 0;
-        sleep_ms(1);
+        th_sleep_ms(1);
     }
     return 1;
 }
 
 START_TEST(test_resume_after_sigkill)
 {
-    char *ref = make_tmpdir(), *d = make_tmpdir(), e[4200];
+    char *ref = th_make_tmpdir("sweep"), *d = th_make_tmpdir("sweep"), e[4200];
     snprintf(e, sizeof e, "%s.err", d);
-    ck_assert_int_eq(wait_status(big_sweep(ref, "2", 0, e)), 0);
+    ck_assert_int_eq(th_wait(big_sweep(ref, "2", 0, e)), 0);
     pid_t pid = big_sweep(d, "2", 0, e);
     if (wait_for_points(pid, d, 5)) {
         kill(-pid, SIGKILL); /* the whole group: the sweep and its workers */
-        ck_assert_int_eq(wait_status(pid), 128 + SIGKILL);
+        ck_assert_int_eq(th_wait(pid), 128 + SIGKILL);
     }
     int before = count_points(d);
     ck_assert_int_ge(before, 5);
-    int rc = wait_status(big_sweep(d, "2", 1, e));
-    char *msg = slurp(e);
+    int rc = th_wait(big_sweep(d, "2", 1, e));
+    char *msg = th_slurp(e);
     ck_assert_msg(rc == 0, "resume: status %d: %s", rc, msg);
     free(msg);
     ck_assert_int_eq(count_points(d), 80);
-    char *a = results_sans_wall(ref), *b = results_sans_wall(d);
-    ck_assert_str_eq(a, b);
-    free(a);
-    free(b);
-    rm_rf(ref);
-    rm_rf(d);
-    remove(e);
-    free(ref);
-    free(d);
+    expect_same_results(ref, d, e);
 }
 END_TEST
 
 START_TEST(test_sigint_then_resume)
 {
-    char *ref = make_tmpdir(), *d = make_tmpdir(), e[4200];
+    char *ref = th_make_tmpdir("sweep"), *d = th_make_tmpdir("sweep"), e[4200];
     snprintf(e, sizeof e, "%s.err", d);
-    ck_assert_int_eq(wait_status(big_sweep(ref, "1", 0, e)), 0);
+    ck_assert_int_eq(th_wait(big_sweep(ref, "1", 0, e)), 0);
     pid_t pid = big_sweep(d, "2", 0, e);
     if (wait_for_points(pid, d, 3)) {
         kill(pid, SIGINT); /* the parent only: it stops handing out points */
-        ck_assert_int_eq(wait_status(pid), 130);
-        expect_file_contains(e, "interrupted");
-        expect_file_contains(e, "--resume");
+        ck_assert_int_eq(th_wait(pid), 130);
+        th_expect_file_contains(e, "interrupted");
+        th_expect_file_contains(e, "--resume");
         ck_assert_int_lt(count_points(d), 80);
     }
-    ck_assert_int_eq(wait_status(big_sweep(d, "2", 1, e)), 0);
-    char *a = results_sans_wall(ref), *b = results_sans_wall(d);
-    ck_assert_str_eq(a, b);
-    free(a);
-    free(b);
-    rm_rf(ref);
-    rm_rf(d);
-    remove(e);
-    free(ref);
-    free(d);
+    ck_assert_int_eq(th_wait(big_sweep(d, "2", 1, e)), 0);
+    expect_same_results(ref, d, e);
 }
 END_TEST
 
 START_TEST(test_worker_crash)
 {
-    char *d = make_tmpdir(), e[4200], p[4200];
+    char *d = th_make_tmpdir("sweep"), e[4200], p[4200];
     snprintf(e, sizeof e, "%s.err", d);
     ck_assert_int_eq(small_sweep(d, "2", 0, e, "VMSIM_SWEEP_TEST_CRASH=4"), 1);
-    expect_file_contains(e, "point 4 (workload.threads=8, lock=mcs, seed=2) crashed its worker");
-    expect_file_contains(e, "vmsim run");
+    th_expect_file_contains(e, "point 4 (workload.threads=8, lock=mcs, seed=2) crashed its worker");
+    th_expect_file_contains(e, "vmsim run");
     snprintf(p, sizeof p, "%s/points/000004.json", d);
     ck_assert_int_eq(access(p, F_OK), -1);
     /* without the fault the sweep resumes and completes */
     ck_assert_int_eq(small_sweep(d, "2", 1, e, NULL), 0);
     ck_assert_int_eq(count_points(d), 24);
-    rm_rf(d);
+    th_rm_rf(d);
     remove(e);
     free(d);
 }
@@ -672,15 +541,15 @@ END_TEST
 
 START_TEST(test_plot)
 {
-    char *d = make_tmpdir(), e[4200], p[4200];
+    char *d = th_make_tmpdir("sweep"), e[4200], p[4200];
     snprintf(e, sizeof e, "%s.err", d);
     ck_assert_int_eq(small_sweep(d, "2", 0, e, NULL), 0);
     const char *a1[] = {"plot", d, "--locks", NULL};
-    ck_assert_int_eq(run_vmsim(a1, e, NULL), 0);
+    ck_assert_int_eq(th_run(NULL, a1, e, NULL), 0);
     snprintf(p, sizeof p, "%s/plot.gp", d);
-    expect_file_contains(p, "yerrorlines");
+    th_expect_file_contains(p, "yerrorlines");
     snprintf(p, sizeof p, "%s/plot.dat", d);
-    expect_file_contains(p, "# block 1, lock=mcs");
+    th_expect_file_contains(p, "# block 1, lock=mcs");
     snprintf(p, sizeof p, "%s/plot-locks.dat", d);
     ck_assert_int_eq(access(p, F_OK), 0);
     if (system("command -v gnuplot >/dev/null 2>&1") == 0) {
@@ -694,18 +563,18 @@ START_TEST(test_plot)
     /* categorical x, other prefix */
     snprintf(p, sizeof p, "%s/figs/lock", d);
     const char *a2[] = {"plot", d, "--x", "lock", "--curve", "workload.threads", "-o", p, NULL};
-    ck_assert_int_eq(run_vmsim(a2, e, NULL), 0);
+    ck_assert_int_eq(th_run(NULL, a2, e, NULL), 0);
     snprintf(p, sizeof p, "%s/figs/lock.gp", d);
-    expect_file_contains(p, "xtic(4)");
+    th_expect_file_contains(p, "xtic(4)");
     /* errors */
     const char *a3[] = {"plot", d, "--y", "nope", NULL};
-    ck_assert_int_eq(run_vmsim(a3, e, NULL), 2);
-    expect_file_contains(e, "--y nope: no such column; the columns are: workload.threads, lock, n,");
+    ck_assert_int_eq(th_run(NULL, a3, e, NULL), 2);
+    th_expect_file_contains(e, "--y nope: no such column; the columns are: workload.threads, lock, n,");
     snprintf(p, sizeof p, "%s/points", d);
     const char *a4[] = {"plot", p, NULL};
-    ck_assert_int_eq(run_vmsim(a4, e, NULL), 2);
-    expect_file_contains(e, "summary.csv");
-    rm_rf(d);
+    ck_assert_int_eq(th_run(NULL, a4, e, NULL), 2);
+    th_expect_file_contains(e, "summary.csv");
+    th_rm_rf(d);
     remove(e);
     free(d);
 }
@@ -713,20 +582,20 @@ END_TEST
 
 START_TEST(test_cli_usage_errors)
 {
-    char *d = make_tmpdir(), e[4200];
+    char *d = th_make_tmpdir("sweep"), e[4200];
     snprintf(e, sizeof e, "%s.err", d);
     const char *a1[] = {"sweep", lockloop(), NULL};
-    ck_assert_int_eq(run_vmsim(a1, e, NULL), 2);
-    expect_file_contains(e, "missing -o DIR");
+    ck_assert_int_eq(th_run(NULL, a1, e, NULL), 2);
+    th_expect_file_contains(e, "missing -o DIR");
     const char *a2[] = {"sweep", lockloop(), "-o", d, "-j", "0", NULL};
-    ck_assert_int_eq(run_vmsim(a2, e, NULL), 2);
-    expect_file_contains(e, "-j 0");
+    ck_assert_int_eq(th_run(NULL, a2, e, NULL), 2);
+    th_expect_file_contains(e, "-j 0");
     const char *a3[] = {"sweep", lockloop(), "-o", d, NULL}; /* no sweep section */
-    ck_assert_int_eq(run_vmsim(a3, e, NULL), 2);
-    expect_file_contains(e, "sweep: required key missing");
+    ck_assert_int_eq(th_run(NULL, a3, e, NULL), 2);
+    th_expect_file_contains(e, "sweep: required key missing");
     const char *a4[] = {"sweep", "--help", NULL};
-    ck_assert_int_eq(run_vmsim(a4, e, NULL), 0);
-    rm_rf(d);
+    ck_assert_int_eq(th_run(NULL, a4, e, NULL), 0);
+    th_rm_rf(d);
     remove(e);
     free(d);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sim/trace.h"
+#include "tests/harness.h"
 /* ---- helpers ------------------------------------------------------------- */
 
 static char tmpdir[4096];
@@ -47,32 +48,14 @@ static int dir_entries(const char *only, int *found)
 
 static void remove_tmpdir(void)
 {
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[8400];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        remove(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
+    th_rm_flat(tmpdir);
 }
 
+/* The whole file at p (it must exist). */
 static char *slurp(const char *p)
 {
-    FILE *f = fopen(p, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", p);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = 0;
-    fclose(f);
+    char *s = th_slurp(p);
+    ck_assert_msg(s != NULL, "cannot open %s", p);
     return s;
 }
 

@@ -16,56 +16,13 @@
 #include "config/scenario.h"
 #include "sim/mem.h"
 #include "tests/check_main.h"
+#include "tests/harness.h"
 
 /* --- helpers -------------------------------------------------------------- */
 
-static const char *src_dir(void)
-{
-    const char *s = getenv("VMSIM_SRC");
-    return s && *s ? s : ".";
-}
-
-static const char *vmsim_bin(void)
-{
-    static char buf[4096];
-    const char *s = getenv("VMSIM");
-    if (s && *s)
-        return s;
-    snprintf(buf, sizeof buf, "%s/bin/vmsim", src_dir());
-    return buf;
-}
-
 static const char *lockloop(void)
 {
-    static char buf[4096];
-    snprintf(buf, sizeof buf, "%s/scenarios/micro/lockloop.json", src_dir());
-    return buf;
-}
-
-static char *make_tmpdir(void)
-{
-    char *t = strdup("/tmp/vmsim-test-validate-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(t));
-    return t;
-}
-
-static void rm_rf(const char *dir)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        execlp("rm", "rm", "-rf", dir, (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
+    return th_src_path("scenarios/micro/lockloop.json");
 }
 
 /* lockloop.json, short, with a sweep section: a path axis "lock" and a set
@@ -96,7 +53,7 @@ static int read_measured(const char *dir, const char *csv, const char *metric, v
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/m.csv", dir);
-    write_file(path, csv);
+    th_write_file(path, csv);
     json_t *d = lockloop_doc();
     int rc = val_measured_read(path, d, lockloop(), metric, NULL, m, err);
     json_decref(d);
@@ -107,13 +64,13 @@ static int read_measured(const char *dir, const char *csv, const char *metric, v
 static void expect_error(const char *csv, const char *metric, const char *f1, const char *f2,
                          const char *f3)
 {
-    char *dir = make_tmpdir();
+    char *dir = th_make_tmpdir("validate");
     val_measured m;
     vs_err err = {0};
     int rc = read_measured(dir, csv, metric, &m, &err);
     if (rc == 0)
         val_measured_free(&m);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
     ck_assert_msg(rc == -1, "accepted: %s", csv);
     ck_assert_int_eq(err.code, VS_EXIT_INPUT);
@@ -321,7 +278,7 @@ END_TEST
 
 START_TEST(measured_ok)
 {
-    char *dir = make_tmpdir();
+    char *dir = th_make_tmpdir("validate");
     val_measured m;
     vs_err err = {0};
     int rc = read_measured(dir,
@@ -350,7 +307,7 @@ START_TEST(measured_ok)
     ck_assert(r.rows[1].x == 10000 && r.rows[1].measured_raw == 200);
     val_report_free(&r);
     val_measured_free(&m);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST
@@ -391,7 +348,7 @@ END_TEST
 
 START_TEST(run_inprocess)
 {
-    char *dir = make_tmpdir(), rundir[4200], path[4300];
+    char *dir = th_make_tmpdir("validate"), rundir[4200], path[4300];
     val_measured m;
     vs_err err = {0};
     int rc = read_measured(dir,
@@ -458,14 +415,14 @@ START_TEST(run_inprocess)
     json_decref(d);
     val_report_free(&r);
     val_measured_free(&m);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST
 
 START_TEST(sensitivity_values)
 {
-    char *dir = make_tmpdir(), rundir[4200];
+    char *dir = th_make_tmpdir("validate"), rundir[4200];
     val_measured m;
     vs_err err = {0};
     int rc = read_measured(dir, "workload.threads,ops_per_s\n1,90000\n4,300000\n", NULL, &m, &err);
@@ -514,7 +471,7 @@ START_TEST(sensitivity_values)
     json_decref(values);
     json_decref(d);
     val_measured_free(&m);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST
@@ -526,31 +483,16 @@ END_TEST
 static int run_vmsim(const char *dir, const char *args)
 {
     char cmd[16384];
-    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/out' 2>'%s/err'", vmsim_bin(), args, dir, dir);
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/out' 2>'%s/err'", th_vmsim_bin(), args, dir, dir);
     int st = system(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t r = fread(s, 1, (size_t)n, f);
-    s[r] = 0;
-    fclose(f);
-    return s;
-}
-
 START_TEST(cli_validate_and_sweep)
 {
-    char *dir = make_tmpdir(), args[8192], p[4300];
+    char *dir = th_make_tmpdir("validate"), args[8192], p[4300];
     snprintf(p, sizeof p, "%s/m.csv", dir);
-    write_file(p, "# measured\nworkload.threads,ops_per_s\n1,90000\n2,170000\n4,300000\n");
+    th_write_file(p, "# measured\nworkload.threads,ops_per_s\n1,90000\n2,170000\n4,300000\n");
     const char *set = "--set duration_s=0.02 --set warmup_s=0.002";
     /* in worker processes */
     snprintf(args, sizeof args, "validate '%s' --measured '%s' -o '%s/v' %s --seeds 2 -j 2 -q "
@@ -558,16 +500,16 @@ START_TEST(cli_validate_and_sweep)
              lockloop(), p, dir, set);
     int rc = run_vmsim(dir, args);
     snprintf(p, sizeof p, "%s/err", dir);
-    char *e = slurp(p);
+    char *e = th_slurp(p);
     ck_assert_msg(rc == 0, "status %d: %s", rc, e ? e : "");
     free(e);
     snprintf(p, sizeof p, "%s/out", dir);
-    char *out = slurp(p);
+    char *out = th_slurp(p);
     ck_assert_msg(out && strstr(out, "MAPE") && strstr(out, "USL fits along workload.threads"),
                   "%s", out ? out : "");
     free(out);
     snprintf(p, sizeof p, "%s/v/validation.csv", dir);
-    char *a = slurp(p);
+    char *a = th_slurp(p);
     ck_assert_ptr_nonnull(a);
     /* the same from the sweep the first run left, and in this process */
     snprintf(p, sizeof p, "%s/m.csv", dir);
@@ -576,7 +518,7 @@ START_TEST(cli_validate_and_sweep)
              lockloop(), p, dir, set, dir);
     ck_assert_int_eq(run_vmsim(dir, args), 2); /* the scenario has no sweep section */
     snprintf(p, sizeof p, "%s/err", dir);
-    e = slurp(p);
+    e = th_slurp(p);
     ck_assert_msg(e && strstr(e, "no sweep section"), "%s", e ? e : "");
     free(e);
     snprintf(p, sizeof p, "%s/m.csv", dir);
@@ -585,17 +527,17 @@ START_TEST(cli_validate_and_sweep)
              lockloop(), p, dir, set);
     ck_assert_int_eq(run_vmsim(dir, args), 0);
     snprintf(p, sizeof p, "%s/w/validation.csv", dir);
-    char *b = slurp(p);
+    char *b = th_slurp(p);
     ck_assert_msg(b && !strcmp(a, b), "-j 2 and in-process differ:\n%s\n%s", a, b ? b : "");
     free(a);
     free(b);
     /* errors: exit 2 with file, line and column */
     snprintf(p, sizeof p, "%s/bad.csv", dir);
-    write_file(p, "workload.threads,ops_per_s\n1,90000\n2,lots\n");
+    th_write_file(p, "workload.threads,ops_per_s\n1,90000\n2,lots\n");
     snprintf(args, sizeof args, "validate '%s' --measured '%s' -o '%s/x' -q", lockloop(), p, dir);
     ck_assert_int_eq(run_vmsim(dir, args), 2);
     snprintf(p, sizeof p, "%s/err", dir);
-    e = slurp(p);
+    e = th_slurp(p);
     ck_assert_msg(e && strstr(e, "bad.csv:3:2:"), "%s", e ? e : "");
     free(e);
     snprintf(args, sizeof args, "validate '%s' -q", lockloop());
@@ -606,14 +548,14 @@ START_TEST(cli_validate_and_sweep)
     ck_assert_int_eq(run_vmsim(dir, args), 2);
     ck_assert_int_eq(run_vmsim(dir, "validate --help"), 0);
     ck_assert_int_eq(run_vmsim(dir, "sensitivity --help"), 0);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST
 
 START_TEST(from_sweep_matches_axes)
 {
-    char *dir = make_tmpdir(), p[4300], args[8192];
+    char *dir = th_make_tmpdir("validate"), p[4300], args[8192];
     /* a real sweep of the lockloop_doc() section */
     json_t *d = lockloop_doc();
     snprintf(p, sizeof p, "%s/s.json", dir);
@@ -623,7 +565,7 @@ START_TEST(from_sweep_matches_axes)
     ck_assert_int_eq(run_vmsim(dir, args), 0);
     /* the set axis by label, the path axis by its path */
     snprintf(p, sizeof p, "%s/m.csv", dir);
-    write_file(p, "guest.lock.algorithm,size,ops_per_s\nticket,small,1e5\nmcs,big,2e5\n");
+    th_write_file(p, "guest.lock.algorithm,size,ops_per_s\nticket,small,1e5\nmcs,big,2e5\n");
     snprintf(p, sizeof p, "%s/s.json", dir);
     json_t *doc = sc_read_json(p, &(vs_err){0});
     ck_assert_ptr_nonnull(doc);
@@ -642,7 +584,7 @@ START_TEST(from_sweep_matches_axes)
     val_report_free(&r);
     val_measured_free(&m);
     /* a sweep axis the CSV does not name */
-    write_file(csv, "lock,ops_per_s\nticket,1e5\n");
+    th_write_file(csv, "lock,ops_per_s\nticket,1e5\n");
     ck_assert_int_eq(val_measured_read(csv, doc, p, NULL, NULL, &m, &err), 0);
     val_report_init(&r, &m, p, VAL_NORM_NONE);
     ck_assert_int_eq(val_from_sweep(&m, sw, &r, &err), -1);
@@ -650,7 +592,7 @@ START_TEST(from_sweep_matches_axes)
     val_report_free(&r);
     val_measured_free(&m);
     /* a column that is no axis of the sweep */
-    write_file(csv, "lock,size,workload.hold.mean_ns,ops_per_s\nticket,small,1000,1e5\n");
+    th_write_file(csv, "lock,size,workload.hold.mean_ns,ops_per_s\nticket,small,1000,1e5\n");
     ck_assert_int_eq(val_measured_read(csv, doc, p, NULL, NULL, &m, &err), 0);
     val_report_init(&r, &m, p, VAL_NORM_NONE);
     ck_assert_int_eq(val_from_sweep(&m, sw, &r, &err), -1);
@@ -659,7 +601,7 @@ START_TEST(from_sweep_matches_axes)
     val_report_free(&r);
     val_measured_free(&m);
     json_decref(doc);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST

@@ -27,7 +27,7 @@
 #define FZ_MAX_SETS 4
 
 /* Aborts when err is not a proper one-line message. `printable`: also
- * when it holds a control character (not asked of analysis/sweep.c, whose
+ * when it holds a control character (not asked of experiment/sweep_spec.c, whose
  * own messages still quote "set" keys raw: reported in docs/robustness.md). */
 static void fz_check_err(const vs_err *err, const char *what, int printable)
 {

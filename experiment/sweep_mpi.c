@@ -4,7 +4,7 @@
  * Rank 0 is the master and runs no point itself: it checks the output
  * directory, takes its lock, resumes, and then hands out point indexes on
  * request - most expensive first, from the same queue as the local worker
- * pool (sweep_int.h) - so a rank that finishes early gets the next point
+ * pool (experiment/sweep_run.h) - so a rank that finishes early gets the next point
  * (dynamic load balancing). The other ranks are workers: each runs its
  * points one at a time in-process (the code `vmsim run` uses) and sends the
  * text of the point file back to rank 0, which writes it atomically into
@@ -25,7 +25,7 @@
  * rather than a blocking receive, which MPI implementations busy-poll: the
  * master then costs next to no CPU on a node that runs workers too. */
 #ifndef VMSIM_MPI
-#error "analysis/sweep_mpi.c is built only by 'make MPI=1' (mpicc, -DVMSIM_MPI)"
+#error "experiment/sweep_mpi.c is built only by 'make MPI=1' (mpicc, -DVMSIM_MPI)"
 #endif
 
 #include <mpi.h>
@@ -36,8 +36,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "analysis/sweep.h"
-#include "analysis/sweep_int.h"
+#include "experiment/sweep_mpi.h"
+
+#include "experiment/store.h"
 #include "sim/mem.h"
 
 enum { SWEEP_TAG_WORK = 7101, SWEEP_TAG_RESULT = 7102 };
@@ -64,7 +65,7 @@ static struct {
 int sweep_mpi_begin(int *rank, int *size, vs_err *err)
 {
     char var[64];
-    int k = sweep_launcher_size(var, sizeof var);
+    int k = srun_launcher_size(var, sizeof var);
     if (MPI_Init(NULL, NULL) != MPI_SUCCESS)
         return err_internal(err, "MPI_Init failed");
     MPI_Comm_rank(MPI_COMM_WORLD, &sm.rank);
@@ -152,7 +153,7 @@ int sweep_mpi_worker(const sweep_spec *sp, json_t *base, const char *file, const
         char *text = NULL;
         vs_err e = {0};
         h = (sweep_msg){.point = p, .status = SWEEP_MSG_OK};
-        if (sweep_point_text(sp, base, file, run_cmd, p, &text, &h.wall, &e)) {
+        if (srun_point_text(sp, base, file, run_cmd, p, &text, &h.wall, &e)) {
             h.status = SWEEP_MSG_ERR;
             h.code = e.code ? e.code : VS_EXIT_INTERNAL;
         }
@@ -182,7 +183,7 @@ typedef struct sweep_master {
     int stopping;         /* 1: no new points */
     int failed;           /* a point failed: err holds the first failure */
     vs_err *err;          /* where the first failure goes */
-    sweep_progress pr;    /* display */
+    const srun_opts *o;   /* options (progress reports) */
 } sweep_master;
 
 /* Records the first failure; later ones are only printed. */
@@ -197,8 +198,9 @@ static void sweep_master_fail(sweep_master *m, int code, const char *fmt, ...)
     va_end(ap);
     m->stopping = 1;
     if (m->failed) {
-        sweep_progress_clear(&m->pr);
-        fprintf(stderr, "vmsim sweep: also: %s\n", msg);
+        char also[sizeof msg + 8];
+        snprintf(also, sizeof also, "also: %s", msg);
+        srun_note(m->o, also);
         return;
     }
     m->failed = 1;
@@ -212,21 +214,21 @@ static void sweep_sleep_us(long us)
     nanosleep(&ts, NULL);
 }
 
-int sweep_mpi_master(const sweep_spec *sp, const sweep_opts *o, sweep_queue *q, uint8_t *done,
-                     int64_t *ndone, int64_t total, sweep_outcome *out, vs_err *err)
+int sweep_mpi_master(const sweep_spec *sp, const srun_opts *o, srun_queue *q, uint8_t *done,
+                     int64_t *ndone, int64_t total, srun_outcome *out, vs_err *err)
 {
     int nworkers = sm.size - 1, live = 0;
     int64_t before = *ndone;
-    sweep_master m = {.sp = sp, .err = err};
+    sweep_master m = {.sp = sp, .err = err, .o = o};
     m.busy = vs_xcalloc((size_t)sm.size, sizeof(int64_t));
     for (int r = 1; r < sm.size; r++) {
         m.busy[r] = -1;
         live += !sm.stopped[r];
     }
     out->jobs = nworkers;
-    m.pr = (sweep_progress){.total = total, .before = before};
-    if (total > before)
-        sweep_progress_start(&m.pr, o, total, before, nworkers, "MPI worker rank");
+    int shown = total > before;
+    if (shown)
+        srun_report(o, SRUN_PROG_START, total, before, before, nworkers, "MPI worker rank");
 
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -251,17 +253,19 @@ int sweep_mpi_master(const sweep_spec *sp, const sweep_opts *o, sweep_queue *q, 
         } else if (sweep_mpi_int == 1 && !interrupted) {
             interrupted = 1;
             m.stopping = 1;
-            sweep_progress_clear(&m.pr);
-            if (running)
-                fprintf(stderr, "vmsim sweep: interrupted; waiting for %d running point%s "
-                                "(Ctrl-C again to stop them now)\n",
-                        running, running == 1 ? "" : "s");
+            if (running) {
+                char msg[128];
+                snprintf(msg, sizeof msg, "interrupted; waiting for %d running point%s (Ctrl-C "
+                                          "again to stop them now)",
+                         running, running == 1 ? "" : "s");
+                srun_note(o, msg);
+            }
         }
         int flag = 0;
         MPI_Status st;
         MPI_Iprobe(MPI_ANY_SOURCE, SWEEP_TAG_RESULT, MPI_COMM_WORLD, &flag, &st);
         if (!flag) {
-            sweep_progress_show(&m.pr, *ndone, 0);
+            srun_report(o, SRUN_PROG_UPDATE, total, before, *ndone, 0, NULL);
             sweep_sleep_us(nap);
             nap = nap < 20000 ? nap * 2 : 20000;
             continue;
@@ -282,7 +286,7 @@ int sweep_mpi_master(const sweep_spec *sp, const sweep_opts *o, sweep_queue *q, 
                                                   h.status == SWEEP_MSG_ERR) &&
                                                      h.point == was && was >= 0;
         /* answer first: the worker computes while this rank writes */
-        int64_t next = m.stopping || !sane ? -1 : sweep_queue_next(q);
+        int64_t next = m.stopping || !sane ? -1 : srun_queue_next(q);
         MPI_Send(&next, 1, MPI_INT64_T, src, SWEEP_TAG_WORK, MPI_COMM_WORLD);
         m.busy[src] = next;
         if (next < 0) {
@@ -295,22 +299,23 @@ int sweep_mpi_master(const sweep_spec *sp, const sweep_opts *o, sweep_queue *q, 
                               (int)h.status, (long long)h.point);
         } else if (h.status == SWEEP_MSG_OK) {
             vs_err e = {0};
-            if (sweep_write_point(o->dir, h.point, text, &e)) {
+            if (store_write_point(o->dir, h.point, text, &e)) {
                 sweep_master_fail(&m, VS_EXIT_INTERNAL, "%s", e.msg);
-            } else if (!SWEEP_DONE(done, h.point)) {
-                done[h.point / 8] |= (uint8_t)(1u << (h.point % 8));
+            } else if (!store_done(done, h.point)) {
+                store_mark(done, h.point);
                 (*ndone)++;
             }
         } else if (h.status == SWEEP_MSG_ERR) {
             char msg[sizeof err->msg];
-            sweep_point_failure(sp, h.point, text[0] ? text : "failed", msg, sizeof msg);
+            srun_point_failure(sp, h.point, text[0] ? text : "failed", msg, sizeof msg);
             sweep_master_fail(&m, h.code == VS_EXIT_INPUT ? VS_EXIT_INPUT : VS_EXIT_INTERNAL,
                               "%s (on rank %d)", msg, src);
         }
         free(buf);
-        sweep_progress_show(&m.pr, *ndone, 0);
+        srun_report(o, SRUN_PROG_UPDATE, total, before, *ndone, 0, NULL);
     }
-    sweep_progress_end(&m.pr, *ndone);
+    if (shown)
+        srun_report(o, SRUN_PROG_END, total, before, *ndone, nworkers, NULL);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     free(m.busy);

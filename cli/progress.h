@@ -1,0 +1,30 @@
+/* progress.h - the progress display of `vmsim sweep`, `validate` and
+ * `sensitivity` on stderr (docs/sweep.md, "Progress"): the CLI's side of
+ * the runner's progress callback (experiment/sweep_run.h).
+ *
+ * On a terminal one redrawn line `sweep [#########.....] 12/48  25%  eta
+ * 30 s` at most every 0.2 s; otherwise a plain line `sweep: 12/48 done, eta
+ * 30 s` at most every 5 seconds (and not in the first 5). */
+#ifndef VMSIM_PROGRESS_H
+#define VMSIM_PROGRESS_H
+
+#include <stdint.h>
+
+#include "experiment/sweep_run.h"
+
+/* The display's state. Zero it (or use prog_attach) before the first report. */
+typedef struct prog_bar {
+    int tty;        /* stderr is a terminal: one redrawn line */
+    int drawn;      /* a bar is on the terminal line */
+    double t0;      /* start of the run */
+    double last;    /* last display */
+    int64_t total;  /* points of this run (the shard's) */
+    int64_t before; /* finished before this run */
+} prog_bar;
+
+/* The srun_progress_fn: ctx is a prog_bar. */
+void prog_report(void *ctx, const srun_prog *ev);
+/* Points o's progress at bar unless quiet (then o shows nothing). */
+void prog_attach(prog_bar *bar, srun_opts *o, int quiet);
+
+#endif
