@@ -50,6 +50,7 @@ void ev_init(ev_sim *sim, uint32_t hint)
         hint = 64;
     ev_grow_heap(sim, hint);
     sim->recs = vs_xcalloc(hint, sizeof(ev_rec));
+    sim->pos = vs_xcalloc(hint, sizeof(uint32_t));
     sim->seq = 1;
 }
 
@@ -57,6 +58,8 @@ void ev_free(ev_sim *sim)
 {
     free(sim->heap_mem);
     free(sim->recs);
+    free(sim->pos);
+    sim->pos = NULL;
     sim->heap_mem = NULL;
     sim->heap = NULL;
     sim->recs = NULL;
@@ -65,13 +68,13 @@ void ev_free(ev_sim *sim)
 
 uint64_t ev_bytes(const ev_sim *sim)
 {
-    return (uint64_t)sim->cap * (sizeof(ev_hent) + sizeof(ev_rec));
+    return (uint64_t)sim->cap * (sizeof(ev_hent) + sizeof(ev_rec) + sizeof(uint32_t));
 }
 
 static inline void ev_place(ev_sim *sim, uint32_t i, ev_hent e)
 {
     sim->heap[i] = e;
-    sim->recs[ev_hslot(e)].pos = i;
+    sim->pos[ev_hslot(e)] = i;
 }
 
 static inline void ev_sift_up(ev_sim *sim, uint32_t i, ev_hent e)
@@ -87,9 +90,22 @@ static inline void ev_sift_up(ev_sim *sim, uint32_t i, ev_hent e)
     ev_place(sim, i, e);
 }
 
-/* Sifts e down from position i. Entries at n..n+3 are always EV_SENTINEL
- * (larger than any key), so every sibling group can be read whole and the
- * smallest of four found without branches. */
+/* The smallest of the four siblings c..c+3, without branches: two pairs,
+ * then the winners. Entries at n..n+3 are always EV_SENTINEL (larger than
+ * any key), so every sibling group can be read whole. Returns its index and
+ * stores the entry in *out. */
+static inline uint32_t ev_min4(const ev_hent *h, uint32_t c, ev_hent *out)
+{
+    ev_hent a = h[c], b = h[c + 1], x = h[c + 2], y = h[c + 3];
+    uint32_t ba = b < a, yx = y < x;
+    ev_hent m1 = ba ? b : a, m2 = yx ? y : x;
+    uint32_t i1 = c + ba, i2 = c + 2 + yx;
+    uint32_t second = m2 < m1;
+    *out = second ? m2 : m1;
+    return i1 ^ ((i1 ^ i2) & -second);
+}
+
+/* Sifts e down from position i (top-down: stops as soon as e is in order). */
 static inline void ev_sift_down(ev_sim *sim, uint32_t i, ev_hent e)
 {
     ev_hent *h = sim->heap;
@@ -98,19 +114,40 @@ static inline void ev_sift_down(ev_sim *sim, uint32_t i, ev_hent e)
         uint32_t c = 4 * i + 1;
         if (c >= n)
             break;
-        ev_hent a = h[c], b = h[c + 1], x = h[c + 2], y = h[c + 3];
-        int ba = b < a, yx = y < x;
-        ev_hent m1 = ba ? b : a, m2 = yx ? y : x;
-        uint32_t i1 = c + (uint32_t)ba, i2 = c + 2 + (uint32_t)yx;
-        int second = m2 < m1;
-        ev_hent mv = second ? m2 : m1;
-        uint32_t m = second ? i2 : i1;
+        ev_hent mv;
+        uint32_t m = ev_min4(h, c, &mv);
         if (!(mv < e))
             break;
         ev_place(sim, i, mv);
         i = m;
     }
     ev_place(sim, i, e);
+}
+
+/* Fills the vacant root with e (e >= nothing in particular): bottom-up, as
+ * in Floyd's heapsort - the hole moves down along the smallest children to
+ * a leaf (one selection per level and no comparison with e, so the loop
+ * exit is predictable), then e sifts up from there. A new event usually
+ * belongs near the bottom (most entries of a heap are), so the sift-up is
+ * short. The record of the new root is prefetched as soon as it is known:
+ * it is the next event to fire. */
+static inline void ev_fill_root(ev_sim *sim, ev_hent e)
+{
+    ev_hent *h = sim->heap;
+    uint32_t n = sim->n, i = 0;
+    if (n > 1) {
+        ev_hent mv;
+        uint32_t m = ev_min4(h, 1, &mv);
+        __builtin_prefetch(&sim->recs[ev_hslot(mv < e ? mv : e)]);
+        ev_place(sim, 0, mv);
+        i = m;
+        for (uint32_t c; (c = 4 * i + 1) < n;) {
+            m = ev_min4(h, c, &mv);
+            ev_place(sim, i, mv);
+            i = m;
+        }
+    }
+    ev_sift_up(sim, i, e);
 }
 
 ev_id ev_schedule(ev_sim *sim, sim_time t, ev_handler fn, void *ctx, uint64_t arg)
@@ -127,11 +164,12 @@ ev_id ev_schedule(ev_sim *sim, sim_time t, ev_handler fn, void *ctx, uint64_t ar
                 cap = EV_MAX_PENDING;
             ev_grow_heap(sim, cap);
             sim->recs = vs_xreallocarray(sim->recs, cap, sizeof(ev_rec));
+            sim->pos = vs_xreallocarray(sim->pos, cap, sizeof(uint32_t));
         }
         slot = sim->nrec++;
         sim->recs[slot].gen = 1;
     } else {
-        sim->free_head = sim->recs[slot].pos;
+        sim->free_head = sim->pos[slot];
     }
     ev_rec *r = &sim->recs[slot];
     r->fn = fn;
@@ -140,9 +178,9 @@ ev_id ev_schedule(ev_sim *sim, sim_time t, ev_handler fn, void *ctx, uint64_t ar
     if (t < sim->now)
         t = sim->now; /* never schedule into the past */
     ev_hent e = ev_hmake(t, (sim->seq++ << SLOT_BITS) | slot);
-    if (sim->hole) { /* replace the fired root: one sift-down */
+    if (sim->hole) { /* replace the fired root */
         sim->hole = 0;
-        ev_sift_down(sim, 0, e);
+        ev_fill_root(sim, e);
     } else {
         uint32_t i = sim->n++;
         if (sim->n > sim->peak)
@@ -159,7 +197,7 @@ static inline void ev_release(ev_sim *sim, uint32_t slot)
     r->gen++;
     if (r->gen == 0)
         r->gen = 1;
-    r->pos = sim->free_head;
+    sim->pos[slot] = sim->free_head;
     sim->free_head = slot;
 }
 
@@ -177,7 +215,7 @@ static inline ev_rec *ev_lookup(const ev_sim *sim, ev_id id)
 sim_time ev_time_of(const ev_sim *sim, ev_id id)
 {
     ev_rec *r = ev_lookup(sim, id);
-    return r ? ev_htime(sim->heap[r->pos]) : -1;
+    return r ? ev_htime(sim->heap[sim->pos[id & 0xffffffffu]]) : -1;
 }
 
 /* Completes a deferred pop of the fired root. */
@@ -189,7 +227,7 @@ static inline void ev_fill_hole(ev_sim *sim)
     ev_hent last = sim->heap[--sim->n];
     sim->heap[sim->n] = EV_SENTINEL;
     if (sim->n)
-        ev_sift_down(sim, 0, last);
+        ev_fill_root(sim, last);
 }
 
 /* Removes the entry at heap position i. */
@@ -216,7 +254,7 @@ ev_id ev_reschedule(ev_sim *sim, ev_id id, sim_time t, ev_handler fn, void *ctx,
     r->fn = fn;
     r->ctx = ctx;
     r->arg = arg;
-    uint32_t slot = (uint32_t)id, i = r->pos;
+    uint32_t slot = (uint32_t)id, i = sim->pos[slot];
     ev_hent e = ev_hmake(t, (sim->seq++ << SLOT_BITS) | slot);
     if (e < sim->heap[i])
         ev_sift_up(sim, i, e);
@@ -231,7 +269,7 @@ int ev_cancel(ev_sim *sim, ev_id id)
     if (!r)
         return 0;
     ev_fill_hole(sim);
-    ev_remove_at(sim, r->pos);
+    ev_remove_at(sim, sim->pos[(uint32_t)id]);
     ev_release(sim, (uint32_t)id);
     return 1;
 }
@@ -295,13 +333,13 @@ int ev_sanity(const ev_sim *sim)
         return 0;
     for (uint32_t i = 0; i < sim->n; i++) {
         uint32_t slot = ev_hslot(sim->heap[i]);
-        if (slot >= sim->nrec || sim->recs[slot].pos != i || !sim->recs[slot].fn)
+        if (slot >= sim->nrec || sim->pos[slot] != i || !sim->recs[slot].fn)
             return 0;
         if (i > 0 && ev_less(&sim->heap[i], &sim->heap[(i - 1) >> 2]))
             return 0;
     }
     uint32_t nfree = 0;
-    for (uint32_t s = sim->free_head; s != EV_NONE; s = sim->recs[s].pos) {
+    for (uint32_t s = sim->free_head; s != EV_NONE; s = sim->pos[s]) {
         if (s >= sim->nrec || sim->recs[s].fn || ++nfree > sim->nrec)
             return 0;
     }

@@ -10,16 +10,18 @@
  * comparison orders by time, then insertion sequence), children of entry k
  * at 4k+1..4k+4, laid out so that every group of four siblings shares one
  * 64-byte cache line. While a handler runs, the fired root stays in place
- * as a hole: the first event the handler schedules replaces it with one
- * sift-down (pop and push fused); otherwise the pop completes afterwards.
- * Event records live in a pool indexed by slot; each record stores its heap
- * position (O(log n) cancel) and a generation counter (stale ids are
- * harmless). Records are recycled through a free list; the pool and the heap
+ * as a hole: the first event the handler schedules fills it (pop and push
+ * fused: the hole moves down along the smallest children to a leaf, then the
+ * new entry sifts up); otherwise the pop completes afterwards.
+ * Event records live in a pool indexed by slot; a parallel array holds each
+ * slot's heap position (O(log n) cancel; sifts write only that array, not the
+ * records) and each record a generation counter (stale ids are harmless). Records are recycled through a free list; the pool and the heap
  * grow by doubling only when the number of pending events reaches a new high,
  * so the steady-state loop allocates nothing.
  *
- * Invariants: heap[i] <= heap[child(i)]; recs[slot(heap[i])].pos == i;
- * a record is either pending (pos < n) or on the free list (pos == EV_FREE).
+ * Invariants: heap[i] <= heap[child(i)]; pos[slot(heap[i])] == i;
+ * a record is either pending (fn != NULL, pos < n) or on the free list
+ * (fn == NULL, pos = the next free slot).
  * Limits: at most EV_MAX_PENDING events pending (2^24) and 2^40 insertions
  * per run; ev_schedule reports the first, ev_run stops at the second. */
 #ifndef VMSIM_EVQ_H
@@ -57,7 +59,6 @@ typedef struct ev_rec { /* one event record in the pool */
     ev_handler fn;      /* handler; NULL while free */
     void *ctx;          /* handler context */
     uint64_t arg;       /* handler argument */
-    uint32_t pos;       /* heap position, or next free slot while free */
     uint32_t gen;       /* generation, bumped each time the slot is freed */
 } ev_rec;
 
@@ -82,6 +83,7 @@ struct ev_sim {
     uint32_t n;          /* pending events */
     uint32_t cap;        /* heap capacity */
     ev_rec *recs;        /* the record pool */
+    uint32_t *pos;       /* per slot: heap position, or next free slot while free */
     uint32_t nrec;       /* records ever created */
     uint32_t free_head;  /* first free record, EV_NONE if none */
     uint64_t seq;        /* next insertion sequence number */
