@@ -222,7 +222,7 @@ EV_INLINE void ev_sift_down_w(ev_sim *sim, uint32_t i, ev_hent e, int wide)
  * up from there. A new event usually belongs near the bottom (most entries
  * of a heap are), so the sift-up is short. The record of the new root is
  * prefetched as soon as it is known: it is the next event to fire. */
-EV_INLINE void ev_fill_root_w(ev_sim *sim, ev_hent e, int wide)
+EV_INLINE void ev_fill_root_w(ev_sim *sim, ev_hent e, int wide, int pf)
 {
     ev_hent *h = sim->heap;
     uint32_t n = sim->n, i = 0;
@@ -233,6 +233,15 @@ EV_INLINE void ev_fill_root_w(ev_sim *sim, ev_hent e, int wide)
         ev_place(sim, 0, mv);
         i = m;
         for (uint32_t c; (c = 4 * i + 1) < n;) {
+            /* the four sibling groups below c..c+3 are 4 consecutive lines:
+             * fetch them while this level is decided (a miss at large P) */
+            if (pf) {
+                const char *gc = (const char *)(h + 4 * c + 1);
+                __builtin_prefetch(gc);
+                __builtin_prefetch(gc + 64);
+                __builtin_prefetch(gc + 128);
+                __builtin_prefetch(gc + 192);
+            }
             m = ev_min4(h, c, wide);
             ev_place(sim, i, h[m]);
             i = m;
@@ -241,12 +250,24 @@ EV_INLINE void ev_fill_root_w(ev_sim *sim, ev_hent e, int wide)
     ev_sift_up_w(sim, i, e, wide);
 }
 
+/* Heaps up to this many entries (64 KiB) stay in the first cache levels:
+ * no prefetching below them. */
+#define EV_PREFETCH_MIN 4096
+
 static void ev_fill_root(ev_sim *sim, ev_hent e)
 {
-    if (sim->wide)
-        ev_fill_root_w(sim, e, 1);
-    else
-        ev_fill_root_w(sim, e, 0);
+    int pf = sim->n > EV_PREFETCH_MIN;
+    if (sim->wide) {
+        if (pf)
+            ev_fill_root_w(sim, e, 1, 1);
+        else
+            ev_fill_root_w(sim, e, 1, 0);
+    } else {
+        if (pf)
+            ev_fill_root_w(sim, e, 0, 1);
+        else
+            ev_fill_root_w(sim, e, 0, 0);
+    }
 }
 static void ev_sift_up(ev_sim *sim, uint32_t i, ev_hent e)
 {
