@@ -236,8 +236,10 @@ EV_INLINE void ev_sift_down_w(ev_sim *sim, uint32_t i, ev_hent e, int wide)
  * moves down along the smallest children to a leaf (one selection per level
  * and no comparison with e, so the loop exit is predictable), then e sifts
  * up from there. A new event usually belongs near the bottom (most entries
- * of a heap are), so the sift-up is short. The record of the new root is
- * prefetched as soon as it is known: it is the next event to fire. */
+ * of a heap are), so the sift-up is short; an event that fires next (a
+ * short delay, common in the model) stays at the root after one selection.
+ * The record of the new root is prefetched as soon as it is known: it is the
+ * next event to fire. */
 EV_INLINE void ev_fill_root_w(ev_sim *sim, ev_hent e, int wide, int pf)
 {
     ev_hent *h = sim->heap;
@@ -245,7 +247,11 @@ EV_INLINE void ev_fill_root_w(ev_sim *sim, ev_hent e, int wide, int pf)
     if (n > 1) {
         uint32_t m = ev_min4(h, 1, wide);
         ev_hent mv = h[m];
-        __builtin_prefetch(&sim->recs[ev_hslot(ev_lt(mv, e, wide) ? mv : e)]);
+        if (!ev_lt(mv, e, wide)) { /* e fires next (a short delay): done */
+            ev_place(sim, 0, e);
+            return;
+        }
+        __builtin_prefetch(&sim->recs[ev_hslot(mv)]);
         ev_place(sim, 0, mv);
         i = m;
         for (uint32_t c; (c = 4 * i + 1) < n;) {
