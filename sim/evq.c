@@ -3,42 +3,97 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "sim/mem.h"
+#include <sys/mman.h>
 
 #define EV_NONE UINT32_MAX
-#define EV_FREE UINT32_MAX
 #define SLOT_BITS 24
 #define SLOT_MASK ((1u << SLOT_BITS) - 1)
 /* The heap array is offset by EV_OFS entries inside a 64-byte aligned block
  * so that children 4k+1..4k+4 sit at block indices 4k+4..4k+7: one line. */
 #define EV_OFS 3
 #define EV_PAD 4 /* sentinel entries kept after the last one */
-#define EV_SENTINEL (~(ev_hent)0)
+/* Narrow keys: (t - tbase) << EV_RANK_BITS | (seq - sbase). The time field
+ * stays below EV_TSPAN - 1 so that no key equals the sentinel's ~0. */
+#define EV_TSPAN ((uint64_t)1 << (64 - EV_RANK_BITS))
+#define EV_RSPAN ((uint64_t)1 << EV_RANK_BITS)
+#define EV_RMASK (EV_RSPAN - 1)
 
-static inline int ev_less(const ev_hent *a, const ev_hent *b) { return *a < *b; }
-static inline sim_time ev_htime(ev_hent e) { return (sim_time)(uint64_t)(e >> 64); }
-static inline uint32_t ev_hslot(ev_hent e) { return (uint32_t)e & SLOT_MASK; }
-static inline ev_hent ev_hmake(sim_time t, uint64_t key) { return ((ev_hent)(uint64_t)t << 64) | key; }
+static const ev_hent ev_sentinel = {UINT64_MAX, UINT64_MAX};
+
+#define EV_INLINE static inline __attribute__((always_inline))
+
+/* a < b in the order of the current key form (`wide` a compile-time
+ * constant at every call site, so each loop is compiled once per form). */
+EV_INLINE int ev_lt(ev_hent a, ev_hent b, int wide)
+{
+    if (wide)
+        return (((unsigned __int128)a.k << 64) | a.x) < (((unsigned __int128)b.k << 64) | b.x);
+    return a.k < b.k;
+}
+static inline uint32_t ev_hslot(ev_hent e) { return (uint32_t)e.x & SLOT_MASK; }
+static inline sim_time ev_htime(const ev_sim *sim, ev_hent e)
+{
+    return sim->wide ? (sim_time)e.k : sim->tbase + (sim_time)(e.k >> EV_RANK_BITS);
+}
+
+/* Arrays from this size on are placed on 2 MiB pages where the kernel
+ * offers them (transparent huge pages on request): at large P a sift
+ * touches a dozen random 4 KiB pages, each a TLB miss. */
+#define EV_HUGE_MIN ((size_t)1 << 20)
+#define EV_HUGE_PAGE ((size_t)2 << 20)
+
+/* A 64-byte aligned block of at least `bytes`, zeroed; aborts on OOM. */
+static void *ev_alloc(size_t bytes, const char *what)
+{
+    void *mem = NULL;
+    size_t align = 64;
+    bytes = (bytes + 63) & ~(size_t)63;
+    if (bytes >= EV_HUGE_MIN) {
+        align = EV_HUGE_PAGE;
+        bytes = (bytes + EV_HUGE_PAGE - 1) & ~(EV_HUGE_PAGE - 1);
+    }
+    if (posix_memalign(&mem, align, bytes) != 0) {
+        fprintf(stderr, "vmsim: internal error: out of memory (%s)\n", what);
+        exit(1);
+    }
+#ifdef MADV_HUGEPAGE
+    if (align == EV_HUGE_PAGE)
+        (void)madvise(mem, bytes, MADV_HUGEPAGE); /* a hint: failure is harmless */
+#endif
+    memset(mem, 0, bytes);
+    return mem;
+}
 
 static void ev_grow_heap(ev_sim *sim, uint32_t cap)
 {
-    void *mem = NULL;
     size_t bytes = ((size_t)cap + EV_OFS + EV_PAD) * sizeof(ev_hent);
-    bytes = (bytes + 63) & ~(size_t)63;
-    if (posix_memalign(&mem, 64, bytes) != 0) {
-        fprintf(stderr, "vmsim: internal error: out of memory (event heap)\n");
-        exit(1);
-    }
+    void *mem = ev_alloc(bytes, "event heap");
     ev_hent *heap = (ev_hent *)mem + EV_OFS;
     if (sim->n)
         memcpy(heap, sim->heap, sim->n * sizeof(ev_hent));
     for (uint32_t k = sim->n; k < cap + EV_PAD; k++)
-        heap[k] = EV_SENTINEL;
+        heap[k] = ev_sentinel;
     free(sim->heap_mem);
     sim->heap_mem = mem;
     sim->heap = heap;
     sim->cap = cap;
+}
+
+/* Grows the record pool and the position array to cap slots (old of them in
+ * use), 64-byte aligned so that no 32-byte record straddles two cache lines
+ * (one miss per fired event, not two). */
+static void ev_grow_recs(ev_sim *sim, uint32_t old, uint32_t cap)
+{
+    void *mem = ev_alloc((size_t)cap * sizeof(ev_rec), "event records");
+    void *pos = ev_alloc((size_t)cap * sizeof(uint32_t), "event positions");
+    if (old) {
+        memcpy(mem, sim->recs, (size_t)old * sizeof(ev_rec));
+        memcpy(pos, sim->pos, (size_t)old * sizeof(uint32_t));
+    }
+    free(sim->recs);
+    free(sim->pos);
+    sim->recs = mem;
+    sim->pos = pos;
 }
 
 void ev_init(ev_sim *sim, uint32_t hint)
@@ -49,14 +104,17 @@ void ev_init(ev_sim *sim, uint32_t hint)
     if (hint < 64)
         hint = 64;
     ev_grow_heap(sim, hint);
-    sim->recs = vs_xcalloc(hint, sizeof(ev_rec));
+    ev_grow_recs(sim, 0, hint);
     sim->seq = 1;
+    sim->sbase = 1;
 }
 
 void ev_free(ev_sim *sim)
 {
     free(sim->heap_mem);
     free(sim->recs);
+    free(sim->pos);
+    sim->pos = NULL;
     sim->heap_mem = NULL;
     sim->heap = NULL;
     sim->recs = NULL;
@@ -65,21 +123,88 @@ void ev_free(ev_sim *sim)
 
 uint64_t ev_bytes(const ev_sim *sim)
 {
-    return (uint64_t)sim->cap * (sizeof(ev_hent) + sizeof(ev_rec));
+    return (uint64_t)sim->cap * (sizeof(ev_hent) + sizeof(ev_rec) + sizeof(uint32_t));
 }
 
-static inline void ev_place(ev_sim *sim, uint32_t i, ev_hent e)
+/* The key of an event at time t (>= now) with the next insertion sequence.
+ * A narrow key that would not fit first gets room by rebasing the pending
+ * keys (ev_make_room), or the set switches to wide keys for good. */
+static inline ev_hent ev_key(ev_sim *sim, sim_time t, uint32_t slot);
+
+static void ev_fill_hole(ev_sim *sim);
+
+/* Makes room for a narrow key at time t with sequence sim->seq: moves tbase
+ * to now and sbase to the oldest pending sequence, subtracting the same
+ * amount from every pending key (order is unchanged, no sift). If that
+ * leaves less than half of either span free, switches to wide keys instead,
+ * so rebases are at least 2^(63 - EV_RANK_BITS) ns or 2^(EV_RANK_BITS - 1)
+ * insertions apart and cost O(1) amortised. Can't fail. */
+static void ev_make_room(ev_sim *sim, sim_time t)
+{
+    ev_fill_hole(sim);
+    ev_hent *h = sim->heap;
+    uint64_t rmin = sim->seq - sim->sbase;
+    for (uint32_t i = 0; i < sim->n; i++)
+        if ((h[i].k & EV_RMASK) < rmin)
+            rmin = h[i].k & EV_RMASK;
+    uint64_t nsbase = sim->sbase + rmin, dt = (uint64_t)(sim->now - sim->tbase);
+    if ((uint64_t)(t - sim->now) >= EV_TSPAN / 2 || sim->seq - nsbase >= EV_RSPAN / 2) {
+        ev_force_wide(sim);
+        return;
+    }
+    uint64_t d = (dt << EV_RANK_BITS) + rmin;
+    for (uint32_t i = 0; i < sim->n; i++)
+        h[i].k -= d;
+    sim->tbase = sim->now;
+    sim->sbase = nsbase;
+    sim->rebases++;
+}
+
+/* Switches to wide keys (time, seq << 24 | slot), rewriting every pending
+ * entry in place: the order is the same. Can't fail. */
+void ev_force_wide(ev_sim *sim)
+{
+    if (sim->wide)
+        return;
+    ev_hent *h = sim->heap;
+    for (uint32_t i = 0; i < sim->n; i++) {
+        uint64_t t = (uint64_t)sim->tbase + (h[i].k >> EV_RANK_BITS);
+        uint64_t seq = sim->sbase + (h[i].k & EV_RMASK);
+        h[i].x = (seq << SLOT_BITS) | ev_hslot(h[i]);
+        h[i].k = t;
+    }
+    sim->wide = 1;
+}
+
+static inline ev_hent ev_key(ev_sim *sim, sim_time t, uint32_t slot)
+{
+    uint64_t seq = sim->seq++;
+    if (!sim->wide) {
+        uint64_t dt = (uint64_t)(t - sim->tbase), rk = seq - sim->sbase;
+        if (__builtin_expect(dt < EV_TSPAN - 1 && rk < EV_RSPAN, 1))
+            return (ev_hent){(dt << EV_RANK_BITS) | rk, slot};
+        sim->seq = seq; /* ev_make_room sees the sequence as not yet used */
+        ev_make_room(sim, t);
+        sim->seq = seq + 1;
+        if (!sim->wide)
+            return (ev_hent){((uint64_t)(t - sim->tbase) << EV_RANK_BITS) | (seq - sim->sbase),
+                             slot};
+    }
+    return (ev_hent){(uint64_t)t, (seq << SLOT_BITS) | slot};
+}
+
+EV_INLINE void ev_place(ev_sim *sim, uint32_t i, ev_hent e)
 {
     sim->heap[i] = e;
-    sim->recs[ev_hslot(e)].pos = i;
+    sim->pos[ev_hslot(e)] = i;
 }
 
-static inline void ev_sift_up(ev_sim *sim, uint32_t i, ev_hent e)
+EV_INLINE void ev_sift_up_w(ev_sim *sim, uint32_t i, ev_hent e, int wide)
 {
     ev_hent *h = sim->heap;
     while (i > 0) {
         uint32_t p = (i - 1) >> 2;
-        if (!ev_less(&e, &h[p]))
+        if (!ev_lt(e, h[p], wide))
             break;
         ev_place(sim, i, h[p]);
         i = p;
@@ -87,10 +212,32 @@ static inline void ev_sift_up(ev_sim *sim, uint32_t i, ev_hent e)
     ev_place(sim, i, e);
 }
 
-/* Sifts e down from position i. Entries at n..n+3 are always EV_SENTINEL
- * (larger than any key), so every sibling group can be read whole and the
- * smallest of four found without branches. */
-static inline void ev_sift_down(ev_sim *sim, uint32_t i, ev_hent e)
+/* The index of the smallest of the four siblings c..c+3, without branches:
+ * two pairs, then the winners. Entries at n..n+3 are always the sentinel
+ * (larger than any key), so every sibling group can be read whole. Narrow
+ * keys compare as one 64-bit word each. */
+EV_INLINE uint32_t ev_min4(const ev_hent *h, uint32_t c, int wide)
+{
+    const ev_hent *g = h + c;
+    ev_hent a = g[0], b = g[1], x = g[2], y = g[3];
+    uint32_t ba = ev_lt(b, a, wide), yx = ev_lt(y, x, wide);
+    ev_hent m1, m2;
+    m1.k = ba ? b.k : a.k;
+    m2.k = yx ? y.k : x.k;
+    if (wide) {
+        m1.x = ba ? b.x : a.x;
+        m2.x = yx ? y.x : x.x;
+    } else {
+        m1.x = m2.x = 0;
+    }
+    uint32_t i1 = ba, i2 = 2 + yx;
+    uint32_t second = ev_lt(m2, m1, wide);
+    return c + (i1 ^ ((i1 ^ i2) & -second));
+}
+
+/* Sifts e down from position i (top-down: stops as soon as e is in order;
+ * for cancel and reschedule, where e often belongs near i). */
+EV_INLINE void ev_sift_down_w(ev_sim *sim, uint32_t i, ev_hent e, int wide)
 {
     ev_hent *h = sim->heap;
     uint32_t n = sim->n;
@@ -98,19 +245,91 @@ static inline void ev_sift_down(ev_sim *sim, uint32_t i, ev_hent e)
         uint32_t c = 4 * i + 1;
         if (c >= n)
             break;
-        ev_hent a = h[c], b = h[c + 1], x = h[c + 2], y = h[c + 3];
-        int ba = b < a, yx = y < x;
-        ev_hent m1 = ba ? b : a, m2 = yx ? y : x;
-        uint32_t i1 = c + (uint32_t)ba, i2 = c + 2 + (uint32_t)yx;
-        int second = m2 < m1;
-        ev_hent mv = second ? m2 : m1;
-        uint32_t m = second ? i2 : i1;
-        if (!(mv < e))
+        uint32_t m = ev_min4(h, c, wide);
+        if (!ev_lt(h[m], e, wide))
             break;
-        ev_place(sim, i, mv);
+        ev_place(sim, i, h[m]);
         i = m;
     }
     ev_place(sim, i, e);
+}
+
+/* Fills the vacant root with e: bottom-up, as in Floyd's heapsort - the hole
+ * moves down along the smallest children to a leaf (one selection per level
+ * and no comparison with e, so the loop exit is predictable), then e sifts
+ * up from there. A new event usually belongs near the bottom (most entries
+ * of a heap are), so the sift-up is short; an event that fires next (a
+ * short delay, common in the model) stays at the root after one selection.
+ * The record of the new root is prefetched as soon as it is known: it is the
+ * next event to fire. */
+EV_INLINE void ev_fill_root_w(ev_sim *sim, ev_hent e, int wide, int pf)
+{
+    ev_hent *h = sim->heap;
+    uint32_t n = sim->n, i = 0;
+    if (n > 1) {
+        uint32_t m = ev_min4(h, 1, wide);
+        ev_hent mv = h[m];
+        if (!ev_lt(mv, e, wide)) { /* e fires next (a short delay): done */
+            ev_place(sim, 0, e);
+            return;
+        }
+        __builtin_prefetch(&sim->recs[ev_hslot(mv)]);
+        ev_place(sim, 0, mv);
+        i = m;
+        for (uint32_t c; (c = 4 * i + 1) < n;) {
+            /* the four sibling groups below c..c+3 are 4 consecutive lines:
+             * fetch them while this level is decided (a miss at large P) */
+            if (pf) {
+                const char *gc = (const char *)(h + 4 * c + 1);
+                __builtin_prefetch(gc);
+                __builtin_prefetch(gc + 64);
+                __builtin_prefetch(gc + 128);
+                __builtin_prefetch(gc + 192);
+            }
+            m = ev_min4(h, c, wide);
+            ev_place(sim, i, h[m]);
+            i = m;
+        }
+    }
+    ev_sift_up_w(sim, i, e, wide);
+}
+
+/* Heaps up to this many entries (64 KiB) stay in the first cache levels:
+ * no prefetching below them. */
+#define EV_PREFETCH_MIN 4096
+
+static void ev_fill_root(ev_sim *sim, ev_hent e)
+{
+    int pf = sim->n > EV_PREFETCH_MIN;
+    if (sim->wide) {
+        if (pf)
+            ev_fill_root_w(sim, e, 1, 1);
+        else
+            ev_fill_root_w(sim, e, 1, 0);
+    } else {
+        if (pf)
+            ev_fill_root_w(sim, e, 0, 1);
+        else
+            ev_fill_root_w(sim, e, 0, 0);
+    }
+}
+static void ev_sift_up(ev_sim *sim, uint32_t i, ev_hent e)
+{
+    if (sim->wide)
+        ev_sift_up_w(sim, i, e, 1);
+    else
+        ev_sift_up_w(sim, i, e, 0);
+}
+static void ev_sift_down(ev_sim *sim, uint32_t i, ev_hent e)
+{
+    if (sim->wide)
+        ev_sift_down_w(sim, i, e, 1);
+    else
+        ev_sift_down_w(sim, i, e, 0);
+}
+static int ev_less(const ev_sim *sim, ev_hent a, ev_hent b)
+{
+    return sim->wide ? ev_lt(a, b, 1) : ev_lt(a, b, 0);
 }
 
 ev_id ev_schedule(ev_sim *sim, sim_time t, ev_handler fn, void *ctx, uint64_t arg)
@@ -126,12 +345,12 @@ ev_id ev_schedule(ev_sim *sim, sim_time t, ev_handler fn, void *ctx, uint64_t ar
             if (cap > EV_MAX_PENDING)
                 cap = EV_MAX_PENDING;
             ev_grow_heap(sim, cap);
-            sim->recs = vs_xreallocarray(sim->recs, cap, sizeof(ev_rec));
+            ev_grow_recs(sim, sim->nrec, cap);
         }
         slot = sim->nrec++;
         sim->recs[slot].gen = 1;
     } else {
-        sim->free_head = sim->recs[slot].pos;
+        sim->free_head = sim->pos[slot];
     }
     ev_rec *r = &sim->recs[slot];
     r->fn = fn;
@@ -139,10 +358,10 @@ ev_id ev_schedule(ev_sim *sim, sim_time t, ev_handler fn, void *ctx, uint64_t ar
     r->arg = arg;
     if (t < sim->now)
         t = sim->now; /* never schedule into the past */
-    ev_hent e = ev_hmake(t, (sim->seq++ << SLOT_BITS) | slot);
-    if (sim->hole) { /* replace the fired root: one sift-down */
+    ev_hent e = ev_key(sim, t, slot);
+    if (sim->hole) { /* replace the fired root */
         sim->hole = 0;
-        ev_sift_down(sim, 0, e);
+        ev_fill_root(sim, e);
     } else {
         uint32_t i = sim->n++;
         if (sim->n > sim->peak)
@@ -159,7 +378,7 @@ static inline void ev_release(ev_sim *sim, uint32_t slot)
     r->gen++;
     if (r->gen == 0)
         r->gen = 1;
-    r->pos = sim->free_head;
+    sim->pos[slot] = sim->free_head;
     sim->free_head = slot;
 }
 
@@ -177,29 +396,29 @@ static inline ev_rec *ev_lookup(const ev_sim *sim, ev_id id)
 sim_time ev_time_of(const ev_sim *sim, ev_id id)
 {
     ev_rec *r = ev_lookup(sim, id);
-    return r ? ev_htime(sim->heap[r->pos]) : -1;
+    return r ? ev_htime(sim, sim->heap[sim->pos[(uint32_t)id]]) : -1;
 }
 
 /* Completes a deferred pop of the fired root. */
-static inline void ev_fill_hole(ev_sim *sim)
+static void ev_fill_hole(ev_sim *sim)
 {
     if (!sim->hole)
         return;
     sim->hole = 0;
     ev_hent last = sim->heap[--sim->n];
-    sim->heap[sim->n] = EV_SENTINEL;
+    sim->heap[sim->n] = ev_sentinel;
     if (sim->n)
-        ev_sift_down(sim, 0, last);
+        ev_fill_root(sim, last);
 }
 
 /* Removes the entry at heap position i. */
 static void ev_remove_at(ev_sim *sim, uint32_t i)
 {
     ev_hent last = sim->heap[--sim->n];
-    sim->heap[sim->n] = EV_SENTINEL;
+    sim->heap[sim->n] = ev_sentinel;
     if (i == sim->n)
         return;
-    if (i > 0 && ev_less(&last, &sim->heap[(i - 1) >> 2]))
+    if (i > 0 && ev_less(sim, last, sim->heap[(i - 1) >> 2]))
         ev_sift_up(sim, i, last);
     else
         ev_sift_down(sim, i, last);
@@ -216,9 +435,10 @@ ev_id ev_reschedule(ev_sim *sim, ev_id id, sim_time t, ev_handler fn, void *ctx,
     r->fn = fn;
     r->ctx = ctx;
     r->arg = arg;
-    uint32_t slot = (uint32_t)id, i = r->pos;
-    ev_hent e = ev_hmake(t, (sim->seq++ << SLOT_BITS) | slot);
-    if (e < sim->heap[i])
+    uint32_t slot = (uint32_t)id;
+    ev_hent e = ev_key(sim, t, slot); /* may rebase: read the position after */
+    uint32_t i = sim->pos[slot];
+    if (ev_less(sim, e, sim->heap[i]))
         ev_sift_up(sim, i, e);
     else
         ev_sift_down(sim, i, e);
@@ -231,7 +451,7 @@ int ev_cancel(ev_sim *sim, ev_id id)
     if (!r)
         return 0;
     ev_fill_hole(sim);
-    ev_remove_at(sim, r->pos);
+    ev_remove_at(sim, sim->pos[(uint32_t)id]);
     ev_release(sim, (uint32_t)id);
     return 1;
 }
@@ -243,7 +463,7 @@ ev_stop ev_run(ev_sim *sim)
         if (sim->n == 0)
             return EV_STOP_EMPTY;
         ev_hent top = sim->heap[0];
-        sim_time t = ev_htime(top);
+        sim_time t = ev_htime(sim, top);
         if (t > sim->end) {
             sim->now = sim->end;
             return EV_STOP_TIME;
@@ -295,13 +515,15 @@ int ev_sanity(const ev_sim *sim)
         return 0;
     for (uint32_t i = 0; i < sim->n; i++) {
         uint32_t slot = ev_hslot(sim->heap[i]);
-        if (slot >= sim->nrec || sim->recs[slot].pos != i || !sim->recs[slot].fn)
+        if (slot >= sim->nrec || sim->pos[slot] != i || !sim->recs[slot].fn)
             return 0;
-        if (i > 0 && ev_less(&sim->heap[i], &sim->heap[(i - 1) >> 2]))
+        if (i > 0 && ev_less(sim, sim->heap[i], sim->heap[(i - 1) >> 2]))
+            return 0;
+        if (ev_htime(sim, sim->heap[i]) < sim->now)
             return 0;
     }
     uint32_t nfree = 0;
-    for (uint32_t s = sim->free_head; s != EV_NONE; s = sim->recs[s].pos) {
+    for (uint32_t s = sim->free_head; s != EV_NONE; s = sim->pos[s]) {
         if (s >= sim->nrec || sim->recs[s].fn || ++nfree > sim->nrec)
             return 0;
     }

@@ -5,21 +5,31 @@
  * insertion sequence): two events at the same time fire in the order they
  * were scheduled, so a run is deterministic.
  *
- * Pending-event set: an array 4-ary min-heap of 16-byte entries, each one
- * unsigned 128-bit key time << 64 | seq << 24 | slot (so one integer
- * comparison orders by time, then insertion sequence), children of entry k
- * at 4k+1..4k+4, laid out so that every group of four siblings shares one
- * 64-byte cache line. While a handler runs, the fired root stays in place
- * as a hole: the first event the handler schedules replaces it with one
- * sift-down (pop and push fused); otherwise the pop completes afterwards.
- * Event records live in a pool indexed by slot; each record stores its heap
- * position (O(log n) cancel) and a generation counter (stale ids are
- * harmless). Records are recycled through a free list; the pool and the heap
- * grow by doubling only when the number of pending events reaches a new high,
- * so the steady-state loop allocates nothing.
+ * Pending-event set: an array 4-ary min-heap of 16-byte entries (k, x),
+ * children of entry k at 4k+1..4k+4, laid out so that every group of four
+ * siblings shares one 64-byte cache line. Keys are narrow by default: one
+ * 64-bit word k = (time - tbase) << 30 | (seq - sbase), x = pool slot, so
+ * sifts compare single words. A narrow key that would not fit (a time 2^34 ns
+ * past tbase, a sequence 2^30 past sbase) first makes room by moving tbase to
+ * now and sbase to the oldest pending sequence (subtracting one constant from
+ * every key: the order is unchanged); if that leaves less than half of either
+ * span free, the set switches for the rest of the run to wide keys
+ * k = time, x = seq << 24 | slot, compared as one 128-bit number. Both forms
+ * order by (time, insertion sequence) exactly.
+ * While a handler runs, the fired root stays in place as a hole: the first
+ * event the handler schedules fills it (pop and push fused: the hole moves
+ * down along the smallest children to a leaf, then the new entry sifts up);
+ * otherwise the pop completes afterwards.
+ * Event records live in a pool indexed by slot; a parallel array holds each
+ * slot's heap position (O(log n) cancel; sifts write only that array, not the
+ * records) and each record a generation counter (stale ids are harmless).
+ * Records are recycled through a free list; the pool and the heap grow by
+ * doubling only when the number of pending events reaches a new high, so the
+ * steady-state loop allocates nothing.
  *
- * Invariants: heap[i] <= heap[child(i)]; recs[slot(heap[i])].pos == i;
- * a record is either pending (pos < n) or on the free list (pos == EV_FREE).
+ * Invariants: heap[i] <= heap[child(i)]; pos[slot(heap[i])] == i;
+ * a record is either pending (fn != NULL, pos < n) or on the free list
+ * (fn == NULL, pos = the next free slot).
  * Limits: at most EV_MAX_PENDING events pending (2^24) and 2^40 insertions
  * per run; ev_schedule reports the first, ev_run stops at the second. */
 #ifndef VMSIM_EVQ_H
@@ -50,14 +60,22 @@ typedef void (*ev_handler)(ev_sim *sim, void *ctx, uint64_t arg);
 /* Identifies one scheduled event for ev_cancel. 0 never names an event. */
 typedef uint64_t ev_id;
 
-/* One heap entry: time << 64 | insertion sequence << 24 | pool slot. */
-typedef unsigned __int128 ev_hent;
+/* Bits of a narrow key given to the insertion sequence (the rest: time). */
+#define EV_RANK_BITS 30
+
+/* One heap entry. Narrow form (the default): k = (time - tbase) << 30 |
+ * (seq - sbase), x = pool slot; wide form: k = time, x = seq << 24 | slot.
+ * Either way (k, x) compared as one 128-bit number orders by time, then
+ * insertion sequence, and narrow keys need only k. */
+typedef struct ev_hent {
+    uint64_t k; /* key: see above */
+    uint64_t x; /* pool slot in the low 24 bits (wide: sequence above) */
+} ev_hent;
 
 typedef struct ev_rec { /* one event record in the pool */
     ev_handler fn;      /* handler; NULL while free */
     void *ctx;          /* handler context */
     uint64_t arg;       /* handler argument */
-    uint32_t pos;       /* heap position, or next free slot while free */
     uint32_t gen;       /* generation, bumped each time the slot is freed */
 } ev_rec;
 
@@ -82,12 +100,17 @@ struct ev_sim {
     uint32_t n;          /* pending events */
     uint32_t cap;        /* heap capacity */
     ev_rec *recs;        /* the record pool */
+    uint32_t *pos;       /* per slot: heap position, or next free slot while free */
     uint32_t nrec;       /* records ever created */
     uint32_t free_head;  /* first free record, EV_NONE if none */
     uint64_t seq;        /* next insertion sequence number */
     int stop_asked;      /* set by ev_stop_now */
     int hole;            /* heap[0] has fired and awaits replacement */
     uint32_t peak;       /* most events pending at once */
+    int wide;            /* keys are in the wide form (for the rest of the run) */
+    sim_time tbase;      /* narrow keys: time origin (<= now) */
+    uint64_t sbase;      /* narrow keys: sequence origin (<= any pending seq) */
+    uint64_t rebases;    /* narrow keys: times tbase/sbase were moved */
 };
 
 /* Initialises an empty simulation at time 0 with room for `hint` pending
@@ -132,6 +155,10 @@ static inline void ev_stop_now(ev_sim *sim) { sim->stop_asked = 1; }
 static inline uint32_t ev_pending(const ev_sim *sim) { return sim->n; }
 /* Bytes held by the heap and the pool (for the benchmark's memory figure). */
 uint64_t ev_bytes(const ev_sim *sim);
+/* Switches the pending-event set to wide keys for the rest of the run (it
+ * does so by itself when a narrow key would not fit); the order of events is
+ * the same either way. For tests. */
+void ev_force_wide(ev_sim *sim);
 /* Debug check of every invariant above; returns 1 if all hold. */
 int ev_sanity(const ev_sim *sim);
 

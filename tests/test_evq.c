@@ -171,6 +171,243 @@ START_TEST(test_random_against_reference)
 }
 END_TEST
 
+/* The randomised driver behind the key-form tests: push (with many ties),
+ * pop, cancel and reschedule in random order against a reference scanned
+ * for the least (time, insertion sequence). `span` picks delays: 0 small
+ * (0..49 ns, many ties), 1 up to 2^32 ns now and then (time rebases of the
+ * narrow keys), 2 up to 2^40 ns now and then (a switch to wide keys).
+ * `wide_at`: the step at which to force wide keys (-1: never); t0, seq0:
+ * the clock and the sequence counter to start from. */
+typedef struct {
+    int rebased; /* sim.rebases at the end */
+    int wide;    /* sim.wide at the end */
+} drive_result;
+
+static ref_ev dref[4000];
+
+static sim_time drive_delay(gsl_rng *r, int span)
+{
+    if (span > 0 && gsl_rng_uniform(r) < 0.05) {
+        uint64_t hi = span == 1 ? (uint64_t)1 << 32 : (uint64_t)1 << 40;
+        return (sim_time)(gsl_rng_uniform_pos(r) * (double)hi);
+    }
+    return (sim_time)gsl_rng_uniform_int(r, 50);
+}
+
+static drive_result drive(uint64_t seed, int steps, int span, int wide_at, sim_time t0, uint64_t seq0)
+{
+    gsl_rng *r = rng_stream(seed, "test/evq/drive");
+    ev_sim s;
+    ev_init(&s, 8);
+    /* White-box: start the clock at t0 (narrow keys' time origin stays at 0)
+     * and the sequence counter at seq0, to reach the narrow keys' limits (as
+     * after 2^34 ns or 2^30 insertions) in a short test. */
+    s.now = t0;
+    s.seq = seq0;
+    int n = 0;
+    uint64_t seq = 0;
+    for (int step = 0; step < steps; step++) {
+        if (step == wide_at)
+            ev_force_wide(&s);
+        double u = gsl_rng_uniform(r);
+        if (u < 0.5 && n < 4000) {
+            sim_time t = s.now + drive_delay(r, span);
+            dref[n] = (ref_ev){t, seq, 0, 1};
+            dref[n].id = ev_schedule(&s, t, ref_fire, NULL, seq);
+            seq++;
+            n++;
+        } else if (u < 0.6 && n > 0) {
+            int k = (int)gsl_rng_uniform_int(r, (unsigned long)n);
+            sim_time t = s.now + drive_delay(r, span);
+            ev_id id = ev_reschedule(&s, dref[k].id, t, ref_fire, NULL, seq);
+            if (dref[k].live)
+                ck_assert(id == dref[k].id);
+            dref[k] = (ref_ev){t, seq++, id, 1};
+        } else if (u < 0.68 && n > 0) {
+            int k = (int)gsl_rng_uniform_int(r, (unsigned long)n);
+            ck_assert_int_eq(ev_cancel(&s, dref[k].id), dref[k].live);
+            ck_assert_int_eq(ev_time_of(&s, dref[k].id), -1);
+            dref[k].live = 0;
+        } else {
+            int best = -1;
+            for (int k = 0; k < n; k++)
+                if (dref[k].live && (best < 0 || dref[k].t < dref[best].t ||
+                                     (dref[k].t == dref[best].t && dref[k].seq < dref[best].seq)))
+                    best = k;
+            if (best >= 0)
+                ck_assert_int_eq(ev_time_of(&s, dref[best].id), dref[best].t);
+            s.budget = s.processed + 1;
+            ev_stop st = ev_run(&s);
+            if (best < 0) {
+                ck_assert_int_eq(st, EV_STOP_EMPTY);
+            } else {
+                ck_assert_msg(fired_seq == dref[best].seq,
+                              "seed %llu step %d: fired seq %llu, want %llu",
+                              (unsigned long long)seed, step, (unsigned long long)fired_seq,
+                              (unsigned long long)dref[best].seq);
+                ck_assert_int_eq(s.now, dref[best].t);
+                dref[best].live = 0;
+            }
+        }
+        if (n == 4000 || step % 500 == 0) {
+            int j = 0;
+            for (int k = 0; k < n; k++)
+                if (dref[k].live)
+                    dref[j++] = dref[k];
+            n = j;
+        }
+        if (step % 2000 == 0)
+            ck_assert(ev_sanity(&s));
+    }
+    ck_assert(ev_sanity(&s));
+    drive_result res = {(int)s.rebases, s.wide};
+    ev_free(&s);
+    gsl_rng_free(r);
+    return res;
+}
+
+START_TEST(test_narrow_keys_against_reference)
+{
+    /* the default (narrow) keys, many ties */
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        drive_result d = drive(seed, 60000, 0, -1, 0, 1);
+        ck_assert_int_eq(d.wide, 0);
+        ck_assert_int_eq(d.rebased, 0);
+    }
+}
+END_TEST
+
+START_TEST(test_wide_keys_against_reference)
+{
+    /* wide keys from the start, and a switch with events pending mid-run */
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        ck_assert_int_eq(drive(seed, 40000, 0, 0, 0, 1).wide, 1);
+        ck_assert_int_eq(drive(seed, 40000, 0, 20000, 0, 1).wide, 1);
+    }
+}
+END_TEST
+
+START_TEST(test_time_rebase_against_reference)
+{
+    /* from just below 2^34 ns, delays up to 2^32 ns: the time origin of
+     * narrow keys moves, keys stay narrow, the order is unchanged */
+    int rebased = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        drive_result d = drive(seed, 60000, 1, -1, ((sim_time)1 << 34) - ((sim_time)1 << 31), 1);
+        ck_assert_int_eq(d.wide, 0);
+        rebased += d.rebased;
+    }
+    ck_assert_int_gt(rebased, 0);
+    /* delays up to 2^40 ns do not fit: the set switches to wide keys */
+    for (uint64_t seed = 1; seed <= 4; seed++)
+        ck_assert_int_eq(drive(seed, 60000, 2, -1, 0, 1).wide, 1);
+}
+END_TEST
+
+START_TEST(test_sequence_rebase_against_reference)
+{
+    /* the sequence counter crosses the narrow rank limit with ties pending */
+    uint64_t seq0 = ((uint64_t)1 << EV_RANK_BITS) - 5000;
+    int rebased = 0;
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        drive_result d = drive(seed, 30000, 0, -1, 0, seq0);
+        ck_assert_int_eq(d.wide, 0);
+        rebased += d.rebased;
+    }
+    ck_assert_int_gt(rebased, 0);
+}
+END_TEST
+
+START_TEST(test_sequence_span_goes_wide)
+{
+    /* an event pending across 2^29 insertions leaves narrow ranks no room:
+     * the set goes wide and the old event still fires in its place */
+    ev_sim s;
+    ev_init(&s, 4);
+    static fired_log l;
+    memset(&l, 0, sizeof l);
+    ev_schedule(&s, 100, log_fire, &l, 0);          /* seq 1, pending throughout */
+    s.seq = ((uint64_t)1 << EV_RANK_BITS) - 2;      /* white-box: 2^30 insertions later */
+    for (int i = 1; i <= 4; i++)
+        ev_schedule(&s, 100, log_fire, &l, (uint64_t)i); /* same time, later sequence */
+    ev_schedule(&s, 50, log_fire, &l, 5);
+    ck_assert_int_eq(s.wide, 1);
+    ck_assert(ev_sanity(&s));
+    ck_assert_int_eq(ev_run(&s), EV_STOP_EMPTY);
+    uint64_t want[] = {5, 0, 1, 2, 3, 4};
+    ck_assert_int_eq(l.n, 6);
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(l.a[i] == want[i], "position %d: fired %llu, want %llu", i,
+                      (unsigned long long)l.a[i], (unsigned long long)want[i]);
+    ev_free(&s);
+}
+END_TEST
+
+/* Large P: 300,000 pending events (times with ties), a third cancelled, the
+ * rest fired; the firing order must equal the reference sorted by (time,
+ * insertion sequence). */
+typedef struct {
+    sim_time t;
+    uint64_t seq;
+} big_ref;
+
+static int big_cmp(const void *a, const void *b)
+{
+    const big_ref *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+#define BIG_P 300000
+static big_ref big[BIG_P];
+static ev_id big_id[BIG_P];
+static uint64_t big_fired[BIG_P];
+static int big_nfired;
+
+static void big_fire(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)sim;
+    (void)ctx;
+    big_fired[big_nfired++] = arg;
+}
+
+START_TEST(test_large_p_against_sorted_reference)
+{
+    for (int wide = 0; wide <= 1; wide++) {
+        gsl_rng *r = rng_stream(7, "test/evq/big");
+        ev_sim s;
+        ev_init(&s, 16);
+        if (wide)
+            ev_force_wide(&s);
+        for (int i = 0; i < BIG_P; i++) {
+            sim_time t = (sim_time)gsl_rng_uniform_int(r, BIG_P / 4); /* ~4 per instant */
+            big[i] = (big_ref){t, (uint64_t)i};
+            big_id[i] = ev_schedule(&s, t, big_fire, NULL, (uint64_t)i);
+        }
+        int kept = 0;
+        for (int i = 0; i < BIG_P; i++) {
+            if (i % 3 == 1)
+                ck_assert_int_eq(ev_cancel(&s, big_id[i]), 1);
+            else
+                big[kept++] = big[i];
+        }
+        ck_assert(ev_sanity(&s));
+        ck_assert_int_eq(ev_pending(&s), kept);
+        qsort(big, (size_t)kept, sizeof big[0], big_cmp);
+        big_nfired = 0;
+        ck_assert_int_eq(ev_run(&s), EV_STOP_EMPTY);
+        ck_assert_int_eq(big_nfired, kept);
+        for (int i = 0; i < kept; i++)
+            ck_assert_msg(big_fired[i] == big[i].seq, "wide %d, position %d: fired %llu, want %llu",
+                          wide, i, (unsigned long long)big_fired[i], (unsigned long long)big[i].seq);
+        ck_assert_int_eq(s.wide, wide);
+        ev_free(&s);
+        gsl_rng_free(r);
+    }
+}
+END_TEST
+
 static void chain(ev_sim *sim, void *ctx, uint64_t arg)
 {
     (void)ctx;
@@ -235,6 +472,12 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_random_against_reference);
     tcase_add_test(tc, test_pool_reuse_no_growth);
     tcase_add_test(tc, test_stuck_detection);
+    tcase_add_test(tc, test_narrow_keys_against_reference);
+    tcase_add_test(tc, test_wide_keys_against_reference);
+    tcase_add_test(tc, test_time_rebase_against_reference);
+    tcase_add_test(tc, test_sequence_rebase_against_reference);
+    tcase_add_test(tc, test_sequence_span_goes_wide);
+    tcase_add_test(tc, test_large_p_against_sorted_reference);
     suite_add_tcase(su, tc);
     return su;
 }
