@@ -22,16 +22,6 @@
 #define MAX_COST_NS 1e9         /* no single cost above one second */
 #define MAX_DURATION_S 1e6
 
-static void sc_free_wl(wl_cfg *wl);
-
-void scenario_free(scenario *sc)
-{
-    for (int i = 0; i < sc->nvms; i++)
-        sc_free_wl(&sc->vms[i].wl);
-    free(sc->vms);
-    sc->vms = NULL;
-    sc->nvms = 0;
-}
 
 static int sc_depth(const json_t *v, int d)
 {
@@ -878,24 +868,6 @@ static int sc_lock(jv_obj *guest, lock_cfg *lc)
     return jv_done(&o);
 }
 
-static void sc_free_wl(wl_cfg *wl)
-{
-    dist_free(&wl->think);
-    dist_free(&wl->hold);
-    dist_free(&wl->job_cpu);
-    dist_free(&wl->kentry);
-    for (int k = 0; k < wl->nklocks; k++)
-        dist_free(&wl->klocks[k].hold);
-    wl->nklocks = 0;
-    for (int i = 0; i < wl->ntasks; i++)
-        free(wl->tasks[i].steps);
-    free(wl->tasks);
-    wl->tasks = NULL;
-    wl->ntasks = 0;
-    blog_free(wl->graph);
-    wl->graph = NULL;
-}
-
 static int sc_lockloop(jv_obj *wo, wl_cfg *wl)
 {
     if (jv_intv(wo, "threads", 0, 0, 0, CFG_MAX_THREADS, &wl->threads) ||
@@ -1197,7 +1169,7 @@ static int sc_workload(jv_obj *wo, wl_cfg *wl, int nvcpus)
     case WL_NKINDS: break;
     }
     if (rc || jv_done(wo)) {
-        sc_free_wl(wl);
+        wl_cfg_free(wl);
         return -1;
     }
     return 0;
@@ -1385,7 +1357,7 @@ int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err)
         /* Bare metal has one OS: k "VMs" of a build become k concurrent
          * builds (tenants) in it, sharing its cores and kernel locks. */
         for (int i = 1; i < sc->nvms; i++)
-            sc_free_wl(&sc->vms[i].wl);
+            wl_cfg_free(&sc->vms[i].wl);
         sc->vms[0].wl.instances *= sc->nvms;
         sc->nvms = 1;
         total = sc->vms[0].vcpus;

@@ -2,7 +2,8 @@
  *
  * config/scenario.c fills these structs from a scenario JSON document (units
  * resolved to ns, every value validated); models/ builds the world from them
- * and never reads JSON. Where a default comes from is documented in
+ * and never reads JSON. What they own is freed here (models/config.c), so
+ * models/ needs nothing from config/. Where a default comes from is documented in
  * docs/scenario-format.md and docs/model.md. */
 #ifndef VMSIM_CONFIG_H
 #define VMSIM_CONFIG_H
@@ -133,7 +134,7 @@ typedef struct wl_cfg {
     klock_cfg klocks[CFG_MAX_KLOCKS];
     /* replay (models/workloads/replay.c, docs/replay.md); also uses
      * spawn_delay, and kentry and klocks (run_weight) when nklocks > 0 */
-    struct blog_graph *graph; /* the recorded job graph, owned (config/buildlog.h) */
+    struct blog_graph *graph; /* the recorded job graph, owned (models/workloads/buildgraph.h) */
     int make_jobs;            /* make -j: jobs running at once */
     int repeat;               /* start the build again when it completes */
     double cpu_scale;         /* multiplies every job's CPU time */
@@ -159,7 +160,10 @@ typedef struct scenario {
     vm_cfg *vms;          /* nvms entries, owned */
 } scenario;
 
-/* Frees what a scenario owns (vms and their distributions). */
+/* Frees what a workload config owns (distributions, script steps, the job
+ * graph) and leaves it empty; freeing twice is fine. Can't fail. */
+void wl_cfg_free(wl_cfg *wl);
+/* Frees what a scenario owns (vms and their workloads). Can't fail. */
 void scenario_free(scenario *sc);
 
 #endif

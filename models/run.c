@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "models/guest.h"
 #include "models/host/hv.h"
 #include "models/locks/lock.h"
 #include "models/topo.h"
@@ -20,6 +21,8 @@ world *world_new(const scenario *sc)
     w->sim.budget = sc->max_events;
     w->rng = rng_stream(sc->seed, "host");
     topo_build(w, &sc->host);
+    vcpu_install(w);
+    guest_install(w);
     w->hv = hv_for(sc->hv.kind);
     w->nvms = sc->nvms;
     w->vms = vs_xcalloc((size_t)sc->nvms, sizeof(vm));
@@ -49,6 +52,11 @@ world *world_new(const scenario *sc)
         }
     }
     w->hv->init(w);
+    for (int i = 0; i < w->nvms; i++) {
+        const wl_ops *ops = wl_registry[w->vms[i].cfg.wl.kind];
+        w->vms[i].wl_step = ops->step;
+        w->vms[i].wl_name = ops->name;
+    }
     for (int i = 0; i < w->nvms; i++)
         wl_registry[w->vms[i].cfg.wl.kind]->start(w, &w->vms[i]);
     return w;

@@ -29,6 +29,9 @@ typedef struct task task;
 typedef struct pcpu pcpu;
 typedef struct lock lock;
 struct obs_event;
+struct hv_client;
+struct vcpu_ops;
+struct lock_env;
 
 /* Host-side state of a vCPU thread. */
 typedef enum vcpu_hstate { VH_RUNNING, VH_RUNNABLE, VH_HALTED } vcpu_hstate;
@@ -44,6 +47,8 @@ typedef enum task_act {
 } task_act;
 
 #define TASK_MAX_HELD 8
+/* A spin budget (or any duration) that never runs out. */
+#define TASK_SPIN_INF (INT64_MAX / 4)
 
 struct task {
     int id;                /* index in vm->tasks */
@@ -124,6 +129,10 @@ struct vm {
     double work;           /* workload units completed (window; gmake: builds) */
     int tenants;           /* independent workload instances (per-tenant figures) */
     void *wl_state;        /* workload-private */
+    /* The workload's step function and name, installed by world_new: the
+     * guest steps tasks through it without knowing the workloads above it. */
+    void (*wl_step)(world *w, task *t);
+    const char *wl_name;
 };
 
 struct pcpu {
@@ -160,10 +169,21 @@ struct world {
     gsl_rng *rng;          /* world-level stream (host scheduler decisions) */
     void (*obs)(world *w, const struct obs_event *e, void *ctx); /* observer or NULL */
     void *obs_ctx;         /* observer's context */
+    /* The seams between the layers, each installed by the layer above
+     * (models/run.c calls vcpu_install, then guest_install): */
+    const struct hv_client *hvc; /* vCPU layer, told by the host scheduler (models/host/hv.h) */
+    const struct vcpu_ops *vops; /* guest, told of vCPU milestones (models/vcpu.h) */
+    const struct lock_env *lenv; /* guest services the locks use (models/locks/lock.h) */
 };
 
 /* The world an event handler runs in (sim is the world's first member). */
 static inline world *world_of(ev_sim *sim) { return (world *)sim; }
+
+/* 1 if task t is executing: current on a RUNNING vCPU (possibly stalled). */
+static inline int task_executing(const task *t)
+{
+    return t->vc && t->vc->cur == t && t->vc->hs == VH_RUNNING;
+}
 
 /* 1 once the warm-up period is over. */
 static inline int world_measuring(const world *w) { return w->sim.now >= w->warmup; }

@@ -2,7 +2,6 @@
 
 #include <stddef.h>
 
-#include "models/vcpu.h"
 
 extern const hv_ops hv_none_ops, hv_pinned_ops, hv_cfs_ops, hv_credit_ops, hv_cosched_ops;
 
@@ -95,5 +94,5 @@ sim_time hv_wake_stall(const world *w)
 void hv_run_on(world *w, pcpu *pc, vcpu *vc, int from_halt)
 {
     sim_time stall = from_halt ? hv_wake_stall(w) : (sim_time)w->sc->host.ctx_switch_ns;
-    vcpu_sched_in(w, vc, pc, stall);
+    hv_sched_in(w, vc, pc, stall);
 }

@@ -1,10 +1,12 @@
 /* hv.h - host schedulers: who runs on which pCPU.
  *
  * A host scheduler sees vCPU threads that are running, runnable or halted,
- * and the topology; it knows nothing of locks or tasks. It is driven by
- * three calls from the vCPU layer (wake, block, yield_to) and its own timer
- * events, and acts through vcpu_sched_in / vcpu_sched_out. Variants (one file
- * each) register in hv_registry[]. */
+ * and the topology; it knows nothing of locks, tasks or guests. It is driven
+ * by three calls from the vCPU layer above it (wake, block, yield_to) and its
+ * own timer events, and acts through hv_sched_in / hv_sched_out /
+ * hv_make_runnable, which reach the vCPU layer through the hv_client table
+ * that layer installs (models/vcpu.c): this header includes nothing above
+ * the topology. Variants (one file each) register in hv_registry[]. */
 #ifndef VMSIM_HV_H
 #define VMSIM_HV_H
 
@@ -24,6 +26,27 @@ struct hv_ops {
     int (*yield_to)(world *w, vcpu *self, vcpu *target);
     void (*destroy)(world *w);
 };
+
+/* What a host scheduler tells the vCPU layer above it (installed in
+ * w->hvc by vcpu_install, models/vcpu.h). */
+typedef struct hv_client {
+    /* vc runs on pc from now; progress resumes after `stall` ns (plus a
+     * migration penalty when pc differs from the last pCPU). */
+    void (*sched_in)(world *w, vcpu *vc, pcpu *pc, sim_time stall);
+    /* vc leaves its pCPU, to `hs` (VH_RUNNABLE = preempted, VH_HALTED =
+     * blocked). The caller chooses what runs next on the pCPU. */
+    void (*sched_out)(world *w, vcpu *vc, vcpu_hstate hs);
+    /* A woken (halted) vc is queued without running yet: its halt ends and
+     * its wait for a pCPU (steal time) begins. */
+    void (*make_runnable)(world *w, vcpu *vc);
+} hv_client;
+
+static inline void hv_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall)
+{
+    w->hvc->sched_in(w, vc, pc, stall);
+}
+static inline void hv_sched_out(world *w, vcpu *vc, vcpu_hstate hs) { w->hvc->sched_out(w, vc, hs); }
+static inline void hv_make_runnable(world *w, vcpu *vc) { w->hvc->make_runnable(w, vc); }
 
 typedef struct hv_reg {
     const char *name;

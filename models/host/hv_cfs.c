@@ -25,7 +25,6 @@
 #include <stdlib.h>
 
 #include "models/host/hv.h"
-#include "models/vcpu.h"
 #include "sim/mem.h"
 
 /* Private state: bitmaps of idle pCPUs (nothing running or queued) and of
@@ -67,7 +66,7 @@ static int cfs_next_bit(const uint64_t *map, int lo, int hi)
 
 static void c_out(world *w, pcpu *pc, vcpu *vc, vcpu_hstate hs)
 {
-    vcpu_sched_out(w, vc, hs);
+    hv_sched_out(w, vc, hs);
     cfs_mark(w, pc);
 }
 
@@ -290,7 +289,7 @@ static void cfs_wake(world *w, vcpu *vc)
         cfs_arm(w, pc);
         return;
     }
-    vcpu_make_runnable(w, vc);
+    hv_make_runnable(w, vc);
     c_push(w, pc, vc);
     if (pc->cur->vruntime - vc->vruntime > w->sc->hv.wakeup_gran) {
         vcpu *cur = pc->cur;

@@ -39,10 +39,9 @@
  *    siblings already run, so there is nobody to yield to.
  *
  * A woken vCPU that has to wait for its VM's slice is made VH_RUNNABLE
- * (vcpu_make_runnable: the wait counts as steal time); the private
+ * (hv_make_runnable: the wait counts as steal time); the private
  * `runnable` flag (woken, not halted since) drives the plans. */
 #include "models/host/hv.h"
-#include "models/vcpu.h"
 #include "sim/mem.h"
 
 #include <stdlib.h>
@@ -155,7 +154,7 @@ static void co_switch(world *w, vcpu *waking)
     for (int p = 0; p < np; p++) {
         vcpu *cur = w->pcpus[p].cur;
         if (cur && s->want[p] != cur->gid)
-            vcpu_sched_out(w, cur, VH_RUNNABLE);
+            hv_sched_out(w, cur, VH_RUNNABLE);
     }
     for (int g = 0; g < w->nvcpus; g++)
         s->slot[g] = -1;
@@ -227,14 +226,14 @@ static void co_wake(world *w, vcpu *vc)
         co_switch(w, vc);
     }
     if (s->runnable[vc->gid] && vc->hs == VH_HALTED) /* waits for its VM's turn */
-        vcpu_make_runnable(w, vc);
+        hv_make_runnable(w, vc);
 }
 
 static void co_block(world *w, vcpu *vc)
 {
     co_state *s = co_of(w);
     s->runnable[vc->gid] = 0;
-    vcpu_sched_out(w, vc, VH_HALTED); /* its pCPU stays held, idle */
+    hv_sched_out(w, vc, VH_HALTED); /* its pCPU stays held, idle */
     if (!s->early && !co_any_busy(w) && co_any_waiting(w))
         s->early = ev_after(&w->sim, 0, co_early, NULL, 0);
 }

@@ -70,10 +70,9 @@
  *  (hv_cfg, defaults in config/scenario.c).
  *
  * A woken vCPU that has to wait in a queue is made VH_RUNNABLE
- * (vcpu_make_runnable: its wait counts as steal time); the private
+ * (hv_make_runnable: its wait counts as steal time); the private
  * `runnable` flag also makes a second wake-up harmless. */
 #include "models/host/hv.h"
-#include "models/vcpu.h"
 #include "sim/mem.h"
 
 #include <stdlib.h>
@@ -321,7 +320,7 @@ static void cr_schedule(world *w, pcpu *pc)
         return;
     }
     if (cur)
-        vcpu_sched_out(w, cur, VH_RUNNABLE);
+        hv_sched_out(w, cur, VH_RUNNABLE);
     if (next)
         cr_run(w, pc, next, 0);
     else
@@ -380,7 +379,7 @@ static void cr_wake(world *w, vcpu *vc)
         cr_run(w, pc, vc, 1);
         return;
     }
-    vcpu_make_runnable(w, vc);
+    hv_make_runnable(w, vc);
     cr_insert(w, pc, vc);
     if (vc->prio > pc->cur->prio) /* tickle: preempt (rate limit permitting) */
         cr_schedule(w, pc);
@@ -392,7 +391,7 @@ static void cr_block(world *w, vcpu *vc)
     cr_burn(w, vc);
     cr_of(w, vc)->runnable = 0;
     cr_of(w, vc)->yielding = 0;
-    vcpu_sched_out(w, vc, VH_HALTED);
+    hv_sched_out(w, vc, VH_HALTED);
     cr_schedule(w, pc);
 }
 

@@ -1,13 +1,12 @@
 /* none: bare metal. The one VM's vCPU i is core i; nothing is ever
  * preempted by a host, a halted core (idle) wakes after native_wake_ns. */
 #include "models/host/hv.h"
-#include "models/vcpu.h"
 
 static void none_init(world *w) { (void)w; }
 
 static void none_wake(world *w, vcpu *vc) { hv_run_on(w, &w->pcpus[vc->gid], vc, 1); }
 
-static void none_block(world *w, vcpu *vc) { vcpu_sched_out(w, vc, VH_HALTED); }
+static void none_block(world *w, vcpu *vc) { hv_sched_out(w, vc, VH_HALTED); }
 
 static int none_yield_to(world *w, vcpu *self, vcpu *target)
 {

@@ -4,7 +4,6 @@
  * wake-up preemption). Directed yield moves the target to the front of its
  * queue and preempts whatever runs there. */
 #include "models/host/hv.h"
-#include "models/vcpu.h"
 
 static void pin_tick(ev_sim *sim, void *ctx, uint64_t arg);
 
@@ -36,7 +35,7 @@ static void pin_tick(ev_sim *sim, void *ctx, uint64_t arg)
     if (!pc->cur || pc->nrq == 0)
         return;
     vcpu *cur = pc->cur;
-    vcpu_sched_out(w, cur, VH_RUNNABLE);
+    hv_sched_out(w, cur, VH_RUNNABLE);
     hq_push(pc, cur);
     pin_next(w, pc);
 }
@@ -58,7 +57,7 @@ static void pin_wake(world *w, vcpu *vc)
         pin_arm(w, pc);
         return;
     }
-    vcpu_make_runnable(w, vc);
+    hv_make_runnable(w, vc);
     hq_push(pc, vc);
     if (!pc->tick)
         pin_arm(w, pc);
@@ -67,7 +66,7 @@ static void pin_wake(world *w, vcpu *vc)
 static void pin_block(world *w, vcpu *vc)
 {
     pcpu *pc = vc->pc;
-    vcpu_sched_out(w, vc, VH_HALTED);
+    hv_sched_out(w, vc, VH_HALTED);
     pin_next(w, pc);
 }
 
@@ -80,13 +79,13 @@ static int pin_yield_to(world *w, vcpu *self, vcpu *target)
     hq_push_front(tp, target);
     if (tp->cur) { /* preempt whatever runs there, the target goes next */
         vcpu *cur = tp->cur;
-        vcpu_sched_out(w, cur, VH_RUNNABLE);
+        hv_sched_out(w, cur, VH_RUNNABLE);
         hq_push(tp, cur);
         pin_next(w, tp);
     }
     pcpu *sp = self->pc;
     if (sp && sp != tp && sp->nrq > 0 && self->hs == VH_RUNNING) { /* self yields too */
-        vcpu_sched_out(w, self, VH_RUNNABLE);
+        hv_sched_out(w, self, VH_RUNNABLE);
         hq_push(sp, self);
         pin_next(w, sp);
     }

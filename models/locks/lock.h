@@ -11,6 +11,11 @@
  * policy. To add an algorithm: one new file defining a lock_ops and one line
  * in lock_registry[] (registry.c).
  *
+ * Layering: only the guest (models/guest.c) calls the lock layer, and a lock
+ * changes a task's activity or its vCPU only through the lock_env table the
+ * guest installs (w->lenv), which settles and re-arms the vCPU's progress.
+ * This header includes only models/world.h: no vCPU, host or guest header.
+ *
  * Invariants: at most one of owner/granted is set... except that a granted
  * waiter may exist while owner == NULL only (the lock is "handed over");
  * every queued waiter has act TA_SPIN; the owner has the lock in held[]. */
@@ -36,6 +41,23 @@ typedef struct lock_ops {
     /* A granted waiter finished taking over the lock (may be NULL). */
     void (*acquired)(world *w, lock *l, task *t);
 } lock_ops;
+
+/* The guest services a lock uses; installed by the guest in w->lenv
+ * (guest_install, models/guest.h). */
+typedef struct lock_env {
+    /* Sets waiter t's activity: TA_SPIN with a spin budget of ns, or TA_ACQ
+     * with ns of transfer cost. When t executes (and is not pv-halted) its
+     * vCPU is settled before and re-armed after. */
+    void (*set_activity)(world *w, task *t, task_act act, sim_time ns);
+    /* t (in a workload step) starts spinning with a budget of ns: its
+     * activity becomes TA_SPIN and its vCPU's PLE window restarts. */
+    void (*spin_begins)(world *w, task *t, sim_time ns);
+    /* Halts t's vCPU (t->pv_halted is already set: a pv wait). */
+    void (*halt)(world *w, task *t);
+    /* Wakes halted waiter t's vCPU (a kick); `by` (NULL: nobody) pays the
+     * hypercall on a virtual host. */
+    void (*kick)(world *w, task *by, task *t);
+} lock_env;
 
 typedef struct lock_reg {
     const char *name;
@@ -94,7 +116,8 @@ void lock_free(lock *l);
 void lock_request(world *w, lock *l, task *t);
 /* Task t (the owner) releases l. */
 void lock_release(world *w, lock *l, task *t);
-/* A granted waiter's transfer completed: it owns the lock now. */
+/* A granted waiter's transfer completed: it owns the lock now (t->act is
+ * TA_NONE; the caller continues its workload). */
 void lock_acquired(world *w, task *t);
 /* The spin budget of waiter t ran out. */
 void lock_spin_timeout(world *w, task *t);
@@ -111,10 +134,12 @@ void lock_end_lhp(world *w, lock *l);
 void lock_end_handoff(world *w, lock *l);
 /* Spin time of t's vCPU to charge (measurement window handled by caller). */
 void lock_add_spin(lock *l, sim_time ns);
+/* Waiter t's vCPU took a PLE exit (counted in the measurement window). */
+void lock_ple_exit(world *w, task *t);
 
 /* --- called by algorithms ---------------------------------------------- */
 void lock_take(world *w, lock *l, task *t);
-/* t waits, spinning with a budget of `budget` ns (VCPU_SPIN_INF: forever). */
+/* t waits, spinning with a budget of `budget` ns (TASK_SPIN_INF: forever). */
 void lock_wait(world *w, lock *l, task *t, sim_time budget);
 /* Hands the lock to waiter t, who takes `cost` ns of its own CPU time to
  * see and take it (it must be executing for that time to pass). */

@@ -3,9 +3,8 @@
  * cache-line transfer to the successor with no coherence penalty. Lock-waiter
  * preemption still stalls the queue. */
 #include "models/locks/lock.h"
-#include "models/vcpu.h"
 
-static void mcs_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, VCPU_SPIN_INF); }
+static void mcs_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, TASK_SPIN_INF); }
 
 static void mcs_release(world *w, lock *l, task *by)
 {

@@ -15,7 +15,6 @@
  * overlaps earlier critical sections. window = 0 and kick_ahead = 0 is
  * exactly pv-ticket. */
 #include "models/locks/lock.h"
-#include "models/vcpu.h"
 
 static void pvt_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, l->spin_ns); }
 

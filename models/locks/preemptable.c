@@ -12,7 +12,6 @@
  * first timed-out waiter that is; and a waiter timing out while the lock is
  * reserved for a non-running waiter takes it at once. */
 #include "models/locks/lock.h"
-#include "models/vcpu.h"
 
 static sim_time pt_budget(const lock *l, int pos) { return (sim_time)(pos * l->cfg.timeout_ns); }
 
@@ -27,7 +26,7 @@ static int pt_first_ready(const lock *l)
 {
     for (int i = 0; i < l->qn; i++) {
         task *t = lock_q_at(l, i);
-        if (t->lock_flag && t->act == TA_SPIN && !t->pv_halted && vcpu_executing(t))
+        if (t->lock_flag && t->act == TA_SPIN && !t->pv_halted && task_executing(t))
             return i;
     }
     return -1;
@@ -39,7 +38,7 @@ static void pt_release(world *w, lock *l, task *by)
     task *next = lock_q_pop(l);
     if (!next)
         return;
-    if (!vcpu_executing(next)) {
+    if (!task_executing(next)) {
         int i = pt_first_ready(l);
         if (i >= 0) { /* someone has waited long enough: it takes the lock */
             task *t = lock_q_at(l, i);
@@ -55,9 +54,9 @@ static void pt_release(world *w, lock *l, task *by)
 static void pt_spin_timeout(world *w, lock *l, task *t)
 {
     t->lock_flag = 1;
-    lock_respin(w, t, VCPU_SPIN_INF);
+    lock_respin(w, t, TASK_SPIN_INF);
     task *g = l->granted;
-    if (g && g != t && g->left > 0 && !(vcpu_executing(g) && !g->pv_halted)) {
+    if (g && g != t && g->left > 0 && !(task_executing(g) && !g->pv_halted)) {
         /* the lock is reserved for a waiter that is not running: take it */
         int i;
         for (i = 0; i < l->qn && lock_q_at(l, i) != t; i++)

@@ -12,7 +12,6 @@
  * Not modelled as 4.2: kick-only-at-unlock (4.4), stealing and wait-early
  * (4.5). */
 #include "models/locks/lock.h"
-#include "models/vcpu.h"
 
 static void pvq_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, l->spin_ns); }
 

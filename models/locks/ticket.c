@@ -6,9 +6,8 @@
  * vCPU is not running when its turn comes holds everyone up (lock-waiter
  * preemption). */
 #include "models/locks/lock.h"
-#include "models/vcpu.h"
 
-static void ticket_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, VCPU_SPIN_INF); }
+static void ticket_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, TASK_SPIN_INF); }
 
 static void ticket_release(world *w, lock *l, task *by)
 {

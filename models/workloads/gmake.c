@@ -22,7 +22,6 @@
 #include <stdlib.h>
 
 #include "models/guest.h"
-#include "models/locks/lock.h"
 #include "models/workloads/wl.h"
 #include "sim/mem.h"
 #include "sim/rng.h"
@@ -154,7 +153,7 @@ static void gmake_start(world *w, vm *v)
     double rc = 0, fc = 0;
     for (int k = 0; k < c->nklocks; k++) {
         const klock_cfg *kc = &c->klocks[k];
-        g->klock[k] = kc->private_lock ? NULL : lock_new(w, v, kc->name, 1);
+        g->klock[k] = kc->private_lock ? NULL : guest_lock_new(w, v, kc->name, 1);
         g->run_cum[k] = rc += kc->run_weight;
         g->fork_cum[k] = fc += kc->fork_weight;
     }

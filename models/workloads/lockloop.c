@@ -4,7 +4,6 @@
  * zero handoff cost and exponential think and hold times this is the
  * machine-repairman queue M/M/1//N (docs/model.md, tests/test_theory.c). */
 #include "models/guest.h"
-#include "models/locks/lock.h"
 #include "models/workloads/wl.h"
 #include "sim/dist.h"
 
@@ -13,7 +12,7 @@ enum { LL_THINK, LL_LOCK, LL_HOLD, LL_UNLOCK };
 static void lockloop_start(world *w, vm *v)
 {
     const wl_cfg *c = &v->cfg.wl;
-    lock_new(w, v, "global", c->kernel_lock);
+    guest_lock_new(w, v, "global", c->kernel_lock);
     int n = c->threads > 0 ? c->threads : v->nvcpus;
     for (int i = 0; i < n; i++) {
         task *t = task_new(w, v);

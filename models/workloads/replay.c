@@ -1,5 +1,5 @@
 /* replay: a recorded build replayed as `make -j J` over its job graph
- * (config/buildlog.h, docs/replay.md).
+ * (models/workloads/buildgraph.h, docs/replay.md).
  *
  * A job becomes ready when all its dependencies have finished. While fewer
  * than J jobs run, make starts the ready job that comes first in the log
@@ -22,9 +22,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "config/buildlog.h"
+#include "models/workloads/buildgraph.h"
 #include "models/guest.h"
-#include "models/locks/lock.h"
 #include "models/workloads/wl.h"
 #include "sim/mem.h"
 
@@ -170,7 +169,7 @@ static void replay_start(world *w, vm *v)
     }
     double cum = 0;
     for (int k = 0; k < c->nklocks; k++) {
-        s->klock[k] = c->klocks[k].private_lock ? NULL : lock_new(w, v, c->klocks[k].name, 1);
+        s->klock[k] = c->klocks[k].private_lock ? NULL : guest_lock_new(w, v, c->klocks[k].name, 1);
         s->cum[k] = cum += c->klocks[k].run_weight;
     }
     rp_begin(w, v);

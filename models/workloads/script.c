@@ -3,7 +3,6 @@
  * "repeat", optionally bound to one vCPU and started at a given time. One
  * loop over the steps is one operation. */
 #include "models/guest.h"
-#include "models/locks/lock.h"
 #include "models/workloads/wl.h"
 
 static void script_begin(ev_sim *sim, void *ctx, uint64_t arg)
@@ -16,7 +15,7 @@ static void script_start(world *w, vm *v)
 {
     const wl_cfg *c = &v->cfg.wl;
     for (int i = 0; i < c->nlocks; i++)
-        lock_new(w, v, c->lock_names[i], c->lock_kernel[i]);
+        guest_lock_new(w, v, c->lock_names[i], c->lock_kernel[i]);
     for (int i = 0; i < c->ntasks; i++) {
         task *t = task_new(w, v);
         t->wl_data = i;
