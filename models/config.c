@@ -6,10 +6,7 @@
 
 void wl_cfg_free(wl_cfg *wl)
 {
-    dist_free(&wl->think);
-    dist_free(&wl->hold);
-    dist_free(&wl->job_cpu);
-    dist_free(&wl->kentry);
+    variant_free(wl->type, &wl->par);
     for (int k = 0; k < wl->nklocks; k++)
         dist_free(&wl->klocks[k].hold);
     wl->nklocks = 0;

@@ -1,5 +1,8 @@
 #include "models/vcpu.h"
 
+#include <stddef.h>
+#include <stdio.h>
+
 #include "models/host/hv.h"
 #include "models/observe.h"
 #include "models/topo.h"
@@ -9,7 +12,38 @@ static sim_time ple_ns(const world *w, double cycles)
     return (sim_time)(topo_cycles_ns(&w->sc->host, cycles) + 0.5);
 }
 
-int vcpu_virtual(const world *w) { return w->sc->hv.kind != HV_NONE; }
+int vcpu_virtual(const world *w) { return !w->hv->native; }
+
+/* --- PLE parameters (hypervisor.ple): KVM vmx.c defaults, ple_window 4096,
+ * ple_window_grow 2, ple_window_max INT_MAX / grow (MODEL.md section 3). -- */
+
+static int vcpu_ple_check(void *par, const vp_ctx *c, const char **key, char *why, size_t n)
+{
+    (void)c;
+    const hv_cfg *h = par;
+    if (h->ple_window_max < h->ple_window) {
+        *key = "window_max_cycles";
+        snprintf(why, n, "a number >= window_cycles");
+        return -1;
+    }
+    return 0;
+}
+
+static const vparam vcpu_ple_tab[] = {
+    {.key = "enabled", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "", .doc = "pause-loop exiting on", .off = offsetof(hv_cfg, ple)},
+    {.key = "window_cycles", .type = VP_NUM, .def = 4096, .lo = 1, .hi = 1e12, .unit = "cycles", .doc = "spinning longer than this exits to the host (ple_window)", .off = offsetof(hv_cfg, ple_window)},
+    {.key = "grow", .type = VP_NUM, .def = 2, .lo = 1, .hi = 1000, .unit = "factor", .doc = "the window is multiplied by this at each exit (ple_window_grow)", .off = offsetof(hv_cfg, ple_grow)},
+    {.key = "window_max_cycles", .type = VP_NUM, .def = 1073741823.0, .lo = 1, .hi = 1e15, .unit = "cycles", .doc = "cap on the grown window (ple_window_max = INT_MAX / grow)", .off = offsetof(hv_cfg, ple_window_max)},
+};
+
+const variant vcpu_ple_variant = {
+    .name = "ple",
+    .summary = "pause-loop exiting (Intel VT-x) with KVM's directed yield",
+    .params = vcpu_ple_tab,
+    .nparams = (int)(sizeof vcpu_ple_tab / sizeof vcpu_ple_tab[0]),
+    .size = sizeof(hv_cfg),
+    .check = vcpu_ple_check,
+};
 
 void vcpu_settle(world *w, vcpu *vc)
 {

@@ -22,6 +22,7 @@
 #ifndef VMSIM_VCPU_H
 #define VMSIM_VCPU_H
 
+#include "models/variant.h"
 #include "models/world.h"
 
 /* A spin budget that never runs out. */
@@ -50,6 +51,11 @@ typedef struct vcpu_ops {
     /* vc took a PLE exit while its current task t spins (accounting). */
     void (*ple_exit)(world *w, task *t);
 } vcpu_ops;
+
+/* The parameters of pause-loop exiting (hypervisor.ple), stored in hv_cfg
+ * itself (models/config.h): a parameter table in the variant shape
+ * (models/variant.h) that applies to every host scheduler but bare metal. */
+extern const variant vcpu_ple_variant;
 
 /* Installs the vCPU layer below the guest: w->hvc, the table host
  * schedulers report through. Can't fail. */

@@ -128,6 +128,7 @@ struct vm {
     uint64_t ops;          /* workload operations completed (window) */
     double work;           /* workload units completed (window; gmake: builds) */
     int tenants;           /* independent workload instances (per-tenant figures) */
+    int fold;              /* scenario VMs folded into this one OS as tenants (bare metal), else 1 */
     void *wl_state;        /* workload-private */
     /* The workload's step function and name, installed by world_new: the
      * guest steps tasks through it without knowing the workloads above it. */

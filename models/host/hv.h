@@ -10,11 +10,11 @@
 #ifndef VMSIM_HV_H
 #define VMSIM_HV_H
 
+#include "models/variant.h"
 #include "models/world.h"
 
 struct hv_ops {
-    const char *name;
-    const char *summary;
+    int native;           /* 1: bare metal (no hypervisor: no PLE, no kick cost) */
     /* After the world is built: allocate state; all vCPUs start halted. */
     void (*init)(world *w);
     /* A halted vCPU becomes runnable. */
@@ -48,18 +48,9 @@ static inline void hv_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall)
 static inline void hv_sched_out(world *w, vcpu *vc, vcpu_hstate hs) { w->hvc->sched_out(w, vc, hs); }
 static inline void hv_make_runnable(world *w, vcpu *vc) { w->hvc->make_runnable(w, vc); }
 
-typedef struct hv_reg {
-    const char *name;
-    hv_kind kind;
-    const hv_ops *ops;
-} hv_reg;
-
-extern const hv_reg hv_registry[];
-extern const int hv_nregistry;
-/* The ops for a kind (NULL if not available). */
-const hv_ops *hv_for(hv_kind kind);
-/* Name of a kind as in scenarios. */
-const char *hv_kind_name(hv_kind kind);
+/* The host schedulers vmsim knows (models/host/hv.c): variants whose ops
+ * are hv_ops (models/variant.h). */
+extern vregistry hv_registry;
 
 /* --- helpers shared by the schedulers ----------------------------------- */
 /* Host run queue of a pCPU: FIFO of runnable vCPUs. */

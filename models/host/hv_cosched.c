@@ -41,7 +41,19 @@
  * A woken vCPU that has to wait for its VM's slice is made VH_RUNNABLE
  * (hv_make_runnable: the wait counts as steal time); the private
  * `runnable` flag (woken, not halted since) drives the plans. */
+#include <stddef.h>
+
 #include "models/host/hv.h"
+
+/* Parameters (docs/scenario-format.md, hypervisor). */
+typedef struct co_params {
+    int64_t slice; /* gang time slice, ns */
+} co_params;
+VP_FITS(co_params);
+
+static const vparam co_params_tab[] = {
+    {.key = "slice_ns", .type = VP_INT, .def = 30000000, .lo = 1000, .hi = 1e10, .unit = "ns", .doc = "gang time slice: every slice the next VM in turn leads", .off = offsetof(co_params, slice)},
+};
 #include "sim/mem.h"
 
 #include <stdlib.h>
@@ -166,7 +178,7 @@ static void co_switch(world *w, vcpu *waking)
     s->active = leader >= 0;
     if (!s->active)
         return;
-    s->timer = ev_after(&w->sim, w->sc->hv.slice, co_timer, NULL, 0);
+    s->timer = ev_after(&w->sim, VP_OF(co_params, &w->sc->hv.par)->slice, co_timer, NULL, 0);
     /* Switching in may re-enter co_block (a guest with nothing to do halts
      * at once); that only idles the pCPU and may post an early end. */
     for (int p = 0; p < np; p++) {
@@ -260,12 +272,19 @@ static void co_destroy(world *w)
     w->hv_state = NULL;
 }
 
-const hv_ops hv_cosched_ops = {
-    .name = "cosched",
-    .summary = "gang scheduling: each slice one VM's vCPUs run together, VMs round robin",
+static const hv_ops hv_cosched_ops = {
     .init = co_init,
     .wake = co_wake,
     .block = co_block,
     .yield_to = co_yield_to,
     .destroy = co_destroy,
+};
+
+const variant hv_cosched_variant = {
+    .name = "cosched",
+    .summary = "gang scheduling: each slice one VM's vCPUs run together, VMs round robin",
+    .ops = &hv_cosched_ops,
+    .params = co_params_tab,
+    .nparams = (int)(sizeof co_params_tab / sizeof co_params_tab[0]),
+    .size = sizeof(co_params),
 };

@@ -72,7 +72,28 @@
  * A woken vCPU that has to wait in a queue is made VH_RUNNABLE
  * (hv_make_runnable: its wait counts as steal time); the private
  * `runnable` flag also makes a second wake-up harmless. */
+#include <stddef.h>
+
 #include "models/host/hv.h"
+
+/* Parameters (docs/scenario-format.md, hypervisor): Xen 4.x defaults,
+ * CSCHED_DEFAULT_TSLICE_MS = 30 (also the accounting period), tick =
+ * tslice / CSCHED_TICKS_PER_TSLICE (3), XEN_SYSCTL_SCHED_RATELIMIT_DEFAULT
+ * = 1 ms (MODEL.md section 3). */
+typedef struct cr_params {
+    int64_t slice;     /* time slice and accounting period, ns */
+    int64_t tick;      /* accounting tick, ns */
+    int64_t ratelimit; /* minimum run before a wake-up may preempt, ns */
+} cr_params;
+VP_FITS(cr_params);
+
+static const vparam cr_params_tab[] = {
+    {.key = "credit_slice_ns", .type = VP_INT, .def = 30000000, .lo = 1000, .hi = 1e10, .unit = "ns", .doc = "time slice and accounting period", .off = offsetof(cr_params, slice)},
+    {.key = "credit_tick_ns", .type = VP_INT, .def = 10000000, .lo = 1000, .hi = 1e10, .unit = "ns", .doc = "accounting tick", .off = offsetof(cr_params, tick)},
+    {.key = "ratelimit_ns", .type = VP_INT, .def = 1000000, .lo = 0, .hi = 1e10, .unit = "ns", .doc = "minimum run before a wake-up may preempt", .off = offsetof(cr_params, ratelimit)},
+};
+
+#define CR_PAR(w) VP_OF(cr_params, &(w)->sc->hv.par)
 #include "sim/mem.h"
 
 #include <stdlib.h>
@@ -162,7 +183,7 @@ static void cr_acct(ev_sim *sim, void *ctx, uint64_t arg)
     (void)arg;
     world *w = world_of(sim);
     cr_state *s = w->hv_state;
-    const int64_t period = w->sc->hv.credit_slice; /* credits_per_tslice, in ns */
+    const int64_t period = CR_PAR(w)->slice; /* credits_per_tslice, in ns */
     s->acct = ev_after(&w->sim, period, cr_acct, NULL, 0);
     for (int p = 0; p < w->npcpus; p++)
         if (w->pcpus[p].cur)
@@ -232,7 +253,7 @@ static void cr_tick(ev_sim *sim, void *ctx, uint64_t arg)
     (void)arg;
     world *w = world_of(sim);
     cr_state *s = w->hv_state;
-    s->tick = ev_after(&w->sim, w->sc->hv.credit_tick, cr_tick, NULL, 0);
+    s->tick = ev_after(&w->sim, CR_PAR(w)->tick, cr_tick, NULL, 0);
     for (int p = 0; p < w->npcpus; p++) {
         vcpu *vc = w->pcpus[p].cur;
         if (!vc)
@@ -265,7 +286,7 @@ static void cr_arm(world *w, pcpu *pc, sim_time at)
 static void cr_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
 {
     cr_of(w, vc)->burn_from = w->sim.now;
-    cr_arm(w, pc, w->sim.now + w->sc->hv.credit_slice);
+    cr_arm(w, pc, w->sim.now + CR_PAR(w)->slice);
     hv_run_on(w, pc, vc, from_halt);
 }
 
@@ -292,7 +313,7 @@ static vcpu *cr_steal_above(world *w, pcpu *pc, int pri)
 static void cr_schedule(world *w, pcpu *pc)
 {
     vcpu *cur = pc->cur;
-    const hv_cfg *c = &w->sc->hv;
+    const cr_params *c = CR_PAR(w);
     if (cur) {
         cr_burn(w, cur);
         sim_time ran = w->sim.now - pc->since;
@@ -316,7 +337,7 @@ static void cr_schedule(world *w, pcpu *pc)
         }
     }
     if (next == cur) { /* keeps the pCPU: no switch, a fresh slice */
-        cr_arm(w, pc, w->sim.now + c->credit_slice);
+        cr_arm(w, pc, w->sim.now + c->slice);
         return;
     }
     if (cur)
@@ -362,8 +383,8 @@ static void cr_init(world *w)
         w->all_vcpus[g]->prio = CR_UNDER;
         w->all_vcpus[g]->credit = 0;
     }
-    s->tick = ev_schedule(&w->sim, w->sc->hv.credit_tick, cr_tick, NULL, 0);
-    s->acct = ev_schedule(&w->sim, w->sc->hv.credit_slice, cr_acct, NULL, 0);
+    s->tick = ev_schedule(&w->sim, CR_PAR(w)->tick, cr_tick, NULL, 0);
+    s->acct = ev_schedule(&w->sim, CR_PAR(w)->slice, cr_acct, NULL, 0);
 }
 
 static void cr_wake(world *w, vcpu *vc)
@@ -416,12 +437,19 @@ static void cr_destroy(world *w)
     w->hv_state = NULL;
 }
 
-const hv_ops hv_credit_ops = {
-    .name = "credit",
-    .summary = "Xen credit scheduler: credits per 30 ms, BOOST/UNDER/OVER queues, rate limit, stealing",
+static const hv_ops hv_credit_ops = {
     .init = cr_init,
     .wake = cr_wake,
     .block = cr_block,
     .yield_to = cr_yield_to,
     .destroy = cr_destroy,
+};
+
+const variant hv_credit_variant = {
+    .name = "credit",
+    .summary = "Xen credit scheduler: credits per 30 ms, BOOST/UNDER/OVER queues, rate limit, stealing",
+    .ops = &hv_credit_ops,
+    .params = cr_params_tab,
+    .nparams = (int)(sizeof cr_params_tab / sizeof cr_params_tab[0]),
+    .size = sizeof(cr_params),
 };

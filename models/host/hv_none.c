@@ -18,12 +18,17 @@ static int none_yield_to(world *w, vcpu *self, vcpu *target)
 
 static void none_destroy(world *w) { (void)w; }
 
-const hv_ops hv_none_ops = {
-    .name = "none",
-    .summary = "bare metal: vCPU i is core i, no hypervisor",
+static const hv_ops hv_none_ops = {
+    .native = 1,
     .init = none_init,
     .wake = none_wake,
     .block = none_block,
     .yield_to = none_yield_to,
     .destroy = none_destroy,
+};
+
+const variant hv_none_variant = {
+    .name = "none",
+    .summary = "bare metal: vCPU i is core i, no hypervisor",
+    .ops = &hv_none_ops,
 };

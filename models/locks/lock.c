@@ -9,12 +9,11 @@
 #include "sim/mem.h"
 #include "sim/rng.h"
 
-int lock_find(const char *name)
+const variant *lock_find(const char *name) { return vreg_find(&lock_registry, name); }
+
+sim_time lock_spin_iterations_ns(const world *w, double iterations)
 {
-    for (int i = 0; i < lock_nregistry; i++)
-        if (strcmp(lock_registry[i].name, name) == 0)
-            return i;
-    return -1;
+    return (sim_time)(topo_cycles_ns(&w->sc->host, iterations * w->sc->host.pause_cycles) + 0.5);
 }
 
 lock *lock_new(world *w, vm *v, const char *name, int kernel)
@@ -27,15 +26,16 @@ lock *lock_new(world *w, vm *v, const char *name, int kernel)
     l->id = v->nlocks;
     snprintf(l->name, sizeof l->name, "%s", name);
     l->cfg = v->cfg.lock;
-    l->ops = lock_registry[l->cfg.algo].ops;
+    l->ops = l->cfg.algo->ops;
     l->vm = v;
     l->kernel = kernel;
     l->qcap = v->nvcpus + 8;
     l->q = vs_xcalloc((size_t)l->qcap, sizeof(task *));
-    l->spin_ns = (sim_time)(topo_cycles_ns(&w->sc->host, l->cfg.spin_threshold * w->sc->host.pause_cycles) + 0.5);
     l->last_pcpu = -1;
     l->lhp_since = l->lwp_since = -1;
     l->rng = rng_streamf(w->sc->seed, "vm/%d/lock/%s", v->id, name);
+    if (l->ops->init)
+        l->ops->init(w, l);
     v->locks[v->nlocks++] = l;
     return l;
 }

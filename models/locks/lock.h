@@ -22,12 +22,14 @@
 #ifndef VMSIM_LOCK_H
 #define VMSIM_LOCK_H
 
+#include "models/variant.h"
 #include "models/world.h"
 
 typedef struct lock_ops {
-    const char *name;     /* registry name, as in scenarios */
-    const char *summary;  /* one line for `vmsim --list-locks` and errors */
     int pv;               /* uses halt/kick (only meaningful in a VM) */
+    /* After the lock is created: derive per-lock values from the
+     * parameters (l->cfg.par), e.g. the spin budget. May be NULL. */
+    void (*init)(world *w, lock *l);
     /* The task asks for the lock: call lock_take or queue it with lock_wait. */
     void (*acquire)(world *w, lock *l, task *t);
     /* The owner has just released it (owner is NULL now). */
@@ -59,15 +61,11 @@ typedef struct lock_env {
     void (*kick)(world *w, task *by, task *t);
 } lock_env;
 
-typedef struct lock_reg {
-    const char *name;
-    const lock_ops *ops;
-} lock_reg;
-
-extern const lock_reg lock_registry[];
-extern const int lock_nregistry;
-/* Registry index of `name`, or -1. */
-int lock_find(const char *name);
+/* The lock algorithms vmsim knows (registry.c): variants whose ops are
+ * lock_ops (models/variant.h). The first is the default. */
+extern vregistry lock_registry;
+/* The algorithm called `name`, or NULL. */
+const variant *lock_find(const char *name);
 
 struct lock {
     int id;                /* index in vm->locks */
@@ -84,7 +82,7 @@ struct lock {
     int ticket_head;       /* ticket of the queue's first waiter */
     int nspin;             /* queued waiters spinning on a running vCPU */
     int slow;              /* pv slow-path flag / _Q_SLOW_VAL */
-    sim_time spin_ns;      /* pv: SPIN_THRESHOLD converted to ns */
+    sim_time spin_ns;      /* pv: SPIN_THRESHOLD converted to ns (set by ops->init) */
     int last_pcpu;         /* pCPU of the last releaser (handoff distance) */
     sim_time owner_since;  /* when the owner took it */
     gsl_rng *rng;          /* the lock's stream (tas winner choice) */
@@ -156,6 +154,9 @@ sim_time lock_handoff_ns(world *w, lock *l, task *t, int spinners);
  * (ticket family): the transfer costs a line move plus the coherence term
  * for every spinner on that line, t included. */
 void lock_fifo_grant(world *w, lock *l, task *t);
+/* ns that `iterations` PAUSE spins take on this host (SPIN_THRESHOLD to
+ * time), rounded to the nearest ns. */
+sim_time lock_spin_iterations_ns(const world *w, double iterations);
 /* The `resumed` hook of spin-then-halt locks: a waiter back from a pv
  * halt spins another full budget (l->spin_ns). */
 void lock_pv_resumed(world *w, lock *l, task *t, int after_halt);

@@ -14,9 +14,13 @@ static void mcs_release(world *w, lock *l, task *by)
         lock_grant(w, l, next, lock_handoff_ns(w, l, next, 1));
 }
 
-const lock_ops lock_mcs_ops = {
-    .name = "mcs",
-    .summary = "MCS queue lock: FIFO, local spinning, one line transfer per handoff",
+static const lock_ops lock_mcs_ops = {
     .acquire = mcs_acquire,
     .release = mcs_release,
+};
+
+const variant lock_mcs_variant = {
+    .name = "mcs",
+    .summary = "MCS queue lock: FIFO, local spinning, one line transfer per handoff",
+    .ops = &lock_mcs_ops,
 };

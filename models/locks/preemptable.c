@@ -11,9 +11,22 @@
  * goes to the next ticket if that waiter is executing, otherwise to the
  * first timed-out waiter that is; and a waiter timing out while the lock is
  * reserved for a non-running waiter takes it at once. */
+#include <stddef.h>
+
 #include "models/locks/lock.h"
 
-static sim_time pt_budget(const lock *l, int pos) { return (sim_time)(pos * l->cfg.timeout_ns); }
+/* Parameters: the timeout unit [est]; Ouyang & Lange describe a timeout
+ * proportional to the distance from the head (MODEL.md section 2). */
+typedef struct pt_params {
+    double timeout_ns; /* timeout per queue position, ns */
+} pt_params;
+VP_FITS(pt_params);
+
+static const vparam pt_params_tab[] = {
+    {.key = "timeout_ns", .type = VP_NUM, .def = 20000, .lo = 1, .hi = 1e12, .unit = "ns", .doc = "the k-th waiter may take a free lock out of order after waiting k x timeout_ns [est]", .off = offsetof(pt_params, timeout_ns)},
+};
+
+static sim_time pt_budget(const lock *l, int pos) { return (sim_time)(pos * VP_OF(pt_params, &l->cfg.par)->timeout_ns); }
 
 static void pt_acquire(world *w, lock *l, task *t)
 {
@@ -67,10 +80,17 @@ static void pt_spin_timeout(world *w, lock *l, task *t)
     }
 }
 
-const lock_ops lock_preemptable_ticket_ops = {
-    .name = "preemptable-ticket",
-    .summary = "ticket lock whose waiters may take a free lock out of order after a timeout",
+static const lock_ops lock_preemptable_ticket_ops = {
     .acquire = pt_acquire,
     .release = pt_release,
     .spin_timeout = pt_spin_timeout,
+};
+
+const variant lock_preemptable_ticket_variant = {
+    .name = "preemptable-ticket",
+    .summary = "ticket lock whose waiters may take a free lock out of order after a timeout",
+    .ops = &lock_preemptable_ticket_ops,
+    .params = pt_params_tab,
+    .nparams = (int)(sizeof pt_params_tab / sizeof pt_params_tab[0]),
+    .size = sizeof(pt_params),
 };

@@ -47,10 +47,14 @@ static void tas_resumed(world *w, lock *l, task *t, int after_halt)
     tas_race(w, l); /* a waiter back on a CPU finds the lock free */
 }
 
-const lock_ops lock_tas_ops = {
-    .name = "tas",
-    .summary = "unfair test-and-set: a free lock goes to any running spinner",
+static const lock_ops lock_tas_ops = {
     .acquire = tas_acquire,
     .release = tas_release,
     .resumed = tas_resumed,
+};
+
+const variant lock_tas_variant = {
+    .name = "tas",
+    .summary = "unfair test-and-set: a free lock goes to any running spinner",
+    .ops = &lock_tas_ops,
 };

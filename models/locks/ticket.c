@@ -17,9 +17,13 @@ static void ticket_release(world *w, lock *l, task *by)
         lock_fifo_grant(w, l, next);
 }
 
-const lock_ops lock_ticket_ops = {
-    .name = "ticket",
-    .summary = "native FIFO ticket lock; all waiters spin on one line",
+static const lock_ops lock_ticket_ops = {
     .acquire = ticket_acquire,
     .release = ticket_release,
+};
+
+const variant lock_ticket_variant = {
+    .name = "ticket",
+    .summary = "native FIFO ticket lock; all waiters spin on one line",
+    .ops = &lock_ticket_ops,
 };

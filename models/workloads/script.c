@@ -49,9 +49,22 @@ static void script_step_fn(world *w, task *t)
     }
 }
 
-const wl_ops wl_script_ops = {
-    .name = "script",
+static const wl_ops wl_script_ops = {
     .start = script_start,
     .step = script_step_fn,
-    .destroy = NULL,
+};
+
+/* Both keys are structured: config/ parses them into wl_cfg (locks,
+ * tasks; docs/scenario-format.md). */
+static const vparam script_params_tab[] = {
+    {.key = "locks", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "", .doc = "at most 32 locks {\"name\", \"kernel\"}"},
+    {.key = "tasks", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "", .doc = "1 to 4096 tasks {\"vcpu\", \"start_ns\", \"repeat\", \"steps\"}", .off = 0, .required = 1},
+};
+
+const variant wl_script_variant = {
+    .name = "script",
+    .summary = "hand-written tasks of compute, lock, unlock and sleep steps",
+    .ops = &wl_script_ops,
+    .params = script_params_tab,
+    .nparams = (int)(sizeof script_params_tab / sizeof script_params_tab[0]),
 };
