@@ -59,7 +59,9 @@ struct task {
     lock *wlock;           /* TA_SPIN / TA_ACQ: the lock waited for */
     int wpos;              /* ticket number in wlock's FIFO queue */
     int spin_counted;      /* counted in wlock->nspin (spinning on a running vCPU) */
-    int lock_flag;         /* lock-private scratch (preemptable-ticket: timed out) */
+    struct {
+        int timed_out;     /* preemptable-ticket: waited past its timeout */
+    } pt;                  /* lock-algorithm private state of a waiter */
     int pv_halted;         /* spinning waiter has halted its vCPU (pv wait) */
     sim_time spin_left;    /* ns of spinning before the lock's spin timeout */
     sim_time wait_start;   /* when the current lock request started */
@@ -100,12 +102,18 @@ struct vcpu {
     double ple_window;      /* current PLE window, cycles */
     sim_time ple_left;      /* ns of spinning until the next PLE exit */
     int wake_pending;       /* a wake-up is in flight (no double wakes) */
-    /* host-scheduler private fields */
-    int64_t vruntime;       /* cfs: virtual runtime, ns */
-    int64_t credit;         /* credit: credits, ns of allowance */
-    int prio;               /* credit: BOOST/UNDER/OVER */
-    int home;               /* pinned: pCPU index */
-    vcpu *hq_next;          /* host run-queue link */
+    /* host-scheduler private state, one named part per scheduler */
+    struct {
+        int64_t vruntime;   /* virtual runtime, ns */
+    } cfs;
+    struct {
+        int64_t credit;     /* credits, ns of allowance */
+        int prio;           /* BOOST/UNDER/OVER */
+    } cr;
+    struct {
+        int home;           /* pCPU index */
+    } pin;
+    vcpu *hq_next;          /* host run-queue link (shared helpers, hv.h) */
     int on_hq;              /* on a host run queue */
     int hq_pcpu;            /* which pCPU's queue */
     /* accounting (ns and counts, measurement window only) */
@@ -145,10 +153,12 @@ struct pcpu {
     vcpu *rq_head, *rq_tail;/* host run queue (scheduler-private use) */
     int nrq;
     ev_id tick;            /* scheduler timer */
-    int64_t min_vr;        /* cfs: the queue's min_vruntime */
-    sim_time exec_start;   /* cfs: cur's vruntime is charged up to here */
-    sim_time tick_phase;   /* cfs: this pCPU's scheduler ticks fall at phase + k * tick */
-    vcpu *left;            /* cfs: first queued vCPU (queue order) with the least vruntime */
+    struct {
+        int64_t min_vr;        /* the queue's min_vruntime */
+        sim_time exec_start;   /* cur's vruntime is charged up to here */
+        sim_time tick_phase;   /* this pCPU's scheduler ticks fall at phase + k * tick */
+        vcpu *left;            /* first queued vCPU (queue order) with the least vruntime */
+    } cfs;                 /* cfs-private state */
     sim_time since;        /* cur started here (slice accounting) */
     sim_time busy;         /* ns with a vCPU on it (window) */
 };

@@ -149,7 +149,7 @@ typedef struct sched_ev {
     int gid;      /* vCPU */
     int pcpu;     /* pCPU (in) or -1 */
     int hs;       /* host state after the event */
-    int prio;     /* vc->prio at the event */
+    int prio;     /* vc->cr.prio at the event */
     sim_time seg; /* vc->seg_start at the event (in) */
 } sched_ev;
 
@@ -172,7 +172,7 @@ static void log_obs(world *w, const obs_event *e, void *ctx)
     vcpu *vc = e->vc;
     int in = e->kind == OBS_VCPU_IN;
     if (l->n < (int)(sizeof l->ev / sizeof l->ev[0]))
-        l->ev[l->n++] = (sched_ev){w->sim.now, in, vc->gid, in ? vc->pc->id : -1, (int)vc->hs, vc->prio,
+        l->ev[l->n++] = (sched_ev){w->sim.now, in, vc->gid, in ? vc->pc->id : -1, (int)vc->hs, vc->cr.prio,
                                    vc->seg_start};
     if (vc->gid < 64) {
         if (!in && vc->hs == VH_RUNNABLE)
@@ -286,9 +286,9 @@ static void boost_probe(world *w, probe *p)
 {
     boost_seen *b = p->ctx;
     if (w->sim.now < 10 * SIM_MS)
-        b->at5 = w->all_vcpus[0]->prio;
+        b->at5 = w->all_vcpus[0]->cr.prio;
     else
-        b->at15 = w->all_vcpus[0]->prio;
+        b->at15 = w->all_vcpus[0]->cr.prio;
 }
 
 START_TEST(test_credit_boost_ends_at_tick)
@@ -331,7 +331,7 @@ static void rl_probe(world *w, probe *p)
     sim_time ran = w->sim.now - pc->since;
     switch (c->phase) {
     case 0:
-        if (pc->cur == a && a->prio == CR_OVER && ran < HVP(w, "ratelimit_ns") / 2) {
+        if (pc->cur == a && a->cr.prio == CR_OVER && ran < HVP(w, "ratelimit_ns") / 2) {
             c->kick1 = w->sim.now;
             c->due1 = pc->since + HVP(w, "ratelimit_ns");
             vcpu_wake(w, idle, 0);
@@ -343,7 +343,7 @@ static void rl_probe(world *w, probe *p)
             c->phase = 2;
         break;
     case 2:
-        if (pc->cur == a && a->prio == CR_OVER && ran > 2 * HVP(w, "ratelimit_ns")) {
+        if (pc->cur == a && a->cr.prio == CR_OVER && ran > 2 * HVP(w, "ratelimit_ns")) {
             c->kick2 = w->sim.now;
             vcpu_wake(w, idle, 0);
             c->phase = 3;

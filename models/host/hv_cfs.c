@@ -120,25 +120,25 @@ static void c_out(world *w, pcpu *pc, vcpu *vc, vcpu_hstate hs)
     cfs_mark(w, pc);
 }
 
-/* The queue's leftmost vCPU is cached (pc->left): queued vCPUs' vruntimes
+/* The queue's leftmost vCPU is cached (pc->cfs.left): queued vCPUs' vruntimes
  * do not change, so it changes only when a vCPU joins (appended: it
  * becomes leftmost only if strictly smaller) or the leftmost leaves. */
 static void c_push(world *w, pcpu *pc, vcpu *vc)
 {
     hq_push(pc, vc);
-    if (!pc->left || vc->vruntime < pc->left->vruntime)
-        pc->left = vc;
+    if (!pc->cfs.left || vc->cfs.vruntime < pc->cfs.left->cfs.vruntime)
+        pc->cfs.left = vc;
     cfs_mark(w, pc);
 }
 
 static void c_remove(world *w, pcpu *pc, vcpu *vc)
 {
     hq_remove(pc, vc);
-    if (pc->left == vc) {
-        pc->left = NULL;
+    if (pc->cfs.left == vc) {
+        pc->cfs.left = NULL;
         for (vcpu *v = pc->rq_head; v; v = v->hq_next)
-            if (!pc->left || v->vruntime < pc->left->vruntime)
-                pc->left = v;
+            if (!pc->cfs.left || v->cfs.vruntime < pc->cfs.left->cfs.vruntime)
+                pc->cfs.left = v;
     }
     cfs_mark(w, pc);
 }
@@ -146,18 +146,18 @@ static void c_remove(world *w, pcpu *pc, vcpu *vc)
 static void cfs_update(world *w, pcpu *pc)
 {
     if (pc->cur) {
-        sim_time d = w->sim.now - pc->exec_start;
+        sim_time d = w->sim.now - pc->cfs.exec_start;
         if (d > 0)
-            pc->cur->vruntime += d;
+            pc->cur->cfs.vruntime += d;
     }
-    pc->exec_start = w->sim.now;
+    pc->cfs.exec_start = w->sim.now;
     int64_t m = INT64_MAX;
     if (pc->cur)
-        m = pc->cur->vruntime;
-    if (pc->left && pc->left->vruntime < m)
-        m = pc->left->vruntime;
-    if (m != INT64_MAX && m > pc->min_vr)
-        pc->min_vr = m;
+        m = pc->cur->cfs.vruntime;
+    if (pc->cfs.left && pc->cfs.left->cfs.vruntime < m)
+        m = pc->cfs.left->cfs.vruntime;
+    if (m != INT64_MAX && m > pc->cfs.min_vr)
+        pc->cfs.min_vr = m;
 }
 
 static sim_time cfs_slice(const world *w, const pcpu *pc)
@@ -174,8 +174,8 @@ static void cfs_arm(world *w, pcpu *pc)
     if (pc->cur && pc->nrq > 0) {
         sim_time t = pc->since + cfs_slice(w, pc), tick = CFS_PAR(w)->tick;
         if (tick > 0) { /* round up to this pCPU's next tick */
-            sim_time k = (t - pc->tick_phase + tick - 1) / tick;
-            t = pc->tick_phase + (k > 0 ? k : 0) * tick;
+            sim_time k = (t - pc->cfs.tick_phase + tick - 1) / tick;
+            t = pc->cfs.tick_phase + (k > 0 ? k : 0) * tick;
         }
         if (ev_time_of(&w->sim, pc->tick) != t)
             pc->tick = ev_reschedule(&w->sim, pc->tick, t, cfs_tick, pc, 0);
@@ -186,11 +186,11 @@ static void cfs_arm(world *w, pcpu *pc)
 }
 
 /* Least vruntime on the queue (first in queue order among equals). */
-static vcpu *cfs_pick(pcpu *pc) { return pc->left; }
+static vcpu *cfs_pick(pcpu *pc) { return pc->cfs.left; }
 
 static void cfs_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
 {
-    pc->exec_start = w->sim.now;
+    pc->cfs.exec_start = w->sim.now;
     hv_run_on(w, pc, vc, from_halt);
     cfs_mark(w, pc);
 }
@@ -199,7 +199,7 @@ static void cfs_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
 static void cfs_migrate(world *w, pcpu *src, pcpu *dst, vcpu *vc)
 {
     c_remove(w, src, vc);
-    vc->vruntime = vc->vruntime - src->min_vr + dst->min_vr;
+    vc->cfs.vruntime = vc->cfs.vruntime - src->cfs.min_vr + dst->cfs.min_vr;
     c_push(w, dst, vc);
 }
 
@@ -297,7 +297,7 @@ static void cfs_init(world *w)
     for (int i = 0; i < w->npcpus; i++)
         cfs_mark(w, &w->pcpus[i]);
     for (int i = 0; i < w->npcpus; i++) /* from the host stream, in pCPU order */
-        w->pcpus[i].tick_phase =
+        w->pcpus[i].cfs.tick_phase =
             CFS_PAR(w)->tick > 0 ? (sim_time)gsl_rng_uniform_int(w->rng, (unsigned long)CFS_PAR(w)->tick) : 0;
     if (CFS_PAR(w)->balance > 0)
         ev_after(&w->sim, CFS_PAR(w)->balance, cfs_balance, NULL, 0);
@@ -329,11 +329,11 @@ static void cfs_wake(world *w, vcpu *vc)
 {
     pcpu *pc = cfs_select(w, vc);
     cfs_update(w, pc);
-    int64_t floor = pc->min_vr - CFS_PAR(w)->latency / 2;
+    int64_t floor = pc->cfs.min_vr - CFS_PAR(w)->latency / 2;
     if (vc->last_pcpu >= 0 && vc->last_pcpu != pc->id)
-        vc->vruntime = vc->vruntime - w->pcpus[vc->last_pcpu].min_vr + pc->min_vr;
-    if (vc->vruntime < floor)
-        vc->vruntime = floor;
+        vc->cfs.vruntime = vc->cfs.vruntime - w->pcpus[vc->last_pcpu].cfs.min_vr + pc->cfs.min_vr;
+    if (vc->cfs.vruntime < floor)
+        vc->cfs.vruntime = floor;
     if (!pc->cur) {
         cfs_run(w, pc, vc, 1);
         cfs_arm(w, pc);
@@ -341,7 +341,7 @@ static void cfs_wake(world *w, vcpu *vc)
     }
     hv_make_runnable(w, vc);
     c_push(w, pc, vc);
-    if (pc->cur->vruntime - vc->vruntime > CFS_PAR(w)->wakeup_gran) {
+    if (pc->cur->cfs.vruntime - vc->cfs.vruntime > CFS_PAR(w)->wakeup_gran) {
         vcpu *cur = pc->cur;
         c_out(w, pc, cur, VH_RUNNABLE);
         c_push(w, pc, cur);
@@ -371,10 +371,10 @@ static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
     pcpu *tp = &w->pcpus[target->hq_pcpu];
     pcpu *sp = self->pc;
     cfs_update(w, tp);
-    int64_t left = tp->cur ? tp->cur->vruntime : target->vruntime;
-    if (tp->left && tp->left->vruntime < left)
-        left = tp->left->vruntime;
-    if (target->vruntime - left <= CFS_PAR(w)->wakeup_gran) {
+    int64_t left = tp->cur ? tp->cur->cfs.vruntime : target->cfs.vruntime;
+    if (tp->cfs.left && tp->cfs.left->cfs.vruntime < left)
+        left = tp->cfs.left->cfs.vruntime;
+    if (target->cfs.vruntime - left <= CFS_PAR(w)->wakeup_gran) {
         if (tp->cur) {
             vcpu *cur = tp->cur;
             c_out(w, tp, cur, VH_RUNNABLE);

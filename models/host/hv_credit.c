@@ -125,7 +125,7 @@ static cr_vcpu *cr_of(world *w, const vcpu *vc) { return &((cr_state *)w->hv_sta
 static void cr_insert(world *w, pcpu *pc, vcpu *vc)
 {
     vcpu *prev = NULL, *it = pc->rq_head;
-    while (it && it->prio >= vc->prio) {
+    while (it && it->cr.prio >= vc->cr.prio) {
         prev = it;
         it = it->hq_next;
     }
@@ -168,7 +168,7 @@ static void cr_burn(world *w, vcpu *vc)
 {
     cr_vcpu *cv = cr_of(w, vc);
     if (w->sim.now > cv->burn_from) {
-        vc->credit -= w->sim.now - cv->burn_from;
+        vc->cr.credit -= w->sim.now - cv->burn_from;
         cv->burn_from = w->sim.now;
     }
 }
@@ -225,19 +225,19 @@ static void cr_acct(ev_sim *sim, void *ctx, uint64_t arg)
             cr_vcpu *cv = cr_of(w, vc);
             if (!cv->active)
                 continue;
-            vc->credit += fair;
-            if (vc->credit > 0) {
-                vc->prio = CR_UNDER;
-                if (vc->credit > period) { /* upper bound: stops earning, keeps half */
+            vc->cr.credit += fair;
+            if (vc->cr.credit > 0) {
+                vc->cr.prio = CR_UNDER;
+                if (vc->cr.credit > period) { /* upper bound: stops earning, keeps half */
                     cv->active = 0;
-                    vc->credit /= 2;
+                    vc->cr.credit /= 2;
                 }
             } else {
-                vc->prio = CR_OVER;
-                if (vc->credit < -period) /* lower bound */
-                    vc->credit = -period;
+                vc->cr.prio = CR_OVER;
+                if (vc->cr.credit < -period) /* lower bound */
+                    vc->cr.credit = -period;
             }
-            balance += vc->credit;
+            balance += vc->cr.credit;
         }
     }
     s->balance = balance;
@@ -258,8 +258,8 @@ static void cr_tick(ev_sim *sim, void *ctx, uint64_t arg)
         vcpu *vc = w->pcpus[p].cur;
         if (!vc)
             continue;
-        if (vc->prio == CR_BOOST)
-            vc->prio = CR_UNDER;
+        if (vc->cr.prio == CR_BOOST)
+            vc->cr.prio = CR_UNDER;
         cr_burn(w, vc);
         cr_of(w, vc)->active = 1;
     }
@@ -300,7 +300,7 @@ static vcpu *cr_steal_above(world *w, pcpu *pc, int pri)
             if ((p->socket == pc->socket) != (pass == 0) || !p->cur)
                 continue;
             vcpu *vc = p->rq_head; /* sorted: the head is the best */
-            if (vc && vc->prio > pri) {
+            if (vc && vc->cr.prio > pri) {
                 hq_remove(p, vc);
                 return vc;
             }
@@ -326,7 +326,7 @@ static void cr_schedule(world *w, pcpu *pc)
     vcpu *next = pc->rq_head;
     if (next)
         hq_remove(pc, next);
-    if (!next || next->prio <= CR_OVER) { /* load balance: more urgent work elsewhere? */
+    if (!next || next->cr.prio <= CR_OVER) { /* load balance: more urgent work elsewhere? */
         vcpu *s = cr_steal_above(w, pc, CR_OVER);
         if (!s && !next)
             s = cr_steal_above(w, pc, CR_IDLE);
@@ -380,8 +380,8 @@ static void cr_init(world *w)
     s->v = vs_xcalloc((size_t)w->nvcpus, sizeof(cr_vcpu));
     w->hv_state = s;
     for (int g = 0; g < w->nvcpus; g++) { /* csched_alloc_vdata: UNDER, no credit */
-        w->all_vcpus[g]->prio = CR_UNDER;
-        w->all_vcpus[g]->credit = 0;
+        w->all_vcpus[g]->cr.prio = CR_UNDER;
+        w->all_vcpus[g]->cr.credit = 0;
     }
     s->tick = ev_schedule(&w->sim, CR_PAR(w)->tick, cr_tick, NULL, 0);
     s->acct = ev_schedule(&w->sim, CR_PAR(w)->slice, cr_acct, NULL, 0);
@@ -393,8 +393,8 @@ static void cr_wake(world *w, vcpu *vc)
     if (cv->runnable || vc->pc || vc->on_hq) /* already woken */
         return;
     cv->runnable = 1;
-    if (vc->prio == CR_UNDER)
-        vc->prio = CR_BOOST;
+    if (vc->cr.prio == CR_UNDER)
+        vc->cr.prio = CR_BOOST;
     pcpu *pc = cr_pick(w, vc);
     if (!pc->cur) {
         cr_run(w, pc, vc, 1);
@@ -402,7 +402,7 @@ static void cr_wake(world *w, vcpu *vc)
     }
     hv_make_runnable(w, vc);
     cr_insert(w, pc, vc);
-    if (vc->prio > pc->cur->prio) /* tickle: preempt (rate limit permitting) */
+    if (vc->cr.prio > pc->cur->cr.prio) /* tickle: preempt (rate limit permitting) */
         cr_schedule(w, pc);
 }
 

@@ -60,13 +60,13 @@ static void pin_init(world *w)
     const hv_cfg *c = &w->sc->hv;
     for (int i = 0; i < w->nvcpus; i++) {
         vcpu *vc = w->all_vcpus[i];
-        vc->home = c->npin ? c->pin[c->pin_per_vm ? vc->gid : vc->id] : vc->id % w->npcpus;
+        vc->pin.home = c->npin ? c->pin[c->pin_per_vm ? vc->gid : vc->id] : vc->id % w->npcpus;
     }
 }
 
 static void pin_wake(world *w, vcpu *vc)
 {
-    pcpu *pc = &w->pcpus[vc->home];
+    pcpu *pc = &w->pcpus[vc->pin.home];
     if (!pc->cur && pc->nrq == 0) {
         hv_run_on(w, pc, vc, 1);
         pin_arm(w, pc);

@@ -7,7 +7,7 @@
  * waiter goes back to the head of the queue. Not modelled: the paper's
  * paravirtual variant (a halt after a longer timeout).
  *
- * A timed-out waiter keeps spinning (lock_flag = 1); at a release the lock
+ * A timed-out waiter keeps spinning (pt.timed_out = 1); at a release the lock
  * goes to the next ticket if that waiter is executing, otherwise to the
  * first timed-out waiter that is; and a waiter timing out while the lock is
  * reserved for a non-running waiter takes it at once. */
@@ -30,7 +30,7 @@ static sim_time pt_budget(const lock *l, int pos) { return (sim_time)(pos * VP_O
 
 static void pt_acquire(world *w, lock *l, task *t)
 {
-    t->lock_flag = 0;
+    t->pt.timed_out = 0;
     lock_fifo_acquire(w, l, t, pt_budget(l, l->qn + 1));
 }
 
@@ -39,7 +39,7 @@ static int pt_first_ready(const lock *l)
 {
     for (int i = 0; i < l->qn; i++) {
         task *t = lock_q_at(l, i);
-        if (t->lock_flag && t->act == TA_SPIN && !t->pv_halted && task_executing(t))
+        if (t->pt.timed_out && t->act == TA_SPIN && !t->pv_halted && task_executing(t))
             return i;
     }
     return -1;
@@ -66,7 +66,7 @@ static void pt_release(world *w, lock *l, task *by)
 
 static void pt_spin_timeout(world *w, lock *l, task *t)
 {
-    t->lock_flag = 1;
+    t->pt.timed_out = 1;
     lock_respin(w, t, TASK_SPIN_INF);
     task *g = l->granted;
     if (g && g != t && g->left > 0 && !(task_executing(g) && !g->pv_halted)) {
