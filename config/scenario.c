@@ -342,6 +342,38 @@ static const char *const migrate_keys[] = {
     "migrate_same_core_ns", "migrate_same_socket_ns", "migrate_one_hop_ns", "migrate_two_hops_ns",
 };
 
+/* The host object hv (with a "preset") as the preset file's host with hv's
+ * other keys merged over it: a new reference, or NULL (err filled). The
+ * preset's path goes to ppath, the host's default name to name: the
+ * preset's, however it was named ("x3950-x6" for "x3950-x6",
+ * "../hosts/x3950-x6.json" or an absolute path). */
+static json_t *sc_preset_merge(const char *file, json_t *hv, char *ppath, size_t pn_len, char *name,
+                               size_t name_len, vs_err *err)
+{
+    json_t *pn = json_object_get(hv, "preset");
+    if (sc_find_preset(file, "hosts", json_string_value(pn), ppath, pn_len, err))
+        return NULL;
+    json_t *merged = sc_read_json(ppath, err);
+    if (!merged)
+        return NULL;
+    if (!json_is_object(merged)) {
+        json_decref(merged);
+        err_input(err, "%s: expected a host object at the top level", ppath);
+        return NULL;
+    }
+    json_t *over = json_deep_copy(hv);
+    json_object_del(over, "preset");
+    json_object_update_recursive(merged, over);
+    json_decref(over);
+    const char *pv = json_string_value(pn), *base = strrchr(pv, '/');
+    base = base ? base + 1 : pv;
+    size_t bl = strlen(base);
+    if (bl > 5 && strcmp(base + bl - 5, ".json") == 0)
+        bl -= 5;
+    snprintf(name, name_len, "%.*s", (int)bl, base);
+    return merged;
+}
+
 static int sc_host(jv_obj *root, const char *file, json_t *doc, host_cfg *h, json_t **merged_out)
 {
     vs_err *err = root->err;
@@ -353,30 +385,12 @@ static int sc_host(jv_obj *root, const char *file, json_t *doc, host_cfg *h, jso
         json_t *pn = json_object_get(hv, "preset");
         if (!json_is_string(pn))
             return jv_fail(root, "host.preset", pn, "a preset name or path (string)");
-        if (sc_find_preset(file, "hosts", json_string_value(pn), ppath, sizeof ppath, err))
-            return -1;
-        merged = sc_read_json(ppath, err);
+        merged = sc_preset_merge(file, hv, ppath, sizeof ppath, h->name, sizeof h->name, err);
         if (!merged)
             return -1;
-        if (!json_is_object(merged)) {
-            json_decref(merged);
-            return err_input(err, "%s: expected a host object at the top level", ppath);
-        }
-        json_t *over = json_deep_copy(hv);
-        json_object_del(over, "preset");
-        json_object_update_recursive(merged, over);
-        json_decref(over);
         /* a bad value may be the preset's or the scenario's override: name both */
         snprintf(hbuf, sizeof hbuf, "%s (host preset %s)", file, ppath);
         hfile = hbuf;
-        /* the host's name is the preset's, however it was named: "x3950-x6"
-         * for "x3950-x6", "../hosts/x3950-x6.json" or an absolute path */
-        const char *pv = json_string_value(pn), *base = strrchr(pv, '/');
-        base = base ? base + 1 : pv;
-        size_t bl = strlen(base);
-        if (bl > 5 && strcmp(base + bl - 5, ".json") == 0)
-            bl -= 5;
-        snprintf(h->name, sizeof h->name, "%.*s", (int)bl, base);
     } else if (hv) {
         merged = json_incref(hv);
     }
@@ -718,4 +732,64 @@ int sc_load(const char *file, char *const *sets, int nsets, scenario *sc, vs_err
     int rc = sc_load_doc(doc, file, sc, err);
     json_decref(doc);
     return rc;
+}
+
+/* Makes the relative build-log path at obj.key absolute (as seen from
+ * file's directory). */
+static void sc_absolute_path(json_t *obj, const char *key, const char *file)
+{
+    sc_anchor_path(obj, key, file);
+    json_t *v = json_object_get(obj, key);
+    char real[PATH_MAX];
+    if (json_is_string(v) && realpath(json_string_value(v), real))
+        json_object_set_new(obj, key, json_string(real));
+}
+
+json_t *sc_resolved_document(const char *file, char *const *sets, int nsets, vs_err *err)
+{
+    json_t *doc = sc_read_json(file, err);
+    if (!doc)
+        return NULL;
+    for (int i = 0; i < nsets; i++)
+        if (sc_apply_set(doc, sets[i], err)) {
+            json_decref(doc);
+            return NULL;
+        }
+    scenario sc;
+    if (sc_load_doc(doc, file, &sc, err)) { /* only a valid document is resolved */
+        json_decref(doc);
+        return NULL;
+    }
+    char found[4096];
+    sc_resolve_file(file, found, sizeof found); /* where relative references point */
+    if (!json_object_get(doc, "name"))
+        json_object_set_new(doc, "name", json_string(sc.name));
+    scenario_free(&sc);
+    json_t *hv = json_object_get(doc, "host");
+    if (json_is_object(hv) && json_is_string(json_object_get(hv, "preset"))) {
+        char ppath[4096], name[CFG_NAME];
+        json_t *merged = sc_preset_merge(found, hv, ppath, sizeof ppath, name, sizeof name, err);
+        if (!merged) {
+            json_decref(doc);
+            return NULL;
+        }
+        if (!json_object_get(merged, "name"))
+            json_object_set_new(merged, "name", json_string(name));
+        json_object_set_new(doc, "host", merged);
+    }
+    json_t *wl = json_object_get(doc, "workload"), *vms = json_object_get(doc, "vms"), *vm;
+    if (json_is_object(wl)) {
+        sc_absolute_path(wl, "log", found);
+        sc_absolute_path(wl, "jobs_csv", found);
+    }
+    size_t i;
+    if (json_is_array(vms))
+        json_array_foreach(vms, i, vm) {
+            json_t *vw = json_object_get(vm, "workload");
+            if (json_is_object(vw)) {
+                sc_absolute_path(vw, "log", found);
+                sc_absolute_path(vw, "jobs_csv", found);
+            }
+        }
+    return doc;
 }

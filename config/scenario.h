@@ -28,6 +28,16 @@ json_t *sc_read_json(const char *path, vs_err *err);
 /* Validates doc (read from `file`, which locates presets) into *sc.
  * sc_free releases it. */
 int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err);
+/* The scenario at `file` with nsets --set overrides as one self-contained
+ * document: base scenarios merged, the overrides applied, the host preset
+ * merged into "host" (no "preset" key; "name" set to the preset's name if the
+ * document gave none), a "name" at the top level (default: the file's base
+ * name), and build-log paths ("log", "jobs_csv") made absolute. Loading it
+ * from any directory (sc_load_doc with any file name) gives the same
+ * scenario as sc_load(file, sets). Other keys ("sweep", comments) are kept.
+ * Returns a new reference, or NULL with err filled when the document cannot
+ * be read or does not validate. For recording what a run used (sweep.json). */
+json_t *sc_resolved_document(const char *file, char *const *sets, int nsets, vs_err *err);
 /* Reads, applies nset overrides, validates. */
 int sc_load(const char *file, char *const *sets, int nsets, scenario *sc, vs_err *err);
 

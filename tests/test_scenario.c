@@ -9,10 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analysis/report.h"
 #include "config/scenario.h"
 #include "models/locks/lock.h"
 #include "tests/check_main.h"
 #include "tests/harness.h"
+#include "models/run.h"
 #include "models/host/hv.h"
 #include "models/workloads/wl.h"
 
@@ -1120,6 +1122,74 @@ START_TEST(test_messages_escape_control_chars)
 }
 END_TEST
 
+/* ---- the resolved document ----------------------------------------------------- */
+
+/* The results of running sc, without what names the run (wall time). */
+static char *run_results(const scenario *sc)
+{
+    world *w = world_new(sc);
+    world_run(w);
+    world_finish(w);
+    report_meta m = {0};
+    json_t *r = report_build(w, &m);
+    json_object_del(r, "wall");
+    char *text = json_dumps(r, JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    json_decref(r);
+    world_free(w);
+    return text;
+}
+
+START_TEST(test_resolved_document)
+{
+    static const struct {
+        const char *file, *set1, *set2, *set3;
+    } cases[] = {
+        {"whatif/oticket.json", "duration_s=0.05", "host.cores=8", "guest.lock.window=1"}, /* base, preset */
+        {"traces/replay-vmsim-deps.json", "duration_s=2", "workload.jobs=2", "seed=3"}, /* relative log */
+        {"teaching/lhp-pv-ticket.json", "seed=7", "hypervisor.ple.grow=3", "duration_s=0.004"},
+        {"paper/fig1.json", "duration_s=0.05", "hypervisor.scheduler=none", "vms.count=2"}, /* tenants */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char file[4096];
+        snprintf(file, sizeof file, "%s/scenarios/%s", th_src_dir(), cases[i].file);
+        char *sets[] = {(char *)cases[i].set1, (char *)cases[i].set2, (char *)cases[i].set3,
+                        (char *)"warmup_s=0"};
+        vs_err err = {0};
+        json_t *doc = sc_resolved_document(file, sets, 4, &err);
+        ck_assert_msg(doc != NULL, "%s: %s", file, err.msg);
+        /* self-contained: nothing left to look up */
+        ck_assert_ptr_null(json_object_get(doc, "base"));
+        ck_assert_ptr_nonnull(json_object_get(doc, "name"));
+        json_t *host = json_object_get(doc, "host");
+        ck_assert_ptr_null(json_object_get(host, "preset"));
+        ck_assert_ptr_nonnull(json_object_get(host, "sockets"));
+        json_t *wl = json_object_get(doc, "workload");
+        const char *lg = json_string_value(json_object_get(wl, "jobs_csv"));
+        ck_assert_msg(!lg || lg[0] == '/', "%s: log %s is not absolute", file, lg);
+        /* ... and the same scenario from anywhere */
+        scenario a, b;
+        ck_assert_msg(sc_load(file, sets, 4, &a, &err) == 0, "%s: %s", file, err.msg);
+        ck_assert_msg(sc_load_doc(doc, "/nonexistent/elsewhere.json", &b, &err) == 0, "%s resolved: %s",
+                      file, err.msg);
+        ck_assert_str_eq(a.name, b.name);
+        ck_assert_str_eq(a.host.name, b.host.name);
+        char *ra = run_results(&a), *rb = run_results(&b);
+        ck_assert_msg(strcmp(ra, rb) == 0, "%s: the resolved document runs differently", file);
+        free(ra);
+        free(rb);
+        scenario_free(&a);
+        scenario_free(&b);
+        json_decref(doc);
+    }
+    /* a document that does not validate is not resolved */
+    char file[4096], *bad[] = {(char *)"guest.lock.windwo=1"};
+    vs_err err = {0};
+    snprintf(file, sizeof file, "%s/scenarios/teaching/overcommit.json", th_src_dir());
+    ck_assert_ptr_null(sc_resolved_document(file, bad, 1, &err));
+    ck_assert_msg(strstr(err.msg, "guest.lock.windwo: unknown key"), "%s", err.msg);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("scenario");
@@ -1146,6 +1216,7 @@ static Suite *make_suite(void)
     suite_add_tcase(s, set);
     TCase *files = tcase_create("files");
     tcase_add_test(files, test_find_preset);
+    tcase_add_test(files, test_resolved_document);
     tcase_add_test(files, test_find_preset_datadir);
     tcase_add_test(files, test_preset_load);
     tcase_add_test(files, test_load_file);
