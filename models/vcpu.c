@@ -30,10 +30,17 @@ static int vcpu_ple_check(void *par, const vp_ctx *c, const char **key, char *wh
 }
 
 static const vparam vcpu_ple_tab[] = {
-    {.key = "enabled", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "", .doc = "pause-loop exiting on", .off = offsetof(hv_cfg, ple)},
-    {.key = "window_cycles", .type = VP_NUM, .def = 4096, .lo = 1, .hi = 1e12, .unit = "cycles", .doc = "spinning longer than this exits to the host (ple_window)", .off = offsetof(hv_cfg, ple_window)},
-    {.key = "grow", .type = VP_NUM, .def = 2, .lo = 1, .hi = 1000, .unit = "factor", .doc = "the window is multiplied by this at each exit (ple_window_grow)", .off = offsetof(hv_cfg, ple_grow)},
-    {.key = "window_max_cycles", .type = VP_NUM, .def = 1073741823.0, .lo = 1, .hi = 1e15, .unit = "cycles", .doc = "cap on the grown window (ple_window_max = INT_MAX / grow)", .off = offsetof(hv_cfg, ple_window_max)},
+    {.key = "enabled", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "",
+     .doc = "pause-loop exiting on", .off = offsetof(hv_cfg, ple)},
+    {.key = "window_cycles", .type = VP_NUM, .def = 4096, .lo = 1, .hi = 1e12, .unit = "cycles",
+     .doc = "spinning longer than this exits to the host (ple_window)",
+     .off = offsetof(hv_cfg, ple_window)},
+    {.key = "grow", .type = VP_NUM, .def = 2, .lo = 1, .hi = 1000, .unit = "factor",
+     .doc = "the window is multiplied by this at each exit (ple_window_grow)",
+     .off = offsetof(hv_cfg, ple_grow)},
+    {.key = "window_max_cycles", .type = VP_NUM, .def = 1073741823.0, .lo = 1, .hi = 1e15, .unit = "cycles",
+     .doc = "cap on the grown window (ple_window_max = INT_MAX / grow)",
+     .off = offsetof(hv_cfg, ple_window_max)},
 };
 
 const variant vcpu_ple_variant = {

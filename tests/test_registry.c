@@ -7,6 +7,8 @@
  * the model runs them through the ops tables. */
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/scenario.h"
@@ -14,6 +16,7 @@
 #include "models/host/hv.h"
 #include "models/locks/lock.h"
 #include "models/run.h"
+#include "models/vcpu.h"
 #include "models/workloads/wl.h"
 #include "tests/check_main.h"
 
@@ -255,6 +258,64 @@ START_TEST(test_registry_shape)
 }
 END_TEST
 
+/* --- docs/scenario-format.md documents every table key -------------------- */
+
+/* The text of docs/scenario-format.md from the line starting with `from`
+ * to the next line starting with `to` (malloc'd). */
+static char *doc_section(const char *from, const char *to)
+{
+    const char *src = getenv("VMSIM_SRC");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/docs/scenario-format.md", src && *src ? src : ".");
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot read %s", path);
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    char *a = strstr(text, from);
+    ck_assert_msg(a != NULL, "%s: no section %s", path, from);
+    char *b = strstr(a + strlen(from), to);
+    size_t len = b ? (size_t)(b - a) : strlen(a);
+    char *out = malloc(len + 1);
+    memcpy(out, a, len);
+    out[len] = 0;
+    return out;
+}
+
+/* Every key of every variant of r appears in the section as "`key`" (a
+ * table row "| `key` |" where `row`). */
+static void check_documented(const vregistry *r, const variant *extra, const char *from, const char *to,
+                             int row)
+{
+    char *sec = doc_section(from, to);
+    for (int i = 0; r->v[i] || extra; i++) {
+        const variant *v = r->v[i] ? r->v[i] : extra;
+        if (!r->v[i])
+            extra = NULL;
+        if (strstr(v->summary, "tests/test_registry.c"))
+            continue; /* this file's own variants */
+        char want[128];
+        snprintf(want, sizeof want, "\"%s\"", v->name);
+        ck_assert_msg(v == extra || !r->v[i] || strstr(sec, want) || !strcmp(v->name, "ple"),
+                      "docs/scenario-format.md %s: %s %s is not named", from, r->family, v->name);
+        for (int k = 0; k < v->nparams; k++) {
+            snprintf(want, sizeof want, row ? "| `%s` |" : "`%s`", v->params[k].key);
+            ck_assert_msg(strstr(sec, want) != NULL, "docs/scenario-format.md %s: %s %s's key %s is not documented",
+                          from, r->family, v->name, v->params[k].key);
+        }
+    }
+    free(sec);
+}
+
+START_TEST(test_docs_cover_tables)
+{
+    check_documented(&hv_registry, &vcpu_ple_variant, "## hypervisor", "\n## vms", 1);
+    check_documented(&lock_registry, NULL, "### guest.lock", "\n## workload", 1);
+    check_documented(&wl_registry, NULL, "## workload", "\n## Distributions", 0);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("registry");
@@ -262,6 +323,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_added_variants_run);
     tcase_add_test(tc, test_added_variants_validated);
     tcase_add_test(tc, test_registry_shape);
+    tcase_add_test(tc, test_docs_cover_tables);
     suite_add_tcase(s, tc);
     return s;
 }

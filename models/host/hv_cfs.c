@@ -47,12 +47,23 @@ typedef struct cfs_params {
 VP_FITS(cfs_params);
 
 static const vparam cfs_params_tab[] = {
-    {.key = "sched_latency_ns", .type = VP_NUM, .def = 6e6, .lo = 1e3, .hi = 1e10, .unit = "ns", .doc = "targeted scheduling period (unscaled kernel value; scaled, see scale_with_cpus)", .off = offsetof(cfs_params, latency_ns)},
-    {.key = "min_granularity_ns", .type = VP_NUM, .def = 0.75e6, .lo = 1e3, .hi = 1e10, .unit = "ns", .doc = "the least a vCPU thread runs before preemption (unscaled)", .off = offsetof(cfs_params, min_gran_ns)},
-    {.key = "wakeup_granularity_ns", .type = VP_NUM, .def = 1e6, .lo = 0, .hi = 1e10, .unit = "ns", .doc = "how far ahead in vruntime a waking thread must be to preempt (unscaled)", .off = offsetof(cfs_params, wakeup_gran_ns)},
-    {.key = "scale_with_cpus", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "", .doc = "multiply the three values above by 1 + floor(log2(min(ncpus, 8)))", .off = offsetof(cfs_params, scale)},
-    {.key = "balance_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns", .doc = "periodic load-balance interval [est]; 0 disables it", .off = offsetof(cfs_params, balance)},
-    {.key = "tick_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns", .doc = "the scheduler tick (1/CONFIG_HZ); preemption at a slice end waits for it; 0 = exact slice ends", .off = offsetof(cfs_params, tick)},
+    {.key = "sched_latency_ns", .type = VP_NUM, .def = 6e6, .lo = 1e3, .hi = 1e10, .unit = "ns",
+     .doc = "targeted scheduling period (unscaled kernel value; scaled, see scale_with_cpus)",
+     .off = offsetof(cfs_params, latency_ns)},
+    {.key = "min_granularity_ns", .type = VP_NUM, .def = 0.75e6, .lo = 1e3, .hi = 1e10, .unit = "ns",
+     .doc = "the least a vCPU thread runs before preemption (unscaled)",
+     .off = offsetof(cfs_params, min_gran_ns)},
+    {.key = "wakeup_granularity_ns", .type = VP_NUM, .def = 1e6, .lo = 0, .hi = 1e10, .unit = "ns",
+     .doc = "how far ahead in vruntime a waking thread must be to preempt (unscaled)",
+     .off = offsetof(cfs_params, wakeup_gran_ns)},
+    {.key = "scale_with_cpus", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "",
+     .doc = "multiply the three values above by 1 + floor(log2(min(ncpus, 8)))",
+     .off = offsetof(cfs_params, scale)},
+    {.key = "balance_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",
+     .doc = "periodic load-balance interval [est]; 0 disables it", .off = offsetof(cfs_params, balance)},
+    {.key = "tick_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",
+     .doc = "the scheduler tick (1/CONFIG_HZ); preemption at a slice end waits for it; 0 = exact slice ends",
+     .off = offsetof(cfs_params, tick)},
 };
 
 /* The kernel's scaling rule, applied in place. */

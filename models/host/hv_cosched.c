@@ -52,7 +52,8 @@ typedef struct co_params {
 VP_FITS(co_params);
 
 static const vparam co_params_tab[] = {
-    {.key = "slice_ns", .type = VP_INT, .def = 30000000, .lo = 1000, .hi = 1e10, .unit = "ns", .doc = "gang time slice: every slice the next VM in turn leads", .off = offsetof(co_params, slice)},
+    {.key = "slice_ns", .type = VP_INT, .def = 30000000, .lo = 1000, .hi = 1e10, .unit = "ns",
+     .doc = "gang time slice: every slice the next VM in turn leads", .off = offsetof(co_params, slice)},
 };
 #include "sim/mem.h"
 

@@ -88,9 +88,12 @@ typedef struct cr_params {
 VP_FITS(cr_params);
 
 static const vparam cr_params_tab[] = {
-    {.key = "credit_slice_ns", .type = VP_INT, .def = 30000000, .lo = 1000, .hi = 1e10, .unit = "ns", .doc = "time slice and accounting period", .off = offsetof(cr_params, slice)},
-    {.key = "credit_tick_ns", .type = VP_INT, .def = 10000000, .lo = 1000, .hi = 1e10, .unit = "ns", .doc = "accounting tick", .off = offsetof(cr_params, tick)},
-    {.key = "ratelimit_ns", .type = VP_INT, .def = 1000000, .lo = 0, .hi = 1e10, .unit = "ns", .doc = "minimum run before a wake-up may preempt", .off = offsetof(cr_params, ratelimit)},
+    {.key = "credit_slice_ns", .type = VP_INT, .def = 30000000, .lo = 1000, .hi = 1e10, .unit = "ns",
+     .doc = "time slice and accounting period", .off = offsetof(cr_params, slice)},
+    {.key = "credit_tick_ns", .type = VP_INT, .def = 10000000, .lo = 1000, .hi = 1e10, .unit = "ns",
+     .doc = "accounting tick", .off = offsetof(cr_params, tick)},
+    {.key = "ratelimit_ns", .type = VP_INT, .def = 1000000, .lo = 0, .hi = 1e10, .unit = "ns",
+     .doc = "minimum run before a wake-up may preempt", .off = offsetof(cr_params, ratelimit)},
 };
 
 #define CR_PAR(w) VP_OF(cr_params, &(w)->sc->hv.par)

@@ -14,8 +14,10 @@ typedef struct pin_params {
 VP_FITS(pin_params);
 
 static const vparam pin_params_tab[] = {
-    {.key = "slice_ns", .type = VP_INT, .def = 30000000, .lo = 1000, .hi = 1e10, .unit = "ns", .doc = "round-robin time slice of vCPUs sharing a pCPU", .off = offsetof(pin_params, slice)},
-    {.key = "pin", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "pCPU indexes", .doc = "where each vCPU runs: [p0, p1, ...] for every VM, or one such list per VM (default: i mod pCPUs)"},
+    {.key = "slice_ns", .type = VP_INT, .def = 30000000, .lo = 1000, .hi = 1e10, .unit = "ns",
+     .doc = "round-robin time slice of vCPUs sharing a pCPU", .off = offsetof(pin_params, slice)},
+    {.key = "pin", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "pCPU indexes",
+     .doc = "where each vCPU runs: [p0, p1, ...] for every VM, or one such list per VM (default: i mod pCPUs)"},
 };
 
 static sim_time pin_slice(const world *w) { return VP_OF(pin_params, &w->sc->hv.par)->slice; }

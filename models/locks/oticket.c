@@ -38,8 +38,12 @@ static const vparam pvt_params_tab[] = {PVT_SPIN};
 
 static const vparam ot_params_tab[] = {
     PVT_SPIN,
-    {.key = "window", .type = VP_INT, .def = 2, .lo = 0, .hi = 1024, .unit = "waiters", .doc = "waiters within this distance of the head never halt [est]", .off = offsetof(pvt_params, window)},
-    {.key = "kick_ahead", .type = VP_INT, .def = 1, .lo = 0, .hi = 1024, .unit = "waiters", .doc = "extra halted waiters kicked at unlock, ahead of their turn [est]", .off = offsetof(pvt_params, kick_ahead)},
+    {.key = "window", .type = VP_INT, .def = 2, .lo = 0, .hi = 1024, .unit = "waiters",
+     .doc = "waiters within this distance of the head never halt [est]",
+     .off = offsetof(pvt_params, window)},
+    {.key = "kick_ahead", .type = VP_INT, .def = 1, .lo = 0, .hi = 1024, .unit = "waiters",
+     .doc = "extra halted waiters kicked at unlock, ahead of their turn [est]",
+     .off = offsetof(pvt_params, kick_ahead)},
 };
 
 #define PVT(l) VP_OF(pvt_params, &(l)->cfg.par)

@@ -23,7 +23,9 @@ typedef struct pt_params {
 VP_FITS(pt_params);
 
 static const vparam pt_params_tab[] = {
-    {.key = "timeout_ns", .type = VP_NUM, .def = 20000, .lo = 1, .hi = 1e12, .unit = "ns", .doc = "the k-th waiter may take a free lock out of order after waiting k x timeout_ns [est]", .off = offsetof(pt_params, timeout_ns)},
+    {.key = "timeout_ns", .type = VP_NUM, .def = 20000, .lo = 1, .hi = 1e12, .unit = "ns",
+     .doc = "the k-th waiter may take a free lock out of order after waiting k x timeout_ns [est]",
+     .off = offsetof(pt_params, timeout_ns)},
 };
 
 static sim_time pt_budget(const lock *l, int pos) { return (sim_time)(pos * VP_OF(pt_params, &l->cfg.par)->timeout_ns); }

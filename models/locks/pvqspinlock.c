@@ -23,7 +23,9 @@ typedef struct pvq_params {
 VP_FITS(pvq_params);
 
 static const vparam pvq_params_tab[] = {
-    {.key = "spin_threshold", .type = VP_NUM, .def = 32768, .lo = 1, .hi = 1e12, .unit = "PAUSE iterations", .doc = "spins before a queue node or the head halts (SPIN_THRESHOLD = 1 << 15, MODEL.md section 2)", .off = offsetof(pvq_params, spin_threshold)},
+    {.key = "spin_threshold", .type = VP_NUM, .def = 32768, .lo = 1, .hi = 1e12, .unit = "PAUSE iterations",
+     .doc = "spins before a queue node or the head halts (SPIN_THRESHOLD = 1 << 15, MODEL.md section 2)",
+     .off = offsetof(pvq_params, spin_threshold)},
 };
 
 static void pvq_init(world *w, lock *l)

@@ -19,10 +19,15 @@ typedef struct ll_params {
 VP_FITS(ll_params);
 
 static const vparam ll_params_tab[] = {
-    {.key = "threads", .type = VP_INTV, .def = 0, .lo = 0, .hi = 65536, .unit = "tasks", .doc = "threads looping on the lock (0: one per vCPU)", .off = offsetof(ll_params, threads)},
-    {.key = "kernel_lock", .type = VP_BOOL, .def = 0, .lo = 0, .hi = 1, .unit = "", .doc = "the lock is a kernel spinlock: the guest does not switch a task out from its request to its release", .off = offsetof(ll_params, kernel_lock)},
-    {.key = "think", .type = VP_DIST, .def = 0, .lo = 0, .hi = 0, .unit = "ns", .doc = "time from a release to the next request", .off = offsetof(ll_params, think), .required = 1},
-    {.key = "hold", .type = VP_DIST, .def = 0, .lo = 0, .hi = 0, .unit = "ns", .doc = "critical-section length", .off = offsetof(ll_params, hold), .required = 1},
+    {.key = "threads", .type = VP_INTV, .def = 0, .lo = 0, .hi = 65536, .unit = "tasks",
+     .doc = "threads looping on the lock (0: one per vCPU)", .off = offsetof(ll_params, threads)},
+    {.key = "kernel_lock", .type = VP_BOOL, .def = 0, .lo = 0, .hi = 1, .unit = "",
+     .doc = "the lock is a kernel spinlock: the guest does not switch a task out from its request to its release",
+     .off = offsetof(ll_params, kernel_lock)},
+    {.key = "think", .type = VP_DIST, .def = 0, .lo = 0, .hi = 0, .unit = "ns",
+     .doc = "time from a release to the next request", .off = offsetof(ll_params, think), .required = 1},
+    {.key = "hold", .type = VP_DIST, .def = 0, .lo = 0, .hi = 0, .unit = "ns",
+     .doc = "critical-section length", .off = offsetof(ll_params, hold), .required = 1},
 };
 
 /* Both always 0 (a mean of 0 means every draw is 0): an uncontended loop

@@ -39,15 +39,25 @@ typedef struct rp_params {
 VP_FITS(rp_params);
 
 static const vparam rp_params_tab[] = {
-    {.key = "log", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "", .doc = "a .ninja_log or jobs CSV, relative to the scenario (one of log, jobs_csv)"},
-    {.key = "jobs_csv", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "", .doc = "a jobs CSV with dependencies (one of log, jobs_csv)"},
-    {.key = "format", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "", .doc = "\"ninja\" or \"csv\" (default: from the file name)"},
-    {.key = "jobs", .type = VP_INTV, .def = 0, .lo = 1, .hi = 65536, .unit = "jobs", .doc = "make -j: jobs running at once (default: one per vCPU)", .off = offsetof(rp_params, jobs)},
-    {.key = "repeat", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "", .doc = "start the build again when it completes", .off = offsetof(rp_params, repeat)},
-    {.key = "spawn_delay_ns", .type = VP_INT, .def = 0, .lo = 0, .hi = 1e12, .unit = "ns", .doc = "make decides to run a job -> its process starts", .off = offsetof(rp_params, spawn_delay)},
-    {.key = "cpu_scale", .type = VP_NUM, .def = 1.0, .lo = 1e-6, .hi = 1000, .unit = "", .doc = "multiplies every job's CPU time", .off = offsetof(rp_params, cpu_scale)},
-    {.key = "kentry", .type = VP_DIST, .def = 100000, .lo = 0, .hi = 0, .unit = "ns", .doc = "CPU time between two kernel sections (only with kernel_locks)", .off = offsetof(rp_params, kentry)},
-    {.key = "kernel_locks", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "", .doc = "1 to 8 kernel lock classes {name, private, weight, hold}"},
+    {.key = "log", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "",
+     .doc = "a .ninja_log or jobs CSV, relative to the scenario (one of log, jobs_csv)"},
+    {.key = "jobs_csv", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "",
+     .doc = "a jobs CSV with dependencies (one of log, jobs_csv)"},
+    {.key = "format", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "",
+     .doc = "\"ninja\" or \"csv\" (default: from the file name)"},
+    {.key = "jobs", .type = VP_INTV, .def = 0, .lo = 1, .hi = 65536, .unit = "jobs",
+     .doc = "make -j: jobs running at once (default: one per vCPU)", .off = offsetof(rp_params, jobs)},
+    {.key = "repeat", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "",
+     .doc = "start the build again when it completes", .off = offsetof(rp_params, repeat)},
+    {.key = "spawn_delay_ns", .type = VP_INT, .def = 0, .lo = 0, .hi = 1e12, .unit = "ns",
+     .doc = "make decides to run a job -> its process starts", .off = offsetof(rp_params, spawn_delay)},
+    {.key = "cpu_scale", .type = VP_NUM, .def = 1.0, .lo = 1e-6, .hi = 1000, .unit = "",
+     .doc = "multiplies every job's CPU time", .off = offsetof(rp_params, cpu_scale)},
+    {.key = "kentry", .type = VP_DIST, .def = 100000, .lo = 0, .hi = 0, .unit = "ns",
+     .doc = "CPU time between two kernel sections (only with kernel_locks)",
+     .off = offsetof(rp_params, kentry)},
+    {.key = "kernel_locks", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "",
+     .doc = "1 to 8 kernel lock classes {name, private, weight, hold}"},
 };
 
 static int rp_check(void *par, const vp_ctx *c, const char **key, char *why, size_t n)

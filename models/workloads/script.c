@@ -57,8 +57,10 @@ static const wl_ops wl_script_ops = {
 /* Both keys are structured: config/ parses them into wl_cfg (locks,
  * tasks; docs/scenario-format.md). */
 static const vparam script_params_tab[] = {
-    {.key = "locks", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "", .doc = "at most 32 locks {\"name\", \"kernel\"}"},
-    {.key = "tasks", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "", .doc = "1 to 4096 tasks {\"vcpu\", \"start_ns\", \"repeat\", \"steps\"}", .off = 0, .required = 1},
+    {.key = "locks", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "",
+     .doc = "at most 32 locks {\"name\", \"kernel\"}"},
+    {.key = "tasks", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "",
+     .doc = "1 to 4096 tasks {\"vcpu\", \"start_ns\", \"repeat\", \"steps\"}", .off = 0, .required = 1},
 };
 
 const variant wl_script_variant = {
