@@ -269,6 +269,7 @@ static void task_continue(world *w, task *t)
 /* A granted waiter took the lock over: it owns it and goes on. */
 static void guest_transfer_done(world *w, task *t)
 {
+    t->act = TA_NONE; /* between steps again */
     lock_acquired(w, t);
     task_continue(w, t);
 }

@@ -70,8 +70,12 @@ typedef struct variant {
     int nparams;
     size_t size;           /* bytes of the parameter struct (<= VP_BYTES) */
     /* Derives values and checks combinations after every parameter is set.
-     * Returns 0, or -1 with `key` set to the parameter at fault (or NULL)
-     * and `why` to what was expected. May be NULL. */
+     * `par` is what the parameters were stored in: the vparams bytes of a
+     * lock algorithm or host scheduler, the whole wl_cfg of a workload (its
+     * .par holds them; the structured keys are parsed by then), the hv_cfg
+     * for PLE. Returns 0, or -1 with `key` set to the parameter at fault (or
+     * NULL: the section as a whole) and `why` to what was expected. May be
+     * NULL. */
     int (*check)(void *par, const vp_ctx *c, const char **key, char *why, size_t n);
 } variant;
 

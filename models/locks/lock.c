@@ -249,7 +249,6 @@ void lock_acquired(world *w, task *t)
     lock *l = t->wlock;
     lock_end_handoff(w, l);
     l->granted = NULL;
-    t->act = TA_NONE;
     lock_take(w, l, t);
     if (l->ops->acquired)
         l->ops->acquired(w, l, t);

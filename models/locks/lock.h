@@ -114,8 +114,8 @@ void lock_free(lock *l);
 void lock_request(world *w, lock *l, task *t);
 /* Task t (the owner) releases l. */
 void lock_release(world *w, lock *l, task *t);
-/* A granted waiter's transfer completed: it owns the lock now (t->act is
- * TA_NONE; the caller continues its workload). */
+/* A granted waiter's transfer completed: it owns the lock now. The guest
+ * has set t->act to TA_NONE and continues t's workload afterwards. */
 void lock_acquired(world *w, task *t);
 /* The spin budget of waiter t ran out. */
 void lock_spin_timeout(world *w, task *t);
