@@ -2,7 +2,6 @@
 
 #include "models/host/hv.h"
 #include "models/locks/lock.h"
-#include "models/workloads/replay.h"
 #include "models/workloads/wl.h"
 
 const char *report_stop_name(int stop)
@@ -38,7 +37,7 @@ static json_t *report_lock(const lock *l, double secs)
     json_t *o = json_object();
     json_object_set_new(o, "vm", json_string(l->vm->cfg.name));
     json_object_set_new(o, "name", json_string(l->name));
-    json_object_set_new(o, "algorithm", json_string(l->ops->name));
+    json_object_set_new(o, "algorithm", json_string(l->cfg.algo->name));
     json_object_set_new(o, "acquisitions", json_integer((json_int_t)l->acquisitions));
     json_object_set_new(o, "acquisitions_per_s", json_real(secs > 0 ? l->acquisitions / secs : 0));
     json_object_set_new(o, "wait_ns_mean", json_real(l->wait.mean));
@@ -71,10 +70,10 @@ static json_t *report_vcpu(const vcpu *vc)
 
 /* replay: the makespans of the builds that began after warm-up, in
  * seconds (the first 10000 listed; mean, min, max over all; null if none). */
-static void report_replay(json_t *vo, const vm *v, stat_acc *all)
+static void report_replay(json_t *vo, const wl_metrics *wm, stat_acc *all)
 {
-    const sim_time *mk;
-    int n = replay_makespans(v, &mk);
+    const sim_time *mk = wm->makespans;
+    int n = wm->nmakespans;
     json_t *a = json_array();
     stat_acc st = {0};
     for (int i = 0; i < n; i++) {
@@ -108,7 +107,7 @@ json_t *report_build(const world *w, const report_meta *m)
     json_object_set_new(r, "stop_reason", json_string(m->stop_reason ? m->stop_reason : ""));
     json_object_set_new(r, "host", json_pack("{s:s,s:i,s:i,s:s}", "name", sc->host.name, "pcpus",
                                              w->npcpus, "sockets", sc->host.sockets, "scheduler",
-                                             hv_kind_name(sc->hv.kind)));
+                                             sc->hv.sched->name));
     uint64_t total_ops = 0;
     json_t *vms = json_array(), *locks = json_array();
     stat_acc replay_all = {0}; /* makespans of every replay VM */
@@ -118,17 +117,19 @@ json_t *report_build(const world *w, const report_meta *m)
         json_t *vo = json_object(), *vcs = json_array();
         json_object_set_new(vo, "name", json_string(v->cfg.name));
         json_object_set_new(vo, "vcpus", json_integer(v->nvcpus));
-        json_object_set_new(vo, "lock_algorithm", json_string(lock_registry[v->cfg.lock.algo].name));
-        json_object_set_new(vo, "workload", json_string(wl_kind_name(v->cfg.wl.kind)));
+        json_object_set_new(vo, "lock_algorithm", json_string(v->cfg.lock.algo->name));
+        json_object_set_new(vo, "workload", json_string(v->cfg.wl.type->name));
         json_object_set_new(vo, "ops", json_integer((json_int_t)v->ops));
         json_object_set_new(vo, "ops_per_s", json_real(measured > 0 ? v->ops / measured : 0));
         json_object_set_new(vo, "tenants", json_integer(v->tenants));
-        if (v->cfg.wl.kind == WL_GMAKE || v->cfg.wl.kind == WL_REPLAY) {
+        wl_metrics wm;
+        wl_report(v, &wm);
+        if (wm.builds) {
             json_object_set_new(vo, "builds", json_real(v->work));
             json_object_set_new(vo, "builds_per_hour", json_real(measured > 0 ? v->work / measured * 3600 : 0));
         }
-        if (v->cfg.wl.kind == WL_REPLAY)
-            report_replay(vo, v, &replay_all);
+        if (wm.has_makespans)
+            report_replay(vo, &wm, &replay_all);
         sim_time run = 0, steal = 0, halt = 0, spin = 0;
         for (int k = 0; k < v->nvcpus; k++) {
             const vcpu *vc = &v->vcpus[k];
@@ -154,7 +155,9 @@ json_t *report_build(const world *w, const report_meta *m)
     for (int i = 0; i < w->nvms; i++) {
         const vm *v = &w->vms[i];
         tenants += v->tenants;
-        if (v->cfg.wl.kind == WL_GMAKE || v->cfg.wl.kind == WL_REPLAY) {
+        wl_metrics wm;
+        wl_report(v, &wm);
+        if (wm.builds) {
             gmake = 1;
             thr += measured > 0 ? v->work / measured * 3600 : 0;
         } else {

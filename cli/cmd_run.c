@@ -149,7 +149,7 @@ int cmd_check(int argc, char **argv)
         return err.code ? err.code : 2;
     }
     printf("%s: valid (%d VM%s, host scheduler %s, %.3f s simulated)\n", a.file, sc.nvms,
-           sc.nvms == 1 ? "" : "s", hv_kind_name(sc.hv.kind), sc.duration / 1e9);
+           sc.nvms == 1 ? "" : "s", sc.hv.sched->name, sc.duration / 1e9);
     scenario_free(&sc);
     /* a sweep section is checked too: its axes and every point's scenario */
     json_t *doc = sweep_read_doc(a.file, a.sets, a.nsets, &err);

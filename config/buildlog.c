@@ -686,12 +686,3 @@ blog_format blog_format_of(const char *path)
 
 const char *blog_format_name(blog_format f) { return f == BLOG_CSV ? "csv" : "ninja"; }
 
-void blog_free(blog_graph *g)
-{
-    if (!g)
-        return;
-    free(g->jobs);
-    free(g->pool);
-    free(g->text);
-    free(g);
-}

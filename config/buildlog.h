@@ -38,37 +38,14 @@
 
 #include <stddef.h>
 
+#include "models/workloads/buildgraph.h"
 #include "sim/err.h"
-#include "sim/evq.h"
 
 #define BLOG_MAX_JOBS 1000000        /* jobs in one log */
 #define BLOG_MAX_LINE 65536          /* bytes per line, without the newline */
 #define BLOG_MAX_DEPS 10000          /* dependencies of one job */
 #define BLOG_MAX_FILE (256u << 20)   /* bytes in one log file */
 #define BLOG_MAX_MS 1e9              /* CPU time of one job, ms (about 11.6 days) */
-
-typedef enum blog_format { BLOG_NINJA, BLOG_CSV } blog_format;
-
-typedef struct blog_job {
-    const char *id;   /* output (ninja) or id (CSV); points into the graph's text */
-    sim_time cpu_ns;  /* CPU time of the job, ns */
-    int line;         /* line of the log that defined it */
-    int ndeps;        /* jobs that must finish before it starts */
-    const int *deps;  /* their indexes (into the graph's pool) */
-    int nsucc;        /* jobs that depend on it */
-    const int *succ;  /* their indexes */
-} blog_job;
-
-typedef struct blog_graph {
-    blog_format format;   /* what it was read from */
-    int njobs;            /* jobs, in log order */
-    blog_job *jobs;       /* owned */
-    int nedges;           /* dependencies over all jobs */
-    double total_cpu_ns;  /* sum of cpu_ns (a double: 1e6 jobs of 1e9 ms overflow int64) */
-    double critical_ns;   /* longest dependency chain of cpu_ns: the makespan with unlimited jobs */
-    int *pool;            /* deps then succ of every job, owned */
-    char *text;           /* the log's text, NUL-split; ids point here; owned */
-} blog_graph;
 
 /* Parses `len` bytes of log text in format f; `name` names the log in
  * messages. On success *out is a new graph (blog_free) and 0 is returned;
@@ -83,7 +60,6 @@ int blog_read(const char *path, blog_format f, blog_graph **out, vs_err *err);
 blog_format blog_format_of(const char *path);
 /* "ninja" or "csv". */
 const char *blog_format_name(blog_format f);
-/* Frees g and everything it owns; NULL is fine. */
-void blog_free(blog_graph *g);
+/* blog_free (models/workloads/buildgraph.h) frees a graph. */
 
 #endif

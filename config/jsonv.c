@@ -318,3 +318,24 @@ const char *jv_suggest(const char *s, const char *const *names, int n)
         lim = 2;
     return best <= lim ? bn : NULL;
 }
+
+/* Rewrites control characters in err's message as \xHH. Keys, enum values,
+ * VM and lock names and preset names are the user's text and are quoted
+ * into messages; a "\n" or an ESC sequence in them must not break the
+ * one-line message or the terminal (found by tests/bad-inputs). */
+void jv_printable_msg(vs_err *err)
+{
+    if (!err)
+        return;
+    char out[sizeof err->msg];
+    size_t o = 0;
+    for (size_t i = 0; err->msg[i] && o + 5 < sizeof out; i++) {
+        unsigned char c = (unsigned char)err->msg[i];
+        if (c < 0x20 || c == 0x7f)
+            o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o] = 0;
+    memcpy(err->msg, out, o + 1);
+}

@@ -55,6 +55,10 @@ int jv_child(jv_obj *o, const char *key, jv_obj *child, int *present);
  * (sources, notes) and always accepted. */
 int jv_done(jv_obj *o);
 
+/* Rewrites control characters in err's message as \xHH (user text quoted
+ * into a one-line message must not break it or the terminal). */
+void jv_printable_msg(vs_err *err);
+
 /* Levenshtein distance, for suggestions. */
 int jv_edit_distance(const char *a, const char *b);
 /* Closest of names[0..n-1] to s within distance max(2, len/3), or NULL. */

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "config/path.h"
 #include "models/config.h"
 #include "sim/err.h"
 
@@ -24,26 +25,19 @@ int sc_resolve_file(const char *arg, char *buf, size_t n);
  * in a data directory, and every "base" document, has its references (host
  * preset, build-log paths) resolved from its own location before merging. */
 json_t *sc_read_json(const char *path, vs_err *err);
-/* Applies one "PATH=VALUE" override to doc. PATH is dotted, array elements
- * by index ("vms.0.vcpus" or "vms[0].vcpus"); missing objects on the way are
- * created. VALUE is parsed as JSON (number, true, "text", [..]) and
- * otherwise taken as a plain string. */
-int sc_apply_set(json_t *doc, const char *assignment, vs_err *err);
-/* Sets PATH to a JSON value (stolen) - what sc_apply_set does after parsing. */
-int sc_set_path(json_t *doc, const char *path, json_t *value, vs_err *err);
-/* A VALUE as --set reads it: JSON when it parses (32, 1.5, true, "text",
- * [..]), a plain string otherwise. New reference; NULL if not UTF-8. */
-json_t *sc_parse_value(const char *text);
-/* "vms[0].vcpus" -> "vms.0.vcpus" into out, so equal paths compare equal. */
-void sc_norm_path(const char *p, char *out, size_t n);
-/* 1 when setting one path changes what the other sets: equal paths, or one
- * a parent of the other. */
-int sc_paths_overlap(const char *a, const char *b);
-/* Looks PATH up in doc (borrowed, NULL if absent). */
-json_t *sc_get_path(json_t *doc, const char *path);
 /* Validates doc (read from `file`, which locates presets) into *sc.
  * sc_free releases it. */
 int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err);
+/* The scenario at `file` with nsets --set overrides as one self-contained
+ * document: base scenarios merged, the overrides applied, the host preset
+ * merged into "host" (no "preset" key; "name" set to the preset's name if the
+ * document gave none), a "name" at the top level (default: the file's base
+ * name), and build-log paths ("log", "jobs_csv") made absolute. Loading it
+ * from any directory (sc_load_doc with any file name) gives the same
+ * scenario as sc_load(file, sets). Other keys ("sweep", comments) are kept.
+ * Returns a new reference, or NULL with err filled when the document cannot
+ * be read or does not validate. For recording what a run used (sweep.json). */
+json_t *sc_resolved_document(const char *file, char *const *sets, int nsets, vs_err *err);
 /* Reads, applies nset overrides, validates. */
 int sc_load(const char *file, char *const *sets, int nsets, scenario *sc, vs_err *err);
 

@@ -14,7 +14,8 @@
  *     (hypervisor.ple.enabled false);
  *   - the workload: lockloop with const think and hold (axis `think_hold`);
  *   - the lock (axis `lock`): guest.lock.algorithm of the same name;
- *     guest.lock.spin_threshold = --spin-threshold; oticket's published
+ *     guest.lock.spin_threshold = --spin-threshold for the algorithms that
+ *     take it (the pv locks; others reject the key); oticket's published
  *     constants approximated by the model's window/kick_ahead (window 17:
  *     a waiter at arrival distance d < 18 spins 2^34 >> (d - 1) rounds,
  *     far longer than any wait here, so it practically never halts;
@@ -31,6 +32,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/locks/lock.h"
+
 void mm_think_hold_label(uint64_t think_ns, uint64_t hold_ns, char *buf, size_t n)
 {
     snprintf(buf, n, "%llu/%llu", (unsigned long long)think_ns, (unsigned long long)hold_ns);
@@ -39,10 +42,14 @@ void mm_think_hold_label(uint64_t think_ns, uint64_t hold_ns, char *buf, size_t 
 int mm_modelled(const mr_config *c) { return c->ops->model != NULL; }
 
 /* The model's settings for one lock: the `set` entry of the lock axis. */
-static json_t *mm_lock_set(const ml_ops *ops, const mr_machine *m)
+static json_t *mm_lock_set(const ml_ops *ops, const mr_machine *m, uint64_t spin_threshold)
 {
     json_t *s = json_object();
     json_object_set_new(s, "guest.lock.algorithm", json_string(ops->model));
+    /* only the algorithms whose table has it (the pv locks) take it */
+    const variant *v = lock_find(ops->model);
+    if (v && variant_param(v, "spin_threshold"))
+        json_object_set_new(s, "guest.lock.spin_threshold", json_integer((json_int_t)spin_threshold));
     if (!strcmp(ops->model, "oticket")) {
         json_object_set_new(s, "guest.lock.window", json_integer(ML_OT_QUEUE_WAIT - 1));
         json_object_set_new(s, "guest.lock.kick_ahead", json_integer(ML_OT_WAKEUP_NCPU - 1));
@@ -110,9 +117,7 @@ json_t *mm_model_scenario(const mr_machine *m, const mr_config *cfgs, int n,
         json_object_set_new(hv, "tick_ns", json_integer(1000000000 / m->hz));
     json_object_set_new(doc, "hypervisor", hv);
     json_object_set_new(doc, "vms", json_pack("{s:i, s:i}", "count", 1, "vcpus", 1));
-    json_object_set_new(doc, "guest",
-                        json_pack("{s:{s:s, s:I}}", "lock", "algorithm", "ticket",
-                                  "spin_threshold", (json_int_t)spin_threshold));
+    json_object_set_new(doc, "guest", json_pack("{s:{s:s}}", "lock", "algorithm", "ticket"));
 
     /* the axes: the distinct values, in the order first measured */
     json_t *locks = json_array(), *lockset = json_object(), *threads = json_array(),
@@ -126,7 +131,7 @@ json_t *mm_model_scenario(const mr_machine *m, const mr_config *cfgs, int n,
             first = c;
         if (!mm_has_str(locks, c->ops->name)) {
             json_array_append_new(locks, json_string(c->ops->name));
-            json_object_set_new(lockset, c->ops->name, mm_lock_set(c->ops, m));
+            json_object_set_new(lockset, c->ops->name, mm_lock_set(c->ops, m, spin_threshold));
         }
         if (!mm_has_int(threads, c->threads))
             json_array_append_new(threads, json_integer(c->threads));

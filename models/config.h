@@ -2,13 +2,15 @@
  *
  * config/scenario.c fills these structs from a scenario JSON document (units
  * resolved to ns, every value validated); models/ builds the world from them
- * and never reads JSON. Where a default comes from is documented in
+ * and never reads JSON. What they own is freed here (models/config.c), so
+ * models/ needs nothing from config/. Where a default comes from is documented in
  * docs/scenario-format.md and docs/model.md. */
 #ifndef VMSIM_CONFIG_H
 #define VMSIM_CONFIG_H
 
 #include <stdint.h>
 
+#include "models/variant.h"
 #include "sim/dist.h"
 #include "sim/evq.h"
 
@@ -45,19 +47,13 @@ typedef struct host_cfg {
     double ctx_switch_ns;             /* host context switch between vCPU threads */
 } host_cfg;
 
-typedef enum hv_kind { HV_NONE, HV_PINNED, HV_CFS, HV_CREDIT, HV_COSCHED, HV_NKINDS } hv_kind;
-
+/* The host scheduler and its parameters. The variant's own parameters
+ * (slices, CFS tunables, credit periods) are in `par`, defined and defaulted
+ * in the scheduler's file (models/host/hv_*.c); PLE is the vCPU layer's
+ * (models/vcpu.c) and applies to every scheduler but bare metal. */
 typedef struct hv_cfg {
-    hv_kind kind;             /* host scheduler */
-    sim_time slice;           /* pinned / cosched: round-robin slice */
-    sim_time latency;         /* cfs: sched_latency (already scaled) */
-    sim_time min_gran;        /* cfs: min_granularity (already scaled) */
-    sim_time wakeup_gran;     /* cfs: wakeup_granularity (already scaled) */
-    sim_time balance;         /* cfs: periodic load-balance interval */
-    sim_time tick;            /* cfs: scheduler tick (1 / CONFIG_HZ); 0 = exact slice ends */
-    sim_time credit_slice;    /* credit: time slice */
-    sim_time credit_tick;     /* credit: accounting tick */
-    sim_time ratelimit;       /* credit: minimum run before preemption */
+    const variant *sched;     /* host scheduler (models/host/hv.c registry) */
+    vparams par;              /* its parameters */
     int ple;                  /* pause-loop exiting enabled */
     double ple_window;        /* cycles of spinning before an exit */
     double ple_grow;          /* window multiplier per exit */
@@ -67,19 +63,16 @@ typedef struct hv_cfg {
     int pin[CFG_MAX_VCPUS * 4]; /* pinned: pCPU of vCPU i (of every VM, or global index) */
 } hv_cfg;
 
+/* A guest's spinlock algorithm and its parameters (defined and defaulted
+ * in the algorithm's file, models/locks/). */
 typedef struct lock_cfg {
-    int algo;              /* index in the lock registry (models/locks/lock.h) */
-    double spin_threshold; /* pv: PAUSE iterations before halting (2^15) */
-    int window;            /* oticket: waiters within this distance of the head never halt */
-    int kick_ahead;        /* oticket: extra halted waiters kicked at unlock */
-    double timeout_ns;     /* preemptable-ticket: timeout per queue position, ns */
+    const variant *algo;   /* lock algorithm (models/locks/registry.c) */
+    vparams par;           /* its parameters */
 } lock_cfg;
-
-typedef enum wl_kind { WL_LOCKLOOP, WL_SCRIPT, WL_GMAKE, WL_REPLAY, WL_NKINDS } wl_kind;
 
 #define CFG_MAX_KLOCKS 8
 
-/* gmake: one kernel spinlock class taken in kernel sections. */
+/* gmake, replay: one kernel spinlock class taken in kernel sections. */
 typedef struct klock_cfg {
     char name[CFG_NAME];  /* e.g. "zone" */
     int private_lock;     /* per process: never contended, modelled as CPU time only */
@@ -107,36 +100,22 @@ typedef struct script_task {
     script_step *steps;  /* owned */
 } script_task;
 
+/* A workload: its variant, its scalar and distribution parameters (`par`,
+ * defined in the workload's file, models/workloads/), and the structured
+ * values the loader parses for the workloads that declare them (VP_CUSTOM
+ * keys: script's locks and tasks, the kernel lock classes of gmake and
+ * replay, replay's job graph). */
 typedef struct wl_cfg {
-    wl_kind kind;    /* workload type */
-    int threads;     /* lockloop: threads (0 = one per vCPU) */
-    dist think;      /* lockloop: time between release and next acquire */
-    dist hold;       /* lockloop: critical-section length */
-    int kernel_lock; /* lockloop: the lock disables preemption (kernel spinlock) */
+    const variant *type;   /* workload (models/workloads/wl.c registry) */
+    vparams par;           /* its parameters */
     int nlocks;                            /* script: named locks */
     char lock_names[CFG_MAX_LOCKS][CFG_NAME];
     int lock_kernel[CFG_MAX_LOCKS];        /* script: lock is a kernel spinlock */
     int ntasks;                            /* script: tasks */
     script_task *tasks;                    /* script: owned */
-    /* gmake (models/workloads/gmake.c, docs/model.md) */
-    double jobs_per_vcpu;   /* make -j = round(jobs_per_vcpu * vCPUs) */
-    int instances;          /* concurrent builds in this OS */
-    int compile_jobs;       /* compile jobs per build */
-    dist job_cpu;           /* CPU time of one compile job outside kernel sections */
-    sim_time serial_start;  /* make start-up and dependency scan, one process */
-    sim_time serial_end;    /* final link, one process */
-    dist kentry;            /* CPU time between two kernel sections of a running job */
-    int exec_sections;      /* kernel sections when a job starts (fork, exec, faults) */
-    int exit_sections;      /* kernel sections when it exits */
-    sim_time spawn_delay;   /* make notices an exit and forks the next job */
-    int nklocks;
+    int nklocks;                           /* gmake, replay: kernel lock classes */
     klock_cfg klocks[CFG_MAX_KLOCKS];
-    /* replay (models/workloads/replay.c, docs/replay.md); also uses
-     * spawn_delay, and kentry and klocks (run_weight) when nklocks > 0 */
-    struct blog_graph *graph; /* the recorded job graph, owned (config/buildlog.h) */
-    int make_jobs;            /* make -j: jobs running at once */
-    int repeat;               /* start the build again when it completes */
-    double cpu_scale;         /* multiplies every job's CPU time */
+    struct blog_graph *graph; /* replay: the recorded job graph, owned (models/workloads/buildgraph.h) */
 } wl_cfg;
 
 typedef struct vm_cfg {
@@ -159,7 +138,10 @@ typedef struct scenario {
     vm_cfg *vms;          /* nvms entries, owned */
 } scenario;
 
-/* Frees what a scenario owns (vms and their distributions). */
+/* Frees what a workload config owns (distributions, script steps, the job
+ * graph) and leaves it empty; freeing twice is fine. Can't fail. */
+void wl_cfg_free(wl_cfg *wl);
+/* Frees what a scenario owns (vms and their workloads). Can't fail. */
 void scenario_free(scenario *sc);
 
 #endif

@@ -6,7 +6,6 @@
 #include "models/locks/lock.h"
 #include "models/observe.h"
 #include "models/vcpu.h"
-#include "models/workloads/wl.h"
 #include "sim/mem.h"
 #include "sim/rng.h"
 
@@ -76,6 +75,30 @@ static task *rq_steal(vcpu *vc)
     return NULL;
 }
 
+/* --- a task starts or stops executing ------------------------------------ */
+
+/* t starts executing: its vCPU was scheduled in with t current, or t was
+ * switched in on a running vCPU (after_halt: it had halted in a pv wait).
+ * Ends the lock-holder preemption of the locks it holds, recounts it as a
+ * spinner, and tells the lock it waits for. The caller re-arms the vCPU. */
+static void guest_exec_begin(world *w, task *t, int after_halt)
+{
+    if (t->nheld)
+        lock_holder_resumed(w, t);
+    lock_spin_refresh(t);
+    if (t->act == TA_SPIN)
+        lock_resumed(w, t, after_halt);
+}
+
+/* t stops executing: its vCPU was scheduled out, or t was switched out
+ * (then t is no longer vc->cur). */
+static void guest_exec_end(world *w, task *t)
+{
+    lock_spin_refresh(t);
+    if (t->nheld)
+        lock_holder_stopped(w, t);
+}
+
 /* Makes t the current task of vc, whose current slot is free; if vc is
  * running, t resumes (its progress event is armed). */
 static void guest_set_current(world *w, vcpu *vc, task *t)
@@ -83,14 +106,10 @@ static void guest_set_current(world *w, vcpu *vc, task *t)
     vc->cur = t;
     t->vc = vc;
     t->slice_used = 0;
-    lock_spin_refresh(t);
     obs_emit(w, OBS_TASK_IN, vc, t, NULL, NULL, NULL);
     if (vc->hs == VH_RUNNING) {
         vc->seg_start = vc->seg_start > w->sim.now ? vc->seg_start : w->sim.now;
-        if (t->nheld)
-            lock_holder_resumed(w, t);
-        if (t->act == TA_SPIN)
-            lock_resumed(w, t, 0);
+        guest_exec_begin(w, t, 0);
         vcpu_arm(w, vc);
     }
 }
@@ -126,12 +145,24 @@ static void guest_next(world *w, vcpu *vc)
     vcpu_halt(w, vc);
 }
 
-void guest_vcpu_resumed(world *w, vcpu *vc)
+/* vcpu_ops.exec_begins: vc was scheduled in. */
+static void guest_vcpu_in(world *w, vcpu *vc)
+{
+    task *t = vc->cur;
+    if (!t) { /* the idle vCPU runs: find it something to do */
+        guest_next(w, vc);
+        return;
+    }
+    int after_halt = t->pv_halted;
+    t->pv_halted = 0;
+    guest_exec_begin(w, t, after_halt);
+}
+
+/* vcpu_ops.exec_ends: vc was scheduled out. */
+static void guest_vcpu_out(world *w, vcpu *vc)
 {
     if (vc->cur)
-        vcpu_arm(w, vc);
-    else
-        guest_next(w, vc);
+        guest_exec_end(w, vc->cur);
 }
 
 /* Placement of a waking task: its last vCPU if idle, else any idle vCPU
@@ -182,16 +213,15 @@ static void guest_switch(world *w, vcpu *vc)
 {
     task *t = vc->cur;
     vcpu_settle(w, vc);
-    if (t->nheld)
-        lock_holder_stopped(w, t);
     t->need_resched = 0;
     obs_emit(w, OBS_TASK_OUT, vc, t, NULL, NULL, NULL);
     rq_push(vc, t);
     guest_next(w, vc);
-    lock_spin_refresh(t);
+    guest_exec_end(w, t);
 }
 
-void guest_slice_expired(world *w, vcpu *vc)
+/* vcpu_ops.slice_out */
+static void guest_slice_expired(world *w, vcpu *vc)
 {
     task *t = vc->cur;
     if (t->preempt_count > 0) {
@@ -201,18 +231,17 @@ void guest_slice_expired(world *w, vcpu *vc)
     guest_switch(w, vc);
 }
 
-void guest_work_done(world *w, task *t) { task_continue(w, t); }
-
-void task_continue(world *w, task *t)
+/* Runs workload steps for t until it starts an activity that takes time. */
+static void task_continue(world *w, task *t)
 {
-    const wl_ops *ops = wl_registry[t->vm->cfg.wl.kind];
+    vm *v = t->vm;
     for (int guard = 0;; guard++) {
         if (guard > 100000) {
-            fprintf(stderr, "vmsim: internal error: workload %s makes no progress\n", ops->name);
+            fprintf(stderr, "vmsim: internal error: workload %s makes no progress\n", v->wl_name);
             abort();
         }
         t->act = TA_NONE;
-        ops->step(w, t);
+        v->wl_step(w, t);
         if (t->act != TA_NONE)
             break;
     }
@@ -235,7 +264,90 @@ void task_continue(world *w, task *t)
     }
 }
 
+/* --- the vCPU layer's milestones (vcpu_ops) ------------------------------- */
+
+/* A granted waiter took the lock over: it owns it and goes on. */
+static void guest_transfer_done(world *w, task *t)
+{
+    t->act = TA_NONE; /* between steps again */
+    lock_acquired(w, t);
+    task_continue(w, t);
+}
+
+static void guest_spin_out(world *w, task *t) { lock_spin_timeout(w, t); }
+
+static void guest_spun(world *w, task *t, sim_time ns)
+{
+    (void)w;
+    lock_add_spin(t->wlock, ns);
+}
+
+static const vcpu_ops guest_vcpu_ops = {
+    .work_done = task_continue,
+    .transfer_done = guest_transfer_done,
+    .spin_out = guest_spin_out,
+    .slice_out = guest_slice_expired,
+    .exec_begins = guest_vcpu_in,
+    .exec_ends = guest_vcpu_out,
+    .spun = guest_spun,
+    .ple_exit = lock_ple_exit,
+};
+
+/* --- what the locks may do to a task (lock_env) ---------------------------- */
+
+static void guest_set_activity(world *w, task *t, task_act act, sim_time ns)
+{
+    int ex = task_executing(t) && !t->pv_halted;
+    if (ex)
+        vcpu_settle(w, t->vc);
+    t->act = act;
+    if (act == TA_SPIN)
+        t->spin_left = ns;
+    else
+        t->left = ns;
+    if (ex)
+        vcpu_arm(w, t->vc);
+}
+
+static void guest_spin_begins(world *w, task *t, sim_time ns)
+{
+    t->act = TA_SPIN;
+    t->spin_left = ns;
+    t->pv_halted = 0;
+    if (t->vc)
+        vcpu_ple_reset(w, t->vc);
+}
+
+static void guest_halt(world *w, task *t) { vcpu_halt(w, t->vc); }
+
+static void guest_kick(world *w, task *by, task *t)
+{
+    if (world_measuring(w))
+        t->vc->n_kick++;
+    if (by && vcpu_virtual(w))
+        task_add_overhead(by, (sim_time)w->sc->host.kick_ns);
+    vcpu_wake(w, t->vc, vcpu_kick_delay(w));
+}
+
+static const lock_env guest_lock_env = {
+    .set_activity = guest_set_activity,
+    .spin_begins = guest_spin_begins,
+    .halt = guest_halt,
+    .kick = guest_kick,
+};
+
+void guest_install(world *w)
+{
+    w->vops = &guest_vcpu_ops;
+    w->lenv = &guest_lock_env;
+}
+
 /* --- workload API ---------------------------------------------------------- */
+
+lock *guest_lock_new(world *w, vm *v, const char *name, int kernel)
+{
+    return lock_new(w, v, name, kernel);
+}
 
 void task_compute(world *w, task *t, sim_time ns)
 {

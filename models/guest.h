@@ -10,23 +10,31 @@
  * switch waits until it drops its last one), a user-level lock is.
  *
  * Workloads drive tasks through task_compute / task_lock / task_unlock /
- * task_block / task_exit from their step function (models/workloads/wl.h). */
+ * task_block / task_exit from their step function (models/workloads/wl.h).
+ *
+ * The guest is the one layer that knows both sides of a task: it installs
+ * the vcpu_ops table the vCPU layer reports milestones through (work done,
+ * transfer done, spin budget out, slice out, execution begins and ends) and
+ * the lock_env table through which locks change a task's activity; it alone
+ * calls the lock layer. It steps a task's workload through vm->wl_step
+ * (installed by world_new), so it includes locks and the vCPU layer (and
+ * below) but no workload header. */
 #ifndef VMSIM_GUEST_H
 #define VMSIM_GUEST_H
 
 #include "models/world.h"
 
+/* Installs the guest's tables (w->vops, w->lenv); call once after
+ * vcpu_install, before anything runs. Can't fail. */
+void guest_install(world *w);
+
 /* Creates a task in VM v (blocked, on no vCPU). */
 task *task_new(world *w, vm *v);
 /* Makes a blocked task runnable and places it on a vCPU. */
 void guest_wake_task(world *w, task *t);
-/* Runs workload steps for t until it starts an activity that takes time. */
-void task_continue(world *w, task *t);
-
-/* Called by the vCPU layer. */
-void guest_work_done(world *w, task *t);     /* TA_WORK finished */
-void guest_slice_expired(world *w, vcpu *vc);/* slice over, others wait */
-void guest_vcpu_resumed(world *w, vcpu *vc); /* idle vCPU runs again */
+/* Creates a lock of VM v with the VM's lock algorithm (kernel: a kernel
+ * spinlock, which disables preemption). */
+lock *guest_lock_new(world *w, vm *v, const char *name, int kernel);
 
 /* --- workload API (call only from a step) ------------------------------ */
 void task_compute(world *w, task *t, sim_time ns);

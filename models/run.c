@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "models/guest.h"
 #include "models/host/hv.h"
 #include "models/locks/lock.h"
 #include "models/topo.h"
@@ -20,17 +21,24 @@ world *world_new(const scenario *sc)
     w->sim.budget = sc->max_events;
     w->rng = rng_stream(sc->seed, "host");
     topo_build(w, &sc->host);
-    w->hv = hv_for(sc->hv.kind);
-    w->nvms = sc->nvms;
-    w->vms = vs_xcalloc((size_t)sc->nvms, sizeof(vm));
-    for (int i = 0; i < sc->nvms; i++)
+    vcpu_install(w);
+    guest_install(w);
+    w->hv = sc->hv.sched->ops;
+    /* Bare metal runs one OS: k identical VMs of a workload that can host
+     * tenants (gmake) become k concurrent builds in it, sharing its cores
+     * and kernel locks (the scenario loader only lets such k > 1 through). */
+    int fold = w->hv->native && sc->nvms > 1 ? sc->nvms : 1;
+    w->nvms = fold > 1 ? 1 : sc->nvms;
+    w->vms = vs_xcalloc((size_t)w->nvms, sizeof(vm));
+    for (int i = 0; i < w->nvms; i++)
         w->nvcpus += sc->vms[i].vcpus;
     w->all_vcpus = vs_xcalloc((size_t)w->nvcpus, sizeof(vcpu *));
     int g = 0;
-    for (int i = 0; i < sc->nvms; i++) {
+    for (int i = 0; i < w->nvms; i++) {
         vm *v = &w->vms[i];
         v->id = i;
         v->cfg = sc->vms[i];
+        v->fold = fold;
         v->nvcpus = v->cfg.vcpus;
         v->vcpus = vs_xcalloc((size_t)v->nvcpus, sizeof(vcpu));
         v->pre_bits = vs_xcalloc((size_t)(v->nvcpus + 63) / 64, sizeof(uint64_t));
@@ -49,8 +57,12 @@ world *world_new(const scenario *sc)
         }
     }
     w->hv->init(w);
+    for (int i = 0; i < w->nvms; i++) {
+        w->vms[i].wl_step = wl_of(&w->vms[i])->step;
+        w->vms[i].wl_name = w->vms[i].cfg.wl.type->name;
+    }
     for (int i = 0; i < w->nvms; i++)
-        wl_registry[w->vms[i].cfg.wl.kind]->start(w, &w->vms[i]);
+        wl_of(&w->vms[i])->start(w, &w->vms[i]);
     return w;
 }
 
@@ -82,7 +94,7 @@ void world_free(world *w)
         return;
     for (int i = 0; i < w->nvms; i++) {
         vm *v = &w->vms[i];
-        const wl_ops *ops = wl_registry[v->cfg.wl.kind];
+        const wl_ops *ops = wl_of(v);
         if (ops->destroy)
             ops->destroy(w, v);
         for (int k = 0; k < v->nlocks; k++)

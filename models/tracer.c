@@ -155,7 +155,7 @@ tracer *tracer_attach(world *w, const char *path, sim_time from, sim_time to, vs
     }
     for (int i = 0; i < w->nvms; i++) {
         char n[96];
-        snprintf(n, sizeof n, "VM %s (%s)", w->vms[i].cfg.name, lock_registry[w->vms[i].cfg.lock.algo].name);
+        snprintf(n, sizeof n, "VM %s (%s)", w->vms[i].cfg.name, w->vms[i].cfg.lock.algo->name);
         trace_process(t, i + 1, n, i + 1);
         for (int k = 0; k < w->vms[i].nvcpus; k++) {
             snprintf(n, sizeof n, "vcpu%d", k);

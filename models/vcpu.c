@@ -1,8 +1,9 @@
 #include "models/vcpu.h"
 
-#include "models/guest.h"
+#include <stddef.h>
+#include <stdio.h>
+
 #include "models/host/hv.h"
-#include "models/locks/lock.h"
 #include "models/observe.h"
 #include "models/topo.h"
 
@@ -11,10 +12,45 @@ static sim_time ple_ns(const world *w, double cycles)
     return (sim_time)(topo_cycles_ns(&w->sc->host, cycles) + 0.5);
 }
 
-int vcpu_executing(const task *t)
+int vcpu_virtual(const world *w) { return !w->hv->native; }
+
+/* --- PLE parameters (hypervisor.ple): KVM vmx.c defaults, ple_window 4096,
+ * ple_window_grow 2, ple_window_max INT_MAX / grow (MODEL.md section 3). -- */
+
+static int vcpu_ple_check(void *par, const vp_ctx *c, const char **key, char *why, size_t n)
 {
-    return t->vc && t->vc->cur == t && t->vc->hs == VH_RUNNING;
+    (void)c;
+    const hv_cfg *h = par;
+    if (h->ple_window_max < h->ple_window) {
+        *key = "window_max_cycles";
+        snprintf(why, n, "a number >= window_cycles");
+        return -1;
+    }
+    return 0;
 }
+
+static const vparam vcpu_ple_tab[] = {
+    {.key = "enabled", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "",
+     .doc = "pause-loop exiting on", .off = offsetof(hv_cfg, ple)},
+    {.key = "window_cycles", .type = VP_NUM, .def = 4096, .lo = 1, .hi = 1e12, .unit = "cycles",
+     .doc = "spinning longer than this exits to the host (ple_window)",
+     .off = offsetof(hv_cfg, ple_window)},
+    {.key = "grow", .type = VP_NUM, .def = 2, .lo = 1, .hi = 1000, .unit = "factor",
+     .doc = "the window is multiplied by this at each exit (ple_window_grow)",
+     .off = offsetof(hv_cfg, ple_grow)},
+    {.key = "window_max_cycles", .type = VP_NUM, .def = 1073741823.0, .lo = 1, .hi = 1e15, .unit = "cycles",
+     .doc = "cap on the grown window (ple_window_max = INT_MAX / grow)",
+     .off = offsetof(hv_cfg, ple_window_max)},
+};
+
+const variant vcpu_ple_variant = {
+    .name = "ple",
+    .summary = "pause-loop exiting (Intel VT-x) with KVM's directed yield",
+    .params = vcpu_ple_tab,
+    .nparams = (int)(sizeof vcpu_ple_tab / sizeof vcpu_ple_tab[0]),
+    .size = sizeof(hv_cfg),
+    .check = vcpu_ple_check,
+};
 
 void vcpu_settle(world *w, vcpu *vc)
 {
@@ -36,7 +72,7 @@ void vcpu_settle(world *w, vcpu *vc)
             vc->ple_left -= e;
             sim_time win = world_window(w, now - e, now);
             vc->t_spin += win;
-            lock_add_spin(t->wlock, win);
+            w->vops->spun(w, t, win);
         }
         break;
     default:
@@ -73,7 +109,7 @@ void vcpu_arm(world *w, vcpu *vc)
     case TA_SPIN:
         if (!t->pv_halted) {
             d = t->spin_left;
-            if (w->sc->hv.ple && w->sc->hv.kind != HV_NONE && vc->ple_left < d)
+            if (w->sc->hv.ple && vcpu_virtual(w) && vc->ple_left < d)
                 d = vc->ple_left;
         }
         break;
@@ -117,10 +153,9 @@ static void vcpu_ple_exit(world *w, vcpu *vc)
 {
     const hv_cfg *hc = &w->sc->hv;
     task *t = vc->cur;
-    if (world_measuring(w)) {
+    if (world_measuring(w))
         vc->n_ple++;
-        t->wlock->ple_exits++;
-    }
+    w->vops->ple_exit(w, t);
     vc->ple_window *= hc->ple_grow;
     if (vc->ple_window > hc->ple_window_max)
         vc->ple_window = hc->ple_window_max;
@@ -166,20 +201,17 @@ static void vcpu_progress(ev_sim *sim, void *ctx, uint64_t arg)
     task *t = vc->cur;
     if (!t || vc->hs != VH_RUNNING)
         return;
-    int ple_on = w->sc->hv.ple && w->sc->hv.kind != HV_NONE;
-    if (t->act == TA_NONE) {
-        task_continue(w, t);
-    } else if ((t->act == TA_WORK || t->act == TA_ACQ) && t->left <= 0) {
-        if (t->act == TA_WORK)
-            guest_work_done(w, t);
-        else
-            lock_acquired(w, t);
+    int ple_on = w->sc->hv.ple && vcpu_virtual(w);
+    if (t->act == TA_NONE || (t->act == TA_WORK && t->left <= 0)) {
+        w->vops->work_done(w, t);
+    } else if (t->act == TA_ACQ && t->left <= 0) {
+        w->vops->transfer_done(w, t);
     } else if (t->act == TA_SPIN && !t->pv_halted && ple_on && vc->ple_left <= 0) {
         vcpu_ple_exit(w, vc);
     } else if (t->act == TA_SPIN && !t->pv_halted && t->spin_left <= 0) {
-        lock_spin_timeout(w, t);
+        w->vops->spin_out(w, t);
     } else if (vc->nrq > 0 && t->preempt_count == 0 && t->slice_used >= vc->vm->cfg.slice) {
-        guest_slice_expired(w, vc);
+        w->vops->slice_out(w, vc);
     }
     if (!vc->ev && vc->hs == VH_RUNNING && vc->cur)
         vcpu_arm(w, vc);
@@ -202,7 +234,7 @@ void vcpu_ple_reset(world *w, vcpu *vc)
     vc->ple_left = ple_ns(w, vc->ple_window);
 }
 
-void vcpu_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall)
+static void vcpu_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall)
 {
     vcpu_account(w, vc);
     vc->hs = VH_RUNNING;
@@ -221,21 +253,12 @@ void vcpu_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall)
     vcpu_ple_reset(w, vc);
     obs_emit(w, OBS_VCPU_IN, vc, vc->cur, NULL, NULL, NULL);
     task *t = vc->cur;
-    if (!t) {
-        guest_vcpu_resumed(w, vc);
-        return;
-    }
-    if (t->nheld)
-        lock_holder_resumed(w, t);
-    int after_halt = t->pv_halted;
-    t->pv_halted = 0;
-    lock_spin_refresh(t);
-    if (t->act == TA_SPIN)
-        lock_resumed(w, t, after_halt);
-    vcpu_arm(w, vc);
+    w->vops->exec_begins(w, vc);
+    if (t)
+        vcpu_arm(w, vc);
 }
 
-void vcpu_sched_out(world *w, vcpu *vc, vcpu_hstate hs)
+static void vcpu_sched_out(world *w, vcpu *vc, vcpu_hstate hs)
 {
     vcpu_settle(w, vc);
     if (vc->ev) {
@@ -254,18 +277,15 @@ void vcpu_sched_out(world *w, vcpu *vc, vcpu_hstate hs)
     vc->preempted = hs == VH_RUNNABLE;
     if (vc->preempted)
         vc->vm->pre_bits[vc->id >> 6] |= 1ull << (vc->id & 63);
-    if (vc->cur)
-        lock_spin_refresh(vc->cur);
+    w->vops->exec_ends(w, vc);
     if (hs == VH_RUNNABLE && world_measuring(w))
         vc->n_preempt++;
     if (hs == VH_HALTED && world_measuring(w))
         vc->n_halt++;
-    if (vc->cur && vc->cur->nheld)
-        lock_holder_stopped(w, vc->cur);
     obs_emit(w, OBS_VCPU_OUT, vc, vc->cur, NULL, NULL, NULL);
 }
 
-void vcpu_make_runnable(world *w, vcpu *vc)
+static void vcpu_make_runnable(world *w, vcpu *vc)
 {
     if (vc->hs != VH_HALTED)
         return;
@@ -301,7 +321,7 @@ void vcpu_wake(world *w, vcpu *vc, sim_time delay)
 
 sim_time vcpu_kick_delay(const world *w)
 {
-    return w->sc->hv.kind == HV_NONE ? 0 : (sim_time)w->sc->host.kick_ns;
+    return vcpu_virtual(w) ? (sim_time)w->sc->host.kick_ns : 0;
 }
 
 void vcpu_stall(world *w, vcpu *vc, sim_time d)
@@ -313,3 +333,11 @@ void vcpu_stall(world *w, vcpu *vc, sim_time d)
         vc->seg_start = w->sim.now;
     vc->seg_start += d;
 }
+
+static const hv_client vcpu_hv_client = {
+    .sched_in = vcpu_sched_in,
+    .sched_out = vcpu_sched_out,
+    .make_runnable = vcpu_make_runnable,
+};
+
+void vcpu_install(world *w) { w->hvc = &vcpu_hv_client; }

@@ -5,35 +5,66 @@
  * and VM-exit costs push seg_start into the future: a stall). The layer keeps
  * one pending progress event per vCPU for the next milestone of the current
  * task: its work or lock transfer completes, its spin budget runs out, a PLE
- * window expires, or its guest time slice ends while others wait.
+ * window expires, or its guest time slice ends while others wait. It also
+ * keeps the vCPU's host-facing state (running, runnable, halted; the
+ * accounting of each) and PLE.
+ *
+ * The layer knows tasks only as activities (models/world.h: TA_WORK,
+ * TA_SPIN, TA_ACQ, ...): what a milestone means is the business of the
+ * layer above, the guest, which installs a vcpu_ops table (w->vops) - as
+ * Linux's core scheduler calls its sched_class. Below, it installs the
+ * hv_client table through which host schedulers put vCPUs on pCPUs
+ * (vcpu_install). Includes: host scheduler, topology, sim; never a lock or a
+ * workload.
  *
  * Rule for every caller: settle a vCPU before changing its current task or
  * that task's activity, arm it afterwards (vcpu_settle / vcpu_arm). */
 #ifndef VMSIM_VCPU_H
 #define VMSIM_VCPU_H
 
+#include "models/variant.h"
 #include "models/world.h"
 
 /* A spin budget that never runs out. */
-#define VCPU_SPIN_INF (INT64_MAX / 4)
+#define VCPU_SPIN_INF TASK_SPIN_INF
+
+/* The milestones a vCPU reports to the layer that runs tasks on it (the
+ * guest, models/guest.c). Every hook is called with the vCPU settled; after
+ * a milestone hook returns the vCPU re-arms its progress event if nothing
+ * else did. */
+typedef struct vcpu_ops {
+    /* t's computation finished, or t (TA_NONE) has its next step due. */
+    void (*work_done)(world *w, task *t);
+    /* t's lock transfer (TA_ACQ) finished. */
+    void (*transfer_done)(world *w, task *t);
+    /* t's spin budget (TA_SPIN) ran out. */
+    void (*spin_out)(world *w, task *t);
+    /* vc's current task used up its time slice while others wait. */
+    void (*slice_out)(world *w, vcpu *vc);
+    /* vc was scheduled in: its current task executes again, or, with none,
+     * the idle vCPU runs. Called before the vCPU re-arms. */
+    void (*exec_begins)(world *w, vcpu *vc);
+    /* vc was scheduled out: its current task (if any) stops executing. */
+    void (*exec_ends)(world *w, vcpu *vc);
+    /* t spun `ns` of the measurement window (accounting; may be 0). */
+    void (*spun)(world *w, task *t, sim_time ns);
+    /* vc took a PLE exit while its current task t spins (accounting). */
+    void (*ple_exit)(world *w, task *t);
+} vcpu_ops;
+
+/* The parameters of pause-loop exiting (hypervisor.ple), stored in hv_cfg
+ * itself (models/config.h): a parameter table in the variant shape
+ * (models/variant.h) that applies to every host scheduler but bare metal. */
+extern const variant vcpu_ple_variant;
+
+/* Installs the vCPU layer below the guest: w->hvc, the table host
+ * schedulers report through. Can't fail. */
+void vcpu_install(world *w);
 
 /* Charges time since seg_start to the current task's activity. */
 void vcpu_settle(world *w, vcpu *vc);
 /* (Re)schedules the progress event for the current state. */
 void vcpu_arm(world *w, vcpu *vc);
-/* 1 if task t is executing: current on a RUNNING vCPU (possibly stalled). */
-int vcpu_executing(const task *t);
-
-/* Host scheduler puts vc on pc; progress resumes after `stall` ns (plus a
- * migration penalty when pc differs from the last pCPU). */
-void vcpu_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall);
-/* Host scheduler takes vc off its pCPU, to `hs` (VH_RUNNABLE = preempted,
- * VH_HALTED = blocked). The caller chooses what runs next on the pCPU. */
-void vcpu_sched_out(world *w, vcpu *vc, vcpu_hstate hs);
-
-/* A host scheduler queues a woken (halted) vc without running it yet:
- * its halt ends and its wait for a pCPU (steal time) begins. */
-void vcpu_make_runnable(world *w, vcpu *vc);
 
 /* The guest halts vc (idle or pv lock wait): the host blocks its thread. */
 void vcpu_halt(world *w, vcpu *vc);
@@ -43,13 +74,15 @@ void vcpu_wake(world *w, vcpu *vc, sim_time delay);
 /* Delay and stall of waking a halted vCPU from another CPU on this host:
  * kick/IPI delivery (virtual) or 0 (bare metal). */
 sim_time vcpu_kick_delay(const world *w);
+/* 1 when the host is virtual (a hypervisor runs the vCPUs), 0 on bare metal. */
+int vcpu_virtual(const world *w);
 
 /* Charges the time since vc's last state change to its current state
  * (running, steal or halted; measurement window only). */
 void vcpu_account(world *w, vcpu *vc);
 /* Adds a stall of d ns to a running vCPU's current segment (VM exits). */
 void vcpu_stall(world *w, vcpu *vc, sim_time d);
-/* Resets the PLE window to its base (on schedule-in). */
+/* Resets the PLE window to its base (on schedule-in, or a new spin). */
 void vcpu_ple_reset(world *w, vcpu *vc);
 
 #endif

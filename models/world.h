@@ -29,6 +29,9 @@ typedef struct task task;
 typedef struct pcpu pcpu;
 typedef struct lock lock;
 struct obs_event;
+struct hv_client;
+struct vcpu_ops;
+struct lock_env;
 
 /* Host-side state of a vCPU thread. */
 typedef enum vcpu_hstate { VH_RUNNING, VH_RUNNABLE, VH_HALTED } vcpu_hstate;
@@ -44,6 +47,8 @@ typedef enum task_act {
 } task_act;
 
 #define TASK_MAX_HELD 8
+/* A spin budget (or any duration) that never runs out. */
+#define TASK_SPIN_INF (INT64_MAX / 4)
 
 struct task {
     int id;                /* index in vm->tasks */
@@ -54,7 +59,9 @@ struct task {
     lock *wlock;           /* TA_SPIN / TA_ACQ: the lock waited for */
     int wpos;              /* ticket number in wlock's FIFO queue */
     int spin_counted;      /* counted in wlock->nspin (spinning on a running vCPU) */
-    int lock_flag;         /* lock-private scratch (preemptable-ticket: timed out) */
+    struct {
+        int timed_out;     /* preemptable-ticket: waited past its timeout */
+    } pt;                  /* lock-algorithm private state of a waiter */
     int pv_halted;         /* spinning waiter has halted its vCPU (pv wait) */
     sim_time spin_left;    /* ns of spinning before the lock's spin timeout */
     sim_time wait_start;   /* when the current lock request started */
@@ -95,12 +102,18 @@ struct vcpu {
     double ple_window;      /* current PLE window, cycles */
     sim_time ple_left;      /* ns of spinning until the next PLE exit */
     int wake_pending;       /* a wake-up is in flight (no double wakes) */
-    /* host-scheduler private fields */
-    int64_t vruntime;       /* cfs: virtual runtime, ns */
-    int64_t credit;         /* credit: credits, ns of allowance */
-    int prio;               /* credit: BOOST/UNDER/OVER */
-    int home;               /* pinned: pCPU index */
-    vcpu *hq_next;          /* host run-queue link */
+    /* host-scheduler private state, one named part per scheduler */
+    struct {
+        int64_t vruntime;   /* virtual runtime, ns */
+    } cfs;
+    struct {
+        int64_t credit;     /* credits, ns of allowance */
+        int prio;           /* BOOST/UNDER/OVER */
+    } cr;
+    struct {
+        int home;           /* pCPU index */
+    } pin;
+    vcpu *hq_next;          /* host run-queue link (shared helpers, hv.h) */
     int on_hq;              /* on a host run queue */
     int hq_pcpu;            /* which pCPU's queue */
     /* accounting (ns and counts, measurement window only) */
@@ -123,7 +136,12 @@ struct vm {
     uint64_t ops;          /* workload operations completed (window) */
     double work;           /* workload units completed (window; gmake: builds) */
     int tenants;           /* independent workload instances (per-tenant figures) */
+    int fold;              /* scenario VMs folded into this one OS as tenants (bare metal), else 1 */
     void *wl_state;        /* workload-private */
+    /* The workload's step function and name, installed by world_new: the
+     * guest steps tasks through it without knowing the workloads above it. */
+    void (*wl_step)(world *w, task *t);
+    const char *wl_name;
 };
 
 struct pcpu {
@@ -135,10 +153,12 @@ struct pcpu {
     vcpu *rq_head, *rq_tail;/* host run queue (scheduler-private use) */
     int nrq;
     ev_id tick;            /* scheduler timer */
-    int64_t min_vr;        /* cfs: the queue's min_vruntime */
-    sim_time exec_start;   /* cfs: cur's vruntime is charged up to here */
-    sim_time tick_phase;   /* cfs: this pCPU's scheduler ticks fall at phase + k * tick */
-    vcpu *left;            /* cfs: first queued vCPU (queue order) with the least vruntime */
+    struct {
+        int64_t min_vr;        /* the queue's min_vruntime */
+        sim_time exec_start;   /* cur's vruntime is charged up to here */
+        sim_time tick_phase;   /* this pCPU's scheduler ticks fall at phase + k * tick */
+        vcpu *left;            /* first queued vCPU (queue order) with the least vruntime */
+    } cfs;                 /* cfs-private state */
     sim_time since;        /* cur started here (slice accounting) */
     sim_time busy;         /* ns with a vCPU on it (window) */
 };
@@ -160,10 +180,21 @@ struct world {
     gsl_rng *rng;          /* world-level stream (host scheduler decisions) */
     void (*obs)(world *w, const struct obs_event *e, void *ctx); /* observer or NULL */
     void *obs_ctx;         /* observer's context */
+    /* The seams between the layers, each installed by the layer above
+     * (models/run.c calls vcpu_install, then guest_install): */
+    const struct hv_client *hvc; /* vCPU layer, told by the host scheduler (models/host/hv.h) */
+    const struct vcpu_ops *vops; /* guest, told of vCPU milestones (models/vcpu.h) */
+    const struct lock_env *lenv; /* guest services the locks use (models/locks/lock.h) */
 };
 
 /* The world an event handler runs in (sim is the world's first member). */
 static inline world *world_of(ev_sim *sim) { return (world *)sim; }
+
+/* 1 if task t is executing: current on a RUNNING vCPU (possibly stalled). */
+static inline int task_executing(const task *t)
+{
+    return t->vc && t->vc->cur == t && t->vc->hs == VH_RUNNING;
+}
 
 /* 1 once the warm-up period is over. */
 static inline int world_measuring(const world *w) { return w->sim.now >= w->warmup; }

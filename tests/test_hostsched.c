@@ -19,6 +19,9 @@
 #include "models/vcpu.h"
 #include "tests/check_main.h"
 
+/* A host-scheduler parameter as the model sees it (after scaling). */
+#define HVP(w, key) ((sim_time)variant_get((w)->sc->hv.sched, &(w)->sc->hv.par, (key)))
+
 /* The credit scheduler's priorities (vcpu.prio), as in models/host/hv_credit.c
  * (Xen's CSCHED_PRI_TS_*). */
 enum { CR_BOOST = 0, CR_UNDER = -1, CR_OVER = -2 };
@@ -146,7 +149,7 @@ typedef struct sched_ev {
     int gid;      /* vCPU */
     int pcpu;     /* pCPU (in) or -1 */
     int hs;       /* host state after the event */
-    int prio;     /* vc->prio at the event */
+    int prio;     /* vc->cr.prio at the event */
     sim_time seg; /* vc->seg_start at the event (in) */
 } sched_ev;
 
@@ -169,7 +172,7 @@ static void log_obs(world *w, const obs_event *e, void *ctx)
     vcpu *vc = e->vc;
     int in = e->kind == OBS_VCPU_IN;
     if (l->n < (int)(sizeof l->ev / sizeof l->ev[0]))
-        l->ev[l->n++] = (sched_ev){w->sim.now, in, vc->gid, in ? vc->pc->id : -1, (int)vc->hs, vc->prio,
+        l->ev[l->n++] = (sched_ev){w->sim.now, in, vc->gid, in ? vc->pc->id : -1, (int)vc->hs, vc->cr.prio,
                                    vc->seg_start};
     if (vc->gid < 64) {
         if (!in && vc->hs == VH_RUNNABLE)
@@ -283,9 +286,9 @@ static void boost_probe(world *w, probe *p)
 {
     boost_seen *b = p->ctx;
     if (w->sim.now < 10 * SIM_MS)
-        b->at5 = w->all_vcpus[0]->prio;
+        b->at5 = w->all_vcpus[0]->cr.prio;
     else
-        b->at15 = w->all_vcpus[0]->prio;
+        b->at15 = w->all_vcpus[0]->cr.prio;
 }
 
 START_TEST(test_credit_boost_ends_at_tick)
@@ -328,9 +331,9 @@ static void rl_probe(world *w, probe *p)
     sim_time ran = w->sim.now - pc->since;
     switch (c->phase) {
     case 0:
-        if (pc->cur == a && a->prio == CR_OVER && ran < w->sc->hv.ratelimit / 2) {
+        if (pc->cur == a && a->cr.prio == CR_OVER && ran < HVP(w, "ratelimit_ns") / 2) {
             c->kick1 = w->sim.now;
-            c->due1 = pc->since + w->sc->hv.ratelimit;
+            c->due1 = pc->since + HVP(w, "ratelimit_ns");
             vcpu_wake(w, idle, 0);
             c->phase = 1;
         }
@@ -340,7 +343,7 @@ static void rl_probe(world *w, probe *p)
             c->phase = 2;
         break;
     case 2:
-        if (pc->cur == a && a->prio == CR_OVER && ran > 2 * w->sc->hv.ratelimit) {
+        if (pc->cur == a && a->cr.prio == CR_OVER && ran > 2 * HVP(w, "ratelimit_ns")) {
             c->kick2 = w->sim.now;
             vcpu_wake(w, idle, 0);
             c->phase = 3;
@@ -360,7 +363,7 @@ START_TEST(test_credit_boost_preempts_after_ratelimit)
                      "   \"repeat\": true, \"steps\": [{\"compute_ns\": 12000000}, {\"sleep_ns\": 50000000}]}]}}],"
                      " \"workload\": {\"type\": \"script\", \"tasks\": [{\"vcpu\": 0,"
                      "   \"steps\": [{\"compute_ns\": 1000000000000}]}]}}");
-    ck_assert_int_eq(w->sc->hv.ratelimit, SIM_MS);
+    ck_assert_int_eq(HVP(w, "ratelimit_ns"), SIM_MS);
     log_attach(w, &slog);
     rl_ctx c = {0};
     probe p = {10 * SIM_US, rl_probe, &c, ""};
@@ -499,9 +502,9 @@ START_TEST(test_pinned_half_and_slice)
     check_shares(w, 0.5, 0.01, "pinned, 2 vCPUs on 1 pCPU");
     check_conservation(w, "pinned");
     uint64_t pre = w->all_vcpus[0]->n_preempt + w->all_vcpus[1]->n_preempt;
-    double expect = window_ns(w) / (double)w->sc->hv.slice;
+    double expect = window_ns(w) / (double)HVP(w, "slice_ns");
     ck_assert_msg(fabs((double)pre - expect) <= 1, "%llu preemptions in %.0f ns, expected %.1f (slice %lld)",
-                  (unsigned long long)pre, window_ns(w), expect, (long long)w->sc->hv.slice);
+                  (unsigned long long)pre, window_ns(w), expect, (long long)HVP(w, "slice_ns"));
     drop(&r);
 }
 END_TEST
@@ -518,14 +521,14 @@ START_TEST(test_cfs_three_threads)
                      "{\"duration_s\": 1.002, \"warmup_s\": 0.0, " HOST(1) ","
                      " \"hypervisor\": {\"scheduler\": \"cfs\", \"tick_ns\": 0},"
                      " \"vms\": {\"count\": 1, \"vcpus\": 3}, " CPU_BOUND "}");
-    ck_assert_int_eq(w->sc->hv.latency, 6 * SIM_MS);
+    ck_assert_int_eq(HVP(w, "sched_latency_ns"), 6 * SIM_MS);
     log_attach(w, &slog);
     run_to_end(&r);
     check_shares(w, 1.0 / 3.0, 0.01, "cfs, 3 threads on 1 pCPU");
     check_conservation(w, "cfs");
-    ck_assert_msg(slog.max_wait > 0 && slog.max_wait <= w->sc->hv.latency,
+    ck_assert_msg(slog.max_wait > 0 && slog.max_wait <= HVP(w, "sched_latency_ns"),
                   "longest wait for a turn %lld ns, sched_latency %lld ns", (long long)slog.max_wait,
-                  (long long)w->sc->hv.latency);
+                  (long long)HVP(w, "sched_latency_ns"));
     drop(&r);
 }
 END_TEST
@@ -544,13 +547,13 @@ START_TEST(test_cfs_three_threads_tick)
                      "{\"duration_s\": 1.308, \"warmup_s\": 0.3, " HOST(1) ","
                      " \"hypervisor\": {\"scheduler\": \"cfs\"},"
                      " \"vms\": {\"count\": 1, \"vcpus\": 3}, " CPU_BOUND "}");
-    ck_assert_int_eq(w->sc->hv.tick, 4 * SIM_MS);
+    ck_assert_int_eq(HVP(w, "tick_ns"), 4 * SIM_MS);
     log_attach(w, &slog);
     run_to_end(&r);
     /* 1.008 s = 84 rounds of three 4 ms ticks */
     check_shares(w, 1.0 / 3.0, 0.01, "cfs (tick), 3 threads on 1 pCPU");
     check_conservation(w, "cfs (tick)");
-    ck_assert_int_eq(slog.max_wait, 2 * w->sc->hv.tick);
+    ck_assert_int_eq(slog.max_wait, 2 * HVP(w, "tick_ns"));
     drop(&r);
 }
 END_TEST
@@ -580,7 +583,7 @@ START_TEST(test_wake_cost)
                      "  {\"vcpu\": 1, \"steps\": [{\"compute_ns\": 100000}, {\"sleep_ns\": 1000000},"
                      "   {\"compute_ns\": 100000}]}]}}",
                      hv);
-    int native = w->sc->hv.kind == HV_NONE;
+    int native = !vcpu_virtual(w);
     sim_time kick = native ? 0 : KICK_NS, wake = native ? NATIVE_WAKE_NS : WAKE_NS;
     log_attach(w, &slog);
     run_to_end(&r);

@@ -9,10 +9,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analysis/report.h"
 #include "config/scenario.h"
 #include "models/locks/lock.h"
 #include "tests/check_main.h"
 #include "tests/harness.h"
+#include "models/run.h"
+#include "models/host/hv.h"
+#include "models/workloads/wl.h"
+
+/* Parameters as the loader stored them (models/variant.h). */
+#define HVP(sc, key) variant_get((sc).hv.sched, &(sc).hv.par, (key))
+#define LKP(v, key) variant_get((v).lock.algo, &(v).lock.par, (key))
+#define WLP(v, key) variant_get((v).wl.type, &(v).wl.par, (key))
+/* A workload's distribution parameter. */
+static const dist *wld(const vm_cfg *v, const char *key)
+{
+    const vparam *q = variant_param(v->wl.type, key);
+    ck_assert_ptr_nonnull(q);
+    return (const dist *)(const void *)(v->wl.par.b + q->off);
+}
 
 /* A valid scenario: 2 sockets x 4 cores, CFS, two VMs of 4 vCPUs, pv ticket. */
 static const char BASE[] =
@@ -99,15 +115,17 @@ START_TEST(test_base_defaults)
     ck_assert_double_eq(h->ctx_switch_ns, 2000);
     /* hypervisor: CFS tunables times 1 + log2(min(8, 8)) = 4 */
     const hv_cfg *hv = &sc.hv;
-    ck_assert_int_eq(hv->kind, HV_CFS);
-    ck_assert_int_eq(hv->latency, 24 * SIM_MS);
-    ck_assert_int_eq(hv->min_gran, 3 * SIM_MS);
-    ck_assert_int_eq(hv->wakeup_gran, 4 * SIM_MS);
-    ck_assert_int_eq(hv->balance, 4 * SIM_MS);
-    ck_assert_int_eq(hv->slice, 30 * SIM_MS);
-    ck_assert_int_eq(hv->credit_slice, 30 * SIM_MS);
-    ck_assert_int_eq(hv->credit_tick, 10 * SIM_MS);
-    ck_assert_int_eq(hv->ratelimit, 1 * SIM_MS);
+    ck_assert_str_eq(hv->sched->name, "cfs");
+    ck_assert_int_eq((sim_time)HVP(sc, "sched_latency_ns"), 24 * SIM_MS);
+    ck_assert_int_eq((sim_time)HVP(sc, "min_granularity_ns"), 3 * SIM_MS);
+    ck_assert_int_eq((sim_time)HVP(sc, "wakeup_granularity_ns"), 4 * SIM_MS);
+    ck_assert_int_eq((sim_time)HVP(sc, "balance_ns"), 4 * SIM_MS);
+    /* the other schedulers' defaults, from their tables */
+    ck_assert_ptr_null(variant_param(hv->sched, "slice_ns"));
+    ck_assert_double_eq(variant_param(vreg_find(&hv_registry, "pinned"), "slice_ns")->def, 30e6);
+    ck_assert_double_eq(variant_param(vreg_find(&hv_registry, "credit"), "credit_slice_ns")->def, 30e6);
+    ck_assert_double_eq(variant_param(vreg_find(&hv_registry, "credit"), "credit_tick_ns")->def, 10e6);
+    ck_assert_double_eq(variant_param(vreg_find(&hv_registry, "credit"), "ratelimit_ns")->def, 1e6);
     ck_assert_int_eq(hv->ple, 1);
     ck_assert_double_eq(hv->ple_window, 4096);
     ck_assert_double_eq(hv->ple_grow, 2);
@@ -121,17 +139,17 @@ START_TEST(test_base_defaults)
         snprintf(name, sizeof name, "vm%d", i);
         ck_assert_str_eq(v->name, name);
         ck_assert_int_eq(v->vcpus, 4);
-        ck_assert_int_eq(v->lock.algo, lock_find("pv-ticket"));
-        ck_assert_double_eq(v->lock.spin_threshold, 32768);
-        ck_assert_int_eq(v->lock.window, 0);
-        ck_assert_int_eq(v->lock.kick_ahead, 0);
+        ck_assert_ptr_eq(v->lock.algo, lock_find("pv-ticket"));
+        ck_assert_double_eq(LKP(*v, "spin_threshold"), 32768);
+        ck_assert_ptr_null(variant_param(v->lock.algo, "window")); /* oticket's only */
+        ck_assert_ptr_null(variant_param(v->lock.algo, "kick_ahead"));
         ck_assert_int_eq(v->slice, 3 * SIM_MS);
-        ck_assert_int_eq(v->wl.kind, WL_LOCKLOOP);
-        ck_assert_int_eq(v->wl.threads, 0);
-        ck_assert_int_eq(v->wl.kernel_lock, 0);
-        ck_assert_int_eq(v->wl.think.kind, DIST_EXP);
-        ck_assert_double_eq(dist_mean(&v->wl.think), 10000);
-        ck_assert_double_eq(dist_mean(&v->wl.hold), 1000);
+        ck_assert_str_eq(v->wl.type->name, "lockloop");
+        ck_assert_double_eq(WLP(*v, "threads"), 0);
+        ck_assert_double_eq(WLP(*v, "kernel_lock"), 0);
+        ck_assert_int_eq(wld(v, "think")->kind, DIST_EXP);
+        ck_assert_double_eq(dist_mean(wld(v, "think")), 10000);
+        ck_assert_double_eq(dist_mean(wld(v, "hold")), 1000);
     }
     scenario_free(&sc);
     ck_assert_ptr_null(sc.vms);
@@ -150,25 +168,25 @@ START_TEST(test_cfs_scaling)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         scenario sc;
         load_ok(NULL, SETS(cases[i].cores, "vms.count=1", "vms.vcpus=1"), &sc);
-        ck_assert_msg(sc.hv.latency == 6 * SIM_MS * cases[i].factor, "%s: latency %lld, factor %d",
-                      cases[i].cores, (long long)sc.hv.latency, cases[i].factor);
-        ck_assert_int_eq(sc.hv.min_gran, 750 * SIM_US * cases[i].factor);
-        ck_assert_int_eq(sc.hv.wakeup_gran, 1 * SIM_MS * cases[i].factor);
+        ck_assert_msg((sim_time)HVP(sc, "sched_latency_ns") == 6 * SIM_MS * cases[i].factor, "%s: latency %lld, factor %d",
+                      cases[i].cores, (long long)(sim_time)HVP(sc, "sched_latency_ns"), cases[i].factor);
+        ck_assert_int_eq((sim_time)HVP(sc, "min_granularity_ns"), 750 * SIM_US * cases[i].factor);
+        ck_assert_int_eq((sim_time)HVP(sc, "wakeup_granularity_ns"), 1 * SIM_MS * cases[i].factor);
         scenario_free(&sc);
     }
     /* 16 cores: capped at 8, factor 4 */
     scenario sc;
     load_ok(NULL, SETS("host.cores_per_socket=8"), &sc);
-    ck_assert_int_eq(sc.hv.latency, 24 * SIM_MS);
+    ck_assert_int_eq((sim_time)HVP(sc, "sched_latency_ns"), 24 * SIM_MS);
     scenario_free(&sc);
     /* explicit values are scaled too, unless scale_with_cpus is false */
     load_ok(NULL, SETS("hypervisor.sched_latency_ns=10e6"), &sc);
-    ck_assert_int_eq(sc.hv.latency, 40 * SIM_MS);
+    ck_assert_int_eq((sim_time)HVP(sc, "sched_latency_ns"), 40 * SIM_MS);
     scenario_free(&sc);
     load_ok(NULL, SETS("hypervisor.scale_with_cpus=false"), &sc);
-    ck_assert_int_eq(sc.hv.latency, 6 * SIM_MS);
-    ck_assert_int_eq(sc.hv.min_gran, 750 * SIM_US);
-    ck_assert_int_eq(sc.hv.wakeup_gran, 1 * SIM_MS);
+    ck_assert_int_eq((sim_time)HVP(sc, "sched_latency_ns"), 6 * SIM_MS);
+    ck_assert_int_eq((sim_time)HVP(sc, "min_granularity_ns"), 750 * SIM_US);
+    ck_assert_int_eq((sim_time)HVP(sc, "wakeup_granularity_ns"), 1 * SIM_MS);
     scenario_free(&sc);
 }
 END_TEST
@@ -190,22 +208,22 @@ START_TEST(test_vm_array_form)
     scenario sc;
     load_ok(doc, NULL, &sc);
     ck_assert_int_eq(sc.nvms, 3);
-    ck_assert_int_eq(sc.hv.kind, HV_CFS);
+    ck_assert_str_eq(sc.hv.sched->name, "cfs");
     ck_assert_str_eq(sc.vms[0].name, "web");
     ck_assert_int_eq(sc.vms[0].vcpus, 2);
-    ck_assert_int_eq(sc.vms[0].lock.algo, lock_find("oticket"));
-    ck_assert_double_eq(sc.vms[0].lock.spin_threshold, 1000); /* merged from the shared guest */
-    ck_assert_int_eq(sc.vms[0].lock.window, 2);               /* oticket defaults */
-    ck_assert_int_eq(sc.vms[0].lock.kick_ahead, 1);
+    ck_assert_ptr_eq(sc.vms[0].lock.algo, lock_find("oticket"));
+    ck_assert_double_eq(LKP(sc.vms[0], "spin_threshold"), 1000); /* merged from the shared guest */
+    ck_assert_double_eq(LKP(sc.vms[0], "window"), 2);               /* oticket defaults */
+    ck_assert_double_eq(LKP(sc.vms[0], "kick_ahead"), 1);
     ck_assert_int_eq(sc.vms[0].slice, 1 * SIM_MS);
-    ck_assert_int_eq(sc.vms[0].wl.hold.kind, DIST_EXP);
+    ck_assert_int_eq(wld(&sc.vms[0], "hold")->kind, DIST_EXP);
     ck_assert_str_eq(sc.vms[1].name, "vm1");
     ck_assert_int_eq(sc.vms[1].vcpus, 8); /* "host": one per pCPU */
-    ck_assert_int_eq(sc.vms[1].lock.algo, lock_find("pv-ticket"));
-    ck_assert_int_eq(sc.vms[1].wl.hold.kind, DIST_CONST);
-    ck_assert_double_eq(dist_mean(&sc.vms[1].wl.hold), 500);
-    ck_assert_double_eq(dist_mean(&sc.vms[1].wl.think), 5000);
-    ck_assert_int_eq(sc.vms[1].wl.threads, 4);
+    ck_assert_ptr_eq(sc.vms[1].lock.algo, lock_find("pv-ticket"));
+    ck_assert_int_eq(wld(&sc.vms[1], "hold")->kind, DIST_CONST);
+    ck_assert_double_eq(dist_mean(wld(&sc.vms[1], "hold")), 500);
+    ck_assert_double_eq(dist_mean(wld(&sc.vms[1], "think")), 5000);
+    ck_assert_double_eq(WLP(sc.vms[1], "threads"), 4);
     ck_assert_int_eq(sc.vms[2].vcpus, 8); /* vcpus absent: "host" */
     ck_assert_int_eq(sc.vms[2].slice, 3 * SIM_MS);
     scenario_free(&sc);
@@ -235,30 +253,30 @@ START_TEST(test_distributions)
             SETS("workload.think={\"dist\": \"uniform\", \"min_ns\": 1000, \"max_ns\": 3000}",
                  "workload.hold={\"dist\": \"lognormal\", \"mean_ns\": 2000, \"cv\": 0.5}"),
             &sc);
-    ck_assert_int_eq(sc.vms[0].wl.think.kind, DIST_UNIFORM);
-    ck_assert_double_eq(dist_mean(&sc.vms[0].wl.think), 2000);
-    ck_assert_int_eq(sc.vms[0].wl.hold.kind, DIST_LOGNORMAL);
-    ck_assert_double_eq(dist_mean(&sc.vms[0].wl.hold), 2000);
+    ck_assert_int_eq(wld(&sc.vms[0], "think")->kind, DIST_UNIFORM);
+    ck_assert_double_eq(dist_mean(wld(&sc.vms[0], "think")), 2000);
+    ck_assert_int_eq(wld(&sc.vms[0], "hold")->kind, DIST_LOGNORMAL);
+    ck_assert_double_eq(dist_mean(wld(&sc.vms[0], "hold")), 2000);
     scenario_free(&sc);
     load_ok(NULL,
             SETS("workload.think={\"dist\": \"gamma\", \"mean_ns\": 4000, \"shape\": 2}",
                  "workload.hold={\"dist\": \"empirical\", \"values_ns\": [1000, 3000],"
                  " \"weights\": [3, 1], \"_source\": \"made up\"}"),
             &sc);
-    ck_assert_int_eq(sc.vms[1].wl.think.kind, DIST_GAMMA);
-    ck_assert_double_eq(sc.vms[1].wl.think.p1, 2);
-    ck_assert_int_eq(sc.vms[1].wl.hold.kind, DIST_EMPIRICAL);
-    ck_assert_int_eq(sc.vms[1].wl.hold.n, 2);
-    ck_assert_double_eq_tol(dist_mean(&sc.vms[1].wl.hold), 1500, 1e-9);
+    ck_assert_int_eq(wld(&sc.vms[1], "think")->kind, DIST_GAMMA);
+    ck_assert_double_eq(wld(&sc.vms[1], "think")->p1, 2);
+    ck_assert_int_eq(wld(&sc.vms[1], "hold")->kind, DIST_EMPIRICAL);
+    ck_assert_int_eq(wld(&sc.vms[1], "hold")->n, 2);
+    ck_assert_double_eq_tol(dist_mean(wld(&sc.vms[1], "hold")), 1500, 1e-9);
     /* each VM owns its own copy of the arrays */
-    ck_assert_ptr_ne(sc.vms[0].wl.hold.values, sc.vms[1].wl.hold.values);
+    ck_assert_ptr_ne(wld(&sc.vms[0], "hold")->values, wld(&sc.vms[1], "hold")->values);
     scenario_free(&sc);
     load_ok(NULL,
             SETS("workload.hold={\"dist\": \"empirical\", \"values_ns\": [0, 7]}",
                  "workload.think={\"dist\": \"const\", \"mean_ns\": 0}"),
             &sc);
-    ck_assert_double_eq(dist_mean(&sc.vms[0].wl.hold), 3.5);
-    ck_assert_int_eq(sc.vms[0].wl.think.kind, DIST_CONST);
+    ck_assert_double_eq(dist_mean(wld(&sc.vms[0], "hold")), 3.5);
+    ck_assert_int_eq(wld(&sc.vms[0], "think")->kind, DIST_CONST);
     scenario_free(&sc);
 }
 END_TEST
@@ -297,22 +315,22 @@ START_TEST(test_misc_good)
     ck_assert_double_eq(sc.host.line_ns[DIST_TWO_HOPS], 300);
     ck_assert_double_eq(sc.host.line_ns[DIST_ONE_HOP], 150);
     ck_assert_double_eq(sc.host.coherence_ns, 5);
-    ck_assert_int_eq(sc.hv.kind, HV_PINNED);
+    ck_assert_str_eq(sc.hv.sched->name, "pinned");
     ck_assert_int_eq(sc.hv.npin, 3);
     ck_assert_int_eq(sc.hv.pin[0], 11);
     ck_assert_int_eq(sc.hv.pin[2], 9);
     ck_assert_int_eq(sc.hv.ple, 0);
     ck_assert_double_eq(sc.hv.ple_window, 100);
     ck_assert_int_eq(sc.nvms, 1);
-    ck_assert_int_eq(sc.vms[0].lock.window, 0);
-    ck_assert_int_eq(sc.vms[0].lock.kick_ahead, 4);
-    ck_assert_int_eq(sc.vms[0].wl.threads, 6);
-    ck_assert_int_eq(sc.vms[0].wl.kernel_lock, 1);
+    ck_assert_double_eq(LKP(sc.vms[0], "window"), 0);
+    ck_assert_double_eq(LKP(sc.vms[0], "kick_ahead"), 4);
+    ck_assert_double_eq(WLP(sc.vms[0], "threads"), 6);
+    ck_assert_double_eq(WLP(sc.vms[0], "kernel_lock"), 1);
     scenario_free(&sc);
 
     /* bare metal: one VM, at most one vCPU per core */
     load_ok(NULL, SETS("hypervisor.scheduler=none", "vms.count=1", "vms.vcpus=host"), &sc);
-    ck_assert_int_eq(sc.hv.kind, HV_NONE);
+    ck_assert_str_eq(sc.hv.sched->name, "none");
     ck_assert_int_eq(sc.vms[0].vcpus, 8);
     scenario_free(&sc);
     /* one pin row per VM */
@@ -346,7 +364,7 @@ START_TEST(test_script_workload)
                  "   {\"steps\": [{\"compute_ns\": 7}]}]}"),
             &sc);
     const wl_cfg *wl = &sc.vms[1].wl;
-    ck_assert_int_eq(wl->kind, WL_SCRIPT);
+    ck_assert_str_eq(wl->type->name, "script");
     ck_assert_int_eq(wl->nlocks, 2);
     ck_assert_str_eq(wl->lock_names[0], "a");
     ck_assert_str_eq(wl->lock_names[1], "b");
@@ -454,7 +472,7 @@ static const bad_case bad[] = {
     {NULL, {"host.cores=9"}, {"host.cores: expected an integer in [0, 8], found 9"}},
     {NULL, {"hypervisor.sched_latency_ns=10"},
      {"hypervisor.sched_latency_ns: expected a number in [1000, 1e+10]"}},
-    {NULL, {"hypervisor.slice_ns=999"},
+    {NULL, {"hypervisor.scheduler=pinned", "hypervisor.slice_ns=999"},
      {"hypervisor.slice_ns: expected an integer in [1000, 10000000000], found 999"}},
     {NULL, {"hypervisor.ple.window_cycles=0"},
      {"hypervisor.ple.window_cycles: expected a number in [1, 1e+12]"}},
@@ -499,11 +517,24 @@ static const bad_case bad[] = {
          "\"gamma\", "
       "\"empirical\", found \"normal\""}},
     /* lock parameters */
+    /* a key of another variant is an error naming the variants it applies to */
     {NULL, {"guest.lock.window=3"},
-     {"guest.lock.window: expected 0 (window and kick_ahead apply to the oticket algorithm only), "
-         "found 3"}},
-    {NULL, {"guest.lock.kick_ahead=1"},
-     {"guest.lock.kick_ahead: expected 0", "oticket algorithm only"}},
+     {"guest.lock.window: not a parameter of lock algorithm \"pv-ticket\" (guest.lock.algorithm); "
+      "it applies to \"oticket\""}},
+    {NULL, {"guest.lock.kick_ahead=0"},
+     {"guest.lock.kick_ahead: not a parameter of lock algorithm \"pv-ticket\"", "\"oticket\""}},
+    {NULL, {"guest.lock.algorithm=ticket", "guest.lock.spin_threshold=100"},
+     {"guest.lock.spin_threshold: not a parameter of lock algorithm \"ticket\"",
+      "\"pv-ticket\", \"pvqspinlock\", \"oticket\""}},
+    {NULL, {"hypervisor.credit_slice_ns=20000000"},
+     {"hypervisor.credit_slice_ns: not a parameter of host scheduler \"cfs\" (hypervisor.scheduler); "
+      "it applies to \"credit\""}},
+    {NULL, {"hypervisor.scheduler=none", "vms.count=1", "hypervisor.ple.enabled=false"},
+     {"hypervisor.ple: pause-loop exiting applies to a hypervisor; scheduler \"none\" is bare metal"}},
+    {NULL, {"hypervisor.pin=[0, 1]"},
+     {"hypervisor.pin: not a parameter of host scheduler \"cfs\"", "it applies to \"pinned\""}},
+    {NULL, {"guest.lock.algorithm=pv-ticket", "guest.lock.windwo=1"},
+     {"guest.lock.windwo: unknown key"}},
     {NULL, {"guest.lock.algorithm=oticket", "guest.lock.window=2000"},
      {"guest.lock.window: expected an integer in [0, 1024], found 2000"}},
     /* cross-section checks */
@@ -514,22 +545,22 @@ static const bad_case bad[] = {
      {"hypervisor.scheduler: \"none\" (bare metal)", "found 1 VMs with 9 vCPUs on 8 cores"}},
     {NULL, {"hypervisor.scheduler=pinned", "hypervisor.pin=[0, 1, 2, 8]"},
      {"hypervisor.pin[3]: expected a pCPU index in [0, 7], found 8"}},
-    {NULL, {"host.cores=2", "hypervisor.pin=[0, 1, 2]"},
+    {NULL, {"hypervisor.scheduler=pinned", "host.cores=2", "hypervisor.pin=[0, 1, 2]"},
      {"hypervisor.pin[2]: expected a pCPU index in [0, 1], found 2"}},
-    {NULL, {"hypervisor.pin=[0, -1]"},
+    {NULL, {"hypervisor.scheduler=pinned", "hypervisor.pin=[0, -1]"},
      {"hypervisor.pin[1]: expected a pCPU index in [0, 7], found -1"}},
-    {NULL, {"hypervisor.pin=[]"},
+    {NULL, {"hypervisor.scheduler=pinned", "hypervisor.pin=[]"},
      {"hypervisor.pin: expected an array of pCPU indexes", "found an array"}},
-    {NULL, {"hypervisor.pin=3"}, {"hypervisor.pin: expected an array of pCPU indexes", "found 3"}},
-    {NULL, {"hypervisor.pin=[[0, 1, 2, 3]]"},
+    {NULL, {"hypervisor.scheduler=pinned", "hypervisor.pin=3"}, {"hypervisor.pin: expected an array of pCPU indexes", "found 3"}},
+    {NULL, {"hypervisor.scheduler=pinned", "hypervisor.pin=[[0, 1, 2, 3]]"},
      {"test.json: hypervisor.pin: 1 rows, but there are 2 VMs (one row per VM)"}},
-    {NULL, {"hypervisor.pin=[[0, 1, 2, 3], [4, 5, 6]]"},
+    {NULL, {"hypervisor.scheduler=pinned", "hypervisor.pin=[[0, 1, 2, 3], [4, 5, 6]]"},
      {"test.json: hypervisor.pin[1]: 3 entries, but VM vm1 has 4 vCPUs"}},
-    {NULL, {"hypervisor.pin=[[0, 1, 2, 3], 5]"},
+    {NULL, {"hypervisor.scheduler=pinned", "hypervisor.pin=[[0, 1, 2, 3], 5]"},
      {"hypervisor.pin[1]: expected an array of pCPU indexes, one per vCPU, found 5"}},
-    {NULL, {"hypervisor.pin=[[0, 1, 2, 3], [4, 5, 6, 8]]"},
+    {NULL, {"hypervisor.scheduler=pinned", "hypervisor.pin=[[0, 1, 2, 3], [4, 5, 6, 8]]"},
      {"hypervisor.pin[1][3]: expected a pCPU index in [0, 7], found 8"}},
-    {NULL, {"hypervisor.pin=[0, [1]]"},
+    {NULL, {"hypervisor.scheduler=pinned", "hypervisor.pin=[0, [1]]"},
      {"hypervisor.pin[1]: expected a pCPU index in [0, 7], found an array"}},
     {NULL, {"hypervisor.scheduler=pinned", "hypervisor.pin=[0, 1]"},
      {"test.json: hypervisor.pin: 2 entries, but VM vm0 has 4 vCPUs"}},
@@ -616,7 +647,7 @@ static const bad_case bad[] = {
     {NULL, {SCRIPT("{}", "[{\"steps\": [{\"compute_ns\": 1}]}]")},
      {"workload.locks: expected an array of at most 32 locks"}},
     {NULL, {SCRIPT("[]", "[{\"steps\": [{\"compute_ns\": 1}]}]"), "workload.threads=2"},
-     {"workload.threads: unknown key"}},
+     {"workload.threads: not a parameter of workload \"script\" (workload.type); it applies to \"lockloop\""}},
     /* presets */
     {NULL, {"host.preset=nosuch"}, {"test.json: hosts preset \"nosuch\" not found"}},
     {NULL, {"host.preset=nosuch.json"}, {"test.json: preset file", "nosuch.json not found"}},
@@ -666,7 +697,7 @@ START_TEST(test_too_many_empirical_values)
     json_array_remove(vals, 0);
     memset(&err, 0, sizeof err);
     ck_assert_msg(sc_load_doc(d, "test.json", &sc, &err) == 0, "%s", err.msg);
-    ck_assert_int_eq(sc.vms[0].wl.hold.n, DIST_MAX_EMPIRICAL);
+    ck_assert_int_eq(wld(&sc.vms[0], "hold")->n, DIST_MAX_EMPIRICAL);
     scenario_free(&sc);
     json_decref(d);
 }
@@ -709,8 +740,8 @@ START_TEST(test_set_values)
     ck_assert_str_eq(sc.name, "two words");
     ck_assert_int_eq(sc.nvms, 3);
     ck_assert_int_eq(sc.duration, 500 * SIM_MS);
-    ck_assert_int_eq(sc.vms[2].lock.algo, lock_find("oticket"));
-    ck_assert_int_eq(sc.vms[0].wl.kernel_lock, 1);
+    ck_assert_ptr_eq(sc.vms[2].lock.algo, lock_find("oticket"));
+    ck_assert_double_eq(WLP(sc.vms[0], "kernel_lock"), 1);
     ck_assert_double_eq(sc.hv.ple_window, 8192);
     ck_assert_double_eq(sc.host.kick_ns, 1000);
     ck_assert_int_eq(sc.host.hops[0][1], 2);
@@ -749,15 +780,15 @@ START_TEST(test_set_array_index)
     ck_assert_msg(sc_load_doc(d, "test.json", &sc, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(sc.vms[0].vcpus, 3);
     ck_assert_int_eq(sc.vms[1].vcpus, 5);
-    ck_assert_int_eq(sc.vms[1].lock.algo, lock_find("mcs"));
-    ck_assert_int_eq(sc.vms[0].lock.algo, lock_find("ticket")); /* the default algorithm */
+    ck_assert_ptr_eq(sc.vms[1].lock.algo, lock_find("mcs"));
+    ck_assert_ptr_eq(sc.vms[0].lock.algo, lock_find("ticket")); /* the default algorithm */
     scenario_free(&sc);
     /* a whole element replaced */
     ck_assert_int_eq(sc_apply_set(d, "vms[1]={\"name\": \"b\", \"vcpus\": 4}", &err), 0);
     ck_assert_str_eq(json_string_value(sc_get_path(d, "vms[1].name")), "b");
     ck_assert_msg(sc_load_doc(d, "test.json", &sc, &err) == 0, "%s", err.msg);
     ck_assert_str_eq(sc.vms[1].name, "b");
-    ck_assert_int_eq(sc.vms[1].lock.algo, lock_find("ticket"));
+    ck_assert_ptr_eq(sc.vms[1].lock.algo, lock_find("ticket"));
     scenario_free(&sc);
     json_decref(d);
 }
@@ -918,9 +949,9 @@ START_TEST(test_preset_load)
     ck_assert_double_eq(sc.host.wake_ns, 10000); /* from the preset */
     ck_assert_int_eq(sc.vms[0].vcpus, 2);
     /* 2 cores: CFS factor 1 + log2(2) = 2 */
-    ck_assert_int_eq(sc.hv.latency, 12 * SIM_MS);
-    ck_assert_int_eq(sc.hv.min_gran, 1500 * SIM_US);
-    ck_assert_int_eq(sc.hv.wakeup_gran, 2 * SIM_MS);
+    ck_assert_int_eq((sim_time)HVP(sc, "sched_latency_ns"), 12 * SIM_MS);
+    ck_assert_int_eq((sim_time)HVP(sc, "min_granularity_ns"), 1500 * SIM_US);
+    ck_assert_int_eq((sim_time)HVP(sc, "wakeup_granularity_ns"), 2 * SIM_MS);
     scenario_free(&sc);
     /* the scenario's host keys override the preset's, nested objects merge */
     rc = load_sets(NULL, SETS("host={\"preset\": \"generic-1x2\", \"cores_per_socket\": 4}"), file,
@@ -928,7 +959,7 @@ START_TEST(test_preset_load)
     ck_assert_msg(rc == 0, "%s", err.msg);
     ck_assert_int_eq(sc.host.cores_per_socket, 4);
     ck_assert_int_eq(sc.vms[0].vcpus, 4);
-    ck_assert_int_eq(sc.hv.latency, 18 * SIM_MS); /* 4 cores: factor 3 */
+    ck_assert_int_eq((sim_time)HVP(sc, "sched_latency_ns"), 18 * SIM_MS); /* 4 cores: factor 3 */
     scenario_free(&sc);
 }
 END_TEST
@@ -944,10 +975,10 @@ START_TEST(test_load_file)
     ck_assert_str_eq(sc.name, "lockloop");
     ck_assert_int_eq(sc.duration, 500 * SIM_MS);
     ck_assert_int_eq(sc.warmup, 100 * SIM_MS);
-    ck_assert_int_eq(sc.hv.kind, HV_NONE);
+    ck_assert_str_eq(sc.hv.sched->name, "none");
     ck_assert_int_eq(sc.nvms, 1);
     ck_assert_int_eq(sc.vms[0].vcpus, 8);
-    ck_assert_int_eq(sc.vms[0].wl.threads, 4);
+    ck_assert_double_eq(WLP(sc.vms[0], "threads"), 4);
     ck_assert_double_eq(sc.host.line_ns[DIST_SAME_SOCKET], 0);
     scenario_free(&sc);
     /* a bad --set fails the load */
@@ -1091,6 +1122,74 @@ START_TEST(test_messages_escape_control_chars)
 }
 END_TEST
 
+/* ---- the resolved document ----------------------------------------------------- */
+
+/* The results of running sc, without what names the run (wall time). */
+static char *run_results(const scenario *sc)
+{
+    world *w = world_new(sc);
+    world_run(w);
+    world_finish(w);
+    report_meta m = {0};
+    json_t *r = report_build(w, &m);
+    json_object_del(r, "wall");
+    char *text = json_dumps(r, JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    json_decref(r);
+    world_free(w);
+    return text;
+}
+
+START_TEST(test_resolved_document)
+{
+    static const struct {
+        const char *file, *set1, *set2, *set3;
+    } cases[] = {
+        {"whatif/oticket.json", "duration_s=0.05", "host.cores=8", "guest.lock.window=1"}, /* base, preset */
+        {"traces/replay-vmsim-deps.json", "duration_s=2", "workload.jobs=2", "seed=3"}, /* relative log */
+        {"teaching/lhp-pv-ticket.json", "seed=7", "hypervisor.ple.grow=3", "duration_s=0.004"},
+        {"paper/fig1.json", "duration_s=0.05", "hypervisor.scheduler=none", "vms.count=2"}, /* tenants */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char file[4096];
+        snprintf(file, sizeof file, "%s/scenarios/%s", th_src_dir(), cases[i].file);
+        char *sets[] = {(char *)cases[i].set1, (char *)cases[i].set2, (char *)cases[i].set3,
+                        (char *)"warmup_s=0"};
+        vs_err err = {0};
+        json_t *doc = sc_resolved_document(file, sets, 4, &err);
+        ck_assert_msg(doc != NULL, "%s: %s", file, err.msg);
+        /* self-contained: nothing left to look up */
+        ck_assert_ptr_null(json_object_get(doc, "base"));
+        ck_assert_ptr_nonnull(json_object_get(doc, "name"));
+        json_t *host = json_object_get(doc, "host");
+        ck_assert_ptr_null(json_object_get(host, "preset"));
+        ck_assert_ptr_nonnull(json_object_get(host, "sockets"));
+        json_t *wl = json_object_get(doc, "workload");
+        const char *lg = json_string_value(json_object_get(wl, "jobs_csv"));
+        ck_assert_msg(!lg || lg[0] == '/', "%s: log %s is not absolute", file, lg);
+        /* ... and the same scenario from anywhere */
+        scenario a, b;
+        ck_assert_msg(sc_load(file, sets, 4, &a, &err) == 0, "%s: %s", file, err.msg);
+        ck_assert_msg(sc_load_doc(doc, "/nonexistent/elsewhere.json", &b, &err) == 0, "%s resolved: %s",
+                      file, err.msg);
+        ck_assert_str_eq(a.name, b.name);
+        ck_assert_str_eq(a.host.name, b.host.name);
+        char *ra = run_results(&a), *rb = run_results(&b);
+        ck_assert_msg(strcmp(ra, rb) == 0, "%s: the resolved document runs differently", file);
+        free(ra);
+        free(rb);
+        scenario_free(&a);
+        scenario_free(&b);
+        json_decref(doc);
+    }
+    /* a document that does not validate is not resolved */
+    char file[4096], *bad[] = {(char *)"guest.lock.windwo=1"};
+    vs_err err = {0};
+    snprintf(file, sizeof file, "%s/scenarios/teaching/overcommit.json", th_src_dir());
+    ck_assert_ptr_null(sc_resolved_document(file, bad, 1, &err));
+    ck_assert_msg(strstr(err.msg, "guest.lock.windwo: unknown key"), "%s", err.msg);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("scenario");
@@ -1117,6 +1216,7 @@ static Suite *make_suite(void)
     suite_add_tcase(s, set);
     TCase *files = tcase_create("files");
     tcase_add_test(files, test_find_preset);
+    tcase_add_test(files, test_resolved_document);
     tcase_add_test(files, test_find_preset_datadir);
     tcase_add_test(files, test_preset_load);
     tcase_add_test(files, test_load_file);

@@ -2,35 +2,17 @@
 
 #include <stddef.h>
 
-#include "models/vcpu.h"
 
-extern const hv_ops hv_none_ops, hv_pinned_ops, hv_cfs_ops, hv_credit_ops, hv_cosched_ops;
+extern const variant hv_none_variant, hv_pinned_variant, hv_cfs_variant, hv_credit_variant,
+    hv_cosched_variant;
 
-/* The host schedulers vmsim knows; add a line to add one. */
-const hv_reg hv_registry[] = {
-    {"none", HV_NONE, &hv_none_ops},
-    {"pinned", HV_PINNED, &hv_pinned_ops},
-    {"cfs", HV_CFS, &hv_cfs_ops},
-    {"credit", HV_CREDIT, &hv_credit_ops},
-    {"cosched", HV_COSCHED, &hv_cosched_ops},
+/* The host schedulers vmsim knows; add a line to add one. The first is the
+ * default. */
+vregistry hv_registry = {
+    "host scheduler",
+    "scheduler",
+    {&hv_none_variant, &hv_pinned_variant, &hv_cfs_variant, &hv_credit_variant, &hv_cosched_variant},
 };
-const int hv_nregistry = (int)(sizeof hv_registry / sizeof hv_registry[0]);
-
-const hv_ops *hv_for(hv_kind kind)
-{
-    for (int i = 0; i < hv_nregistry; i++)
-        if (hv_registry[i].kind == kind)
-            return hv_registry[i].ops;
-    return NULL;
-}
-
-const char *hv_kind_name(hv_kind kind)
-{
-    for (int i = 0; i < hv_nregistry; i++)
-        if (hv_registry[i].kind == kind)
-            return hv_registry[i].name;
-    return "?";
-}
 
 void hq_push(pcpu *pc, vcpu *vc)
 {
@@ -89,11 +71,11 @@ void hq_remove(pcpu *pc, vcpu *vc)
 
 sim_time hv_wake_stall(const world *w)
 {
-    return (sim_time)(w->sc->hv.kind == HV_NONE ? w->sc->host.native_wake_ns : w->sc->host.wake_ns);
+    return (sim_time)(w->hv->native ? w->sc->host.native_wake_ns : w->sc->host.wake_ns);
 }
 
 void hv_run_on(world *w, pcpu *pc, vcpu *vc, int from_halt)
 {
     sim_time stall = from_halt ? hv_wake_stall(w) : (sim_time)w->sc->host.ctx_switch_ns;
-    vcpu_sched_in(w, vc, pc, stall);
+    hv_sched_in(w, vc, pc, stall);
 }

@@ -1,18 +1,20 @@
 /* hv.h - host schedulers: who runs on which pCPU.
  *
  * A host scheduler sees vCPU threads that are running, runnable or halted,
- * and the topology; it knows nothing of locks or tasks. It is driven by
- * three calls from the vCPU layer (wake, block, yield_to) and its own timer
- * events, and acts through vcpu_sched_in / vcpu_sched_out. Variants (one file
- * each) register in hv_registry[]. */
+ * and the topology; it knows nothing of locks, tasks or guests. It is driven
+ * by three calls from the vCPU layer above it (wake, block, yield_to) and its
+ * own timer events, and acts through hv_sched_in / hv_sched_out /
+ * hv_make_runnable, which reach the vCPU layer through the hv_client table
+ * that layer installs (models/vcpu.c): this header includes nothing above
+ * the topology. Variants (one file each) register in hv_registry[]. */
 #ifndef VMSIM_HV_H
 #define VMSIM_HV_H
 
+#include "models/variant.h"
 #include "models/world.h"
 
 struct hv_ops {
-    const char *name;
-    const char *summary;
+    int native;           /* 1: bare metal (no hypervisor: no PLE, no kick cost) */
     /* After the world is built: allocate state; all vCPUs start halted. */
     void (*init)(world *w);
     /* A halted vCPU becomes runnable. */
@@ -25,18 +27,30 @@ struct hv_ops {
     void (*destroy)(world *w);
 };
 
-typedef struct hv_reg {
-    const char *name;
-    hv_kind kind;
-    const hv_ops *ops;
-} hv_reg;
+/* What a host scheduler tells the vCPU layer above it (installed in
+ * w->hvc by vcpu_install, models/vcpu.h). */
+typedef struct hv_client {
+    /* vc runs on pc from now; progress resumes after `stall` ns (plus a
+     * migration penalty when pc differs from the last pCPU). */
+    void (*sched_in)(world *w, vcpu *vc, pcpu *pc, sim_time stall);
+    /* vc leaves its pCPU, to `hs` (VH_RUNNABLE = preempted, VH_HALTED =
+     * blocked). The caller chooses what runs next on the pCPU. */
+    void (*sched_out)(world *w, vcpu *vc, vcpu_hstate hs);
+    /* A woken (halted) vc is queued without running yet: its halt ends and
+     * its wait for a pCPU (steal time) begins. */
+    void (*make_runnable)(world *w, vcpu *vc);
+} hv_client;
 
-extern const hv_reg hv_registry[];
-extern const int hv_nregistry;
-/* The ops for a kind (NULL if not available). */
-const hv_ops *hv_for(hv_kind kind);
-/* Name of a kind as in scenarios. */
-const char *hv_kind_name(hv_kind kind);
+static inline void hv_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall)
+{
+    w->hvc->sched_in(w, vc, pc, stall);
+}
+static inline void hv_sched_out(world *w, vcpu *vc, vcpu_hstate hs) { w->hvc->sched_out(w, vc, hs); }
+static inline void hv_make_runnable(world *w, vcpu *vc) { w->hvc->make_runnable(w, vc); }
+
+/* The host schedulers vmsim knows (models/host/hv.c): variants whose ops
+ * are hv_ops (models/variant.h). */
+extern vregistry hv_registry;
 
 /* --- helpers shared by the schedulers ----------------------------------- */
 /* Host run queue of a pCPU: FIFO of runnable vCPUs. */

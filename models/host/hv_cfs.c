@@ -24,8 +24,68 @@
 
 #include <stdlib.h>
 
+#include <math.h>
+#include <stddef.h>
+
 #include "models/host/hv.h"
-#include "models/vcpu.h"
+
+/* Parameters (docs/scenario-format.md, hypervisor): the kernel/sched/fair.c
+ * defaults of Linux 3.x/4.x - sysctl_sched_latency 6 ms,
+ * sysctl_sched_min_granularity 0.75 ms, sysctl_sched_wakeup_granularity
+ * 1 ms - each scaled, as the kernel does (SCHED_TUNABLESCALING_LOG), by
+ * 1 + ilog2(min(ncpus, 8)) with ncpus the pCPUs in use: 24, 3 and 4 ms on 8
+ * or more (MODEL.md section 3). The 4 ms tick is CONFIG_HZ=250 [est]. */
+typedef struct cfs_params {
+    double latency_ns;     /* sched_latency as given, then scaled (check) */
+    double min_gran_ns;    /* min_granularity, likewise */
+    double wakeup_gran_ns; /* wakeup_granularity, likewise */
+    int scale;             /* scale the three with the CPU count */
+    int64_t balance;       /* periodic load-balance interval, ns (0: off) */
+    int64_t tick;          /* scheduler tick, ns (0: exact slice ends) */
+    sim_time latency, min_gran, wakeup_gran; /* derived: scaled, whole ns */
+} cfs_params;
+VP_FITS(cfs_params);
+
+static const vparam cfs_params_tab[] = {
+    {.key = "sched_latency_ns", .type = VP_NUM, .def = 6e6, .lo = 1e3, .hi = 1e10, .unit = "ns",
+     .doc = "targeted scheduling period (unscaled kernel value; scaled, see scale_with_cpus)",
+     .off = offsetof(cfs_params, latency_ns)},
+    {.key = "min_granularity_ns", .type = VP_NUM, .def = 0.75e6, .lo = 1e3, .hi = 1e10, .unit = "ns",
+     .doc = "the least a vCPU thread runs before preemption (unscaled)",
+     .off = offsetof(cfs_params, min_gran_ns)},
+    {.key = "wakeup_granularity_ns", .type = VP_NUM, .def = 1e6, .lo = 0, .hi = 1e10, .unit = "ns",
+     .doc = "how far ahead in vruntime a waking thread must be to preempt (unscaled)",
+     .off = offsetof(cfs_params, wakeup_gran_ns)},
+    {.key = "scale_with_cpus", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "",
+     .doc = "multiply the three values above by 1 + floor(log2(min(ncpus, 8)))",
+     .off = offsetof(cfs_params, scale)},
+    {.key = "balance_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",
+     .doc = "periodic load-balance interval [est]; 0 disables it", .off = offsetof(cfs_params, balance)},
+    {.key = "tick_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",
+     .doc = "the scheduler tick (1/CONFIG_HZ); preemption at a slice end waits for it; 0 = exact slice ends",
+     .off = offsetof(cfs_params, tick)},
+};
+
+/* The kernel's scaling rule, applied in place. */
+static int cfs_check(void *par, const vp_ctx *c, const char **key, char *why, size_t n)
+{
+    (void)key;
+    (void)why;
+    (void)n;
+    cfs_params *p = par;
+    double factor = 1 + floor(log2(c->npcpus < 8 ? c->npcpus : 8));
+    if (!p->scale)
+        factor = 1;
+    p->latency_ns *= factor;
+    p->min_gran_ns *= factor;
+    p->wakeup_gran_ns *= factor;
+    p->latency = (sim_time)p->latency_ns;
+    p->min_gran = (sim_time)p->min_gran_ns;
+    p->wakeup_gran = (sim_time)p->wakeup_gran_ns;
+    return 0;
+}
+
+#define CFS_PAR(w) VP_OF(cfs_params, &(w)->sc->hv.par)
 #include "sim/mem.h"
 
 /* Private state: bitmaps of idle pCPUs (nothing running or queued) and of
@@ -67,29 +127,29 @@ static int cfs_next_bit(const uint64_t *map, int lo, int hi)
 
 static void c_out(world *w, pcpu *pc, vcpu *vc, vcpu_hstate hs)
 {
-    vcpu_sched_out(w, vc, hs);
+    hv_sched_out(w, vc, hs);
     cfs_mark(w, pc);
 }
 
-/* The queue's leftmost vCPU is cached (pc->left): queued vCPUs' vruntimes
+/* The queue's leftmost vCPU is cached (pc->cfs.left): queued vCPUs' vruntimes
  * do not change, so it changes only when a vCPU joins (appended: it
  * becomes leftmost only if strictly smaller) or the leftmost leaves. */
 static void c_push(world *w, pcpu *pc, vcpu *vc)
 {
     hq_push(pc, vc);
-    if (!pc->left || vc->vruntime < pc->left->vruntime)
-        pc->left = vc;
+    if (!pc->cfs.left || vc->cfs.vruntime < pc->cfs.left->cfs.vruntime)
+        pc->cfs.left = vc;
     cfs_mark(w, pc);
 }
 
 static void c_remove(world *w, pcpu *pc, vcpu *vc)
 {
     hq_remove(pc, vc);
-    if (pc->left == vc) {
-        pc->left = NULL;
+    if (pc->cfs.left == vc) {
+        pc->cfs.left = NULL;
         for (vcpu *v = pc->rq_head; v; v = v->hq_next)
-            if (!pc->left || v->vruntime < pc->left->vruntime)
-                pc->left = v;
+            if (!pc->cfs.left || v->cfs.vruntime < pc->cfs.left->cfs.vruntime)
+                pc->cfs.left = v;
     }
     cfs_mark(w, pc);
 }
@@ -97,25 +157,25 @@ static void c_remove(world *w, pcpu *pc, vcpu *vc)
 static void cfs_update(world *w, pcpu *pc)
 {
     if (pc->cur) {
-        sim_time d = w->sim.now - pc->exec_start;
+        sim_time d = w->sim.now - pc->cfs.exec_start;
         if (d > 0)
-            pc->cur->vruntime += d;
+            pc->cur->cfs.vruntime += d;
     }
-    pc->exec_start = w->sim.now;
+    pc->cfs.exec_start = w->sim.now;
     int64_t m = INT64_MAX;
     if (pc->cur)
-        m = pc->cur->vruntime;
-    if (pc->left && pc->left->vruntime < m)
-        m = pc->left->vruntime;
-    if (m != INT64_MAX && m > pc->min_vr)
-        pc->min_vr = m;
+        m = pc->cur->cfs.vruntime;
+    if (pc->cfs.left && pc->cfs.left->cfs.vruntime < m)
+        m = pc->cfs.left->cfs.vruntime;
+    if (m != INT64_MAX && m > pc->cfs.min_vr)
+        pc->cfs.min_vr = m;
 }
 
 static sim_time cfs_slice(const world *w, const pcpu *pc)
 {
     int nr = pc->nrq + (pc->cur != NULL);
-    sim_time s = nr > 0 ? w->sc->hv.latency / nr : w->sc->hv.latency;
-    return s < w->sc->hv.min_gran ? w->sc->hv.min_gran : s;
+    sim_time s = nr > 0 ? CFS_PAR(w)->latency / nr : CFS_PAR(w)->latency;
+    return s < CFS_PAR(w)->min_gran ? CFS_PAR(w)->min_gran : s;
 }
 
 static void cfs_tick(ev_sim *sim, void *ctx, uint64_t arg);
@@ -123,10 +183,10 @@ static void cfs_tick(ev_sim *sim, void *ctx, uint64_t arg);
 static void cfs_arm(world *w, pcpu *pc)
 {
     if (pc->cur && pc->nrq > 0) {
-        sim_time t = pc->since + cfs_slice(w, pc), tick = w->sc->hv.tick;
+        sim_time t = pc->since + cfs_slice(w, pc), tick = CFS_PAR(w)->tick;
         if (tick > 0) { /* round up to this pCPU's next tick */
-            sim_time k = (t - pc->tick_phase + tick - 1) / tick;
-            t = pc->tick_phase + (k > 0 ? k : 0) * tick;
+            sim_time k = (t - pc->cfs.tick_phase + tick - 1) / tick;
+            t = pc->cfs.tick_phase + (k > 0 ? k : 0) * tick;
         }
         if (ev_time_of(&w->sim, pc->tick) != t)
             pc->tick = ev_reschedule(&w->sim, pc->tick, t, cfs_tick, pc, 0);
@@ -137,11 +197,11 @@ static void cfs_arm(world *w, pcpu *pc)
 }
 
 /* Least vruntime on the queue (first in queue order among equals). */
-static vcpu *cfs_pick(pcpu *pc) { return pc->left; }
+static vcpu *cfs_pick(pcpu *pc) { return pc->cfs.left; }
 
 static void cfs_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
 {
-    pc->exec_start = w->sim.now;
+    pc->cfs.exec_start = w->sim.now;
     hv_run_on(w, pc, vc, from_halt);
     cfs_mark(w, pc);
 }
@@ -150,7 +210,7 @@ static void cfs_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
 static void cfs_migrate(world *w, pcpu *src, pcpu *dst, vcpu *vc)
 {
     c_remove(w, src, vc);
-    vc->vruntime = vc->vruntime - src->min_vr + dst->min_vr;
+    vc->cfs.vruntime = vc->cfs.vruntime - src->cfs.min_vr + dst->cfs.min_vr;
     c_push(w, dst, vc);
 }
 
@@ -235,7 +295,7 @@ static void cfs_balance(ev_sim *sim, void *ctx, uint64_t arg)
         else
             cfs_arm(w, lo);
     }
-    ev_after(&w->sim, w->sc->hv.balance, cfs_balance, NULL, 0);
+    ev_after(&w->sim, CFS_PAR(w)->balance, cfs_balance, NULL, 0);
 }
 
 static void cfs_init(world *w)
@@ -248,10 +308,10 @@ static void cfs_init(world *w)
     for (int i = 0; i < w->npcpus; i++)
         cfs_mark(w, &w->pcpus[i]);
     for (int i = 0; i < w->npcpus; i++) /* from the host stream, in pCPU order */
-        w->pcpus[i].tick_phase =
-            w->sc->hv.tick > 0 ? (sim_time)gsl_rng_uniform_int(w->rng, (unsigned long)w->sc->hv.tick) : 0;
-    if (w->sc->hv.balance > 0)
-        ev_after(&w->sim, w->sc->hv.balance, cfs_balance, NULL, 0);
+        w->pcpus[i].cfs.tick_phase =
+            CFS_PAR(w)->tick > 0 ? (sim_time)gsl_rng_uniform_int(w->rng, (unsigned long)CFS_PAR(w)->tick) : 0;
+    if (CFS_PAR(w)->balance > 0)
+        ev_after(&w->sim, CFS_PAR(w)->balance, cfs_balance, NULL, 0);
 }
 
 static pcpu *cfs_select(world *w, vcpu *vc)
@@ -280,19 +340,19 @@ static void cfs_wake(world *w, vcpu *vc)
 {
     pcpu *pc = cfs_select(w, vc);
     cfs_update(w, pc);
-    int64_t floor = pc->min_vr - w->sc->hv.latency / 2;
+    int64_t floor = pc->cfs.min_vr - CFS_PAR(w)->latency / 2;
     if (vc->last_pcpu >= 0 && vc->last_pcpu != pc->id)
-        vc->vruntime = vc->vruntime - w->pcpus[vc->last_pcpu].min_vr + pc->min_vr;
-    if (vc->vruntime < floor)
-        vc->vruntime = floor;
+        vc->cfs.vruntime = vc->cfs.vruntime - w->pcpus[vc->last_pcpu].cfs.min_vr + pc->cfs.min_vr;
+    if (vc->cfs.vruntime < floor)
+        vc->cfs.vruntime = floor;
     if (!pc->cur) {
         cfs_run(w, pc, vc, 1);
         cfs_arm(w, pc);
         return;
     }
-    vcpu_make_runnable(w, vc);
+    hv_make_runnable(w, vc);
     c_push(w, pc, vc);
-    if (pc->cur->vruntime - vc->vruntime > w->sc->hv.wakeup_gran) {
+    if (pc->cur->cfs.vruntime - vc->cfs.vruntime > CFS_PAR(w)->wakeup_gran) {
         vcpu *cur = pc->cur;
         c_out(w, pc, cur, VH_RUNNABLE);
         c_push(w, pc, cur);
@@ -322,10 +382,10 @@ static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
     pcpu *tp = &w->pcpus[target->hq_pcpu];
     pcpu *sp = self->pc;
     cfs_update(w, tp);
-    int64_t left = tp->cur ? tp->cur->vruntime : target->vruntime;
-    if (tp->left && tp->left->vruntime < left)
-        left = tp->left->vruntime;
-    if (target->vruntime - left <= w->sc->hv.wakeup_gran) {
+    int64_t left = tp->cur ? tp->cur->cfs.vruntime : target->cfs.vruntime;
+    if (tp->cfs.left && tp->cfs.left->cfs.vruntime < left)
+        left = tp->cfs.left->cfs.vruntime;
+    if (target->cfs.vruntime - left <= CFS_PAR(w)->wakeup_gran) {
         if (tp->cur) {
             vcpu *cur = tp->cur;
             c_out(w, tp, cur, VH_RUNNABLE);
@@ -358,12 +418,20 @@ static void cfs_destroy(world *w)
     w->hv_state = NULL;
 }
 
-const hv_ops hv_cfs_ops = {
-    .name = "cfs",
-    .summary = "Linux CFS on vCPU threads: vruntime, slices, wake-up preemption, balancing",
+static const hv_ops hv_cfs_ops = {
     .init = cfs_init,
     .wake = cfs_wake,
     .block = cfs_block,
     .yield_to = cfs_yield_to,
     .destroy = cfs_destroy,
+};
+
+const variant hv_cfs_variant = {
+    .name = "cfs",
+    .summary = "Linux CFS on vCPU threads: vruntime, slices, wake-up preemption, balancing",
+    .ops = &hv_cfs_ops,
+    .params = cfs_params_tab,
+    .nparams = (int)(sizeof cfs_params_tab / sizeof cfs_params_tab[0]),
+    .size = sizeof(cfs_params),
+    .check = cfs_check,
 };

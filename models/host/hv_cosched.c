@@ -39,10 +39,22 @@
  *    siblings already run, so there is nobody to yield to.
  *
  * A woken vCPU that has to wait for its VM's slice is made VH_RUNNABLE
- * (vcpu_make_runnable: the wait counts as steal time); the private
+ * (hv_make_runnable: the wait counts as steal time); the private
  * `runnable` flag (woken, not halted since) drives the plans. */
+#include <stddef.h>
+
 #include "models/host/hv.h"
-#include "models/vcpu.h"
+
+/* Parameters (docs/scenario-format.md, hypervisor). */
+typedef struct co_params {
+    int64_t slice; /* gang time slice, ns */
+} co_params;
+VP_FITS(co_params);
+
+static const vparam co_params_tab[] = {
+    {.key = "slice_ns", .type = VP_INT, .def = 30000000, .lo = 1000, .hi = 1e10, .unit = "ns",
+     .doc = "gang time slice: every slice the next VM in turn leads", .off = offsetof(co_params, slice)},
+};
 #include "sim/mem.h"
 
 #include <stdlib.h>
@@ -155,7 +167,7 @@ static void co_switch(world *w, vcpu *waking)
     for (int p = 0; p < np; p++) {
         vcpu *cur = w->pcpus[p].cur;
         if (cur && s->want[p] != cur->gid)
-            vcpu_sched_out(w, cur, VH_RUNNABLE);
+            hv_sched_out(w, cur, VH_RUNNABLE);
     }
     for (int g = 0; g < w->nvcpus; g++)
         s->slot[g] = -1;
@@ -167,7 +179,7 @@ static void co_switch(world *w, vcpu *waking)
     s->active = leader >= 0;
     if (!s->active)
         return;
-    s->timer = ev_after(&w->sim, w->sc->hv.slice, co_timer, NULL, 0);
+    s->timer = ev_after(&w->sim, VP_OF(co_params, &w->sc->hv.par)->slice, co_timer, NULL, 0);
     /* Switching in may re-enter co_block (a guest with nothing to do halts
      * at once); that only idles the pCPU and may post an early end. */
     for (int p = 0; p < np; p++) {
@@ -227,14 +239,14 @@ static void co_wake(world *w, vcpu *vc)
         co_switch(w, vc);
     }
     if (s->runnable[vc->gid] && vc->hs == VH_HALTED) /* waits for its VM's turn */
-        vcpu_make_runnable(w, vc);
+        hv_make_runnable(w, vc);
 }
 
 static void co_block(world *w, vcpu *vc)
 {
     co_state *s = co_of(w);
     s->runnable[vc->gid] = 0;
-    vcpu_sched_out(w, vc, VH_HALTED); /* its pCPU stays held, idle */
+    hv_sched_out(w, vc, VH_HALTED); /* its pCPU stays held, idle */
     if (!s->early && !co_any_busy(w) && co_any_waiting(w))
         s->early = ev_after(&w->sim, 0, co_early, NULL, 0);
 }
@@ -261,12 +273,19 @@ static void co_destroy(world *w)
     w->hv_state = NULL;
 }
 
-const hv_ops hv_cosched_ops = {
-    .name = "cosched",
-    .summary = "gang scheduling: each slice one VM's vCPUs run together, VMs round robin",
+static const hv_ops hv_cosched_ops = {
     .init = co_init,
     .wake = co_wake,
     .block = co_block,
     .yield_to = co_yield_to,
     .destroy = co_destroy,
+};
+
+const variant hv_cosched_variant = {
+    .name = "cosched",
+    .summary = "gang scheduling: each slice one VM's vCPUs run together, VMs round robin",
+    .ops = &hv_cosched_ops,
+    .params = co_params_tab,
+    .nparams = (int)(sizeof co_params_tab / sizeof co_params_tab[0]),
+    .size = sizeof(co_params),
 };

@@ -70,10 +70,33 @@
  *  (hv_cfg, defaults in config/scenario.c).
  *
  * A woken vCPU that has to wait in a queue is made VH_RUNNABLE
- * (vcpu_make_runnable: its wait counts as steal time); the private
+ * (hv_make_runnable: its wait counts as steal time); the private
  * `runnable` flag also makes a second wake-up harmless. */
+#include <stddef.h>
+
 #include "models/host/hv.h"
-#include "models/vcpu.h"
+
+/* Parameters (docs/scenario-format.md, hypervisor): Xen 4.x defaults,
+ * CSCHED_DEFAULT_TSLICE_MS = 30 (also the accounting period), tick =
+ * tslice / CSCHED_TICKS_PER_TSLICE (3), XEN_SYSCTL_SCHED_RATELIMIT_DEFAULT
+ * = 1 ms (MODEL.md section 3). */
+typedef struct cr_params {
+    int64_t slice;     /* time slice and accounting period, ns */
+    int64_t tick;      /* accounting tick, ns */
+    int64_t ratelimit; /* minimum run before a wake-up may preempt, ns */
+} cr_params;
+VP_FITS(cr_params);
+
+static const vparam cr_params_tab[] = {
+    {.key = "credit_slice_ns", .type = VP_INT, .def = 30000000, .lo = 1000, .hi = 1e10, .unit = "ns",
+     .doc = "time slice and accounting period", .off = offsetof(cr_params, slice)},
+    {.key = "credit_tick_ns", .type = VP_INT, .def = 10000000, .lo = 1000, .hi = 1e10, .unit = "ns",
+     .doc = "accounting tick", .off = offsetof(cr_params, tick)},
+    {.key = "ratelimit_ns", .type = VP_INT, .def = 1000000, .lo = 0, .hi = 1e10, .unit = "ns",
+     .doc = "minimum run before a wake-up may preempt", .off = offsetof(cr_params, ratelimit)},
+};
+
+#define CR_PAR(w) VP_OF(cr_params, &(w)->sc->hv.par)
 #include "sim/mem.h"
 
 #include <stdlib.h>
@@ -105,7 +128,7 @@ static cr_vcpu *cr_of(world *w, const vcpu *vc) { return &((cr_state *)w->hv_sta
 static void cr_insert(world *w, pcpu *pc, vcpu *vc)
 {
     vcpu *prev = NULL, *it = pc->rq_head;
-    while (it && it->prio >= vc->prio) {
+    while (it && it->cr.prio >= vc->cr.prio) {
         prev = it;
         it = it->hq_next;
     }
@@ -148,7 +171,7 @@ static void cr_burn(world *w, vcpu *vc)
 {
     cr_vcpu *cv = cr_of(w, vc);
     if (w->sim.now > cv->burn_from) {
-        vc->credit -= w->sim.now - cv->burn_from;
+        vc->cr.credit -= w->sim.now - cv->burn_from;
         cv->burn_from = w->sim.now;
     }
 }
@@ -163,7 +186,7 @@ static void cr_acct(ev_sim *sim, void *ctx, uint64_t arg)
     (void)arg;
     world *w = world_of(sim);
     cr_state *s = w->hv_state;
-    const int64_t period = w->sc->hv.credit_slice; /* credits_per_tslice, in ns */
+    const int64_t period = CR_PAR(w)->slice; /* credits_per_tslice, in ns */
     s->acct = ev_after(&w->sim, period, cr_acct, NULL, 0);
     for (int p = 0; p < w->npcpus; p++)
         if (w->pcpus[p].cur)
@@ -205,19 +228,19 @@ static void cr_acct(ev_sim *sim, void *ctx, uint64_t arg)
             cr_vcpu *cv = cr_of(w, vc);
             if (!cv->active)
                 continue;
-            vc->credit += fair;
-            if (vc->credit > 0) {
-                vc->prio = CR_UNDER;
-                if (vc->credit > period) { /* upper bound: stops earning, keeps half */
+            vc->cr.credit += fair;
+            if (vc->cr.credit > 0) {
+                vc->cr.prio = CR_UNDER;
+                if (vc->cr.credit > period) { /* upper bound: stops earning, keeps half */
                     cv->active = 0;
-                    vc->credit /= 2;
+                    vc->cr.credit /= 2;
                 }
             } else {
-                vc->prio = CR_OVER;
-                if (vc->credit < -period) /* lower bound */
-                    vc->credit = -period;
+                vc->cr.prio = CR_OVER;
+                if (vc->cr.credit < -period) /* lower bound */
+                    vc->cr.credit = -period;
             }
-            balance += vc->credit;
+            balance += vc->cr.credit;
         }
     }
     s->balance = balance;
@@ -233,13 +256,13 @@ static void cr_tick(ev_sim *sim, void *ctx, uint64_t arg)
     (void)arg;
     world *w = world_of(sim);
     cr_state *s = w->hv_state;
-    s->tick = ev_after(&w->sim, w->sc->hv.credit_tick, cr_tick, NULL, 0);
+    s->tick = ev_after(&w->sim, CR_PAR(w)->tick, cr_tick, NULL, 0);
     for (int p = 0; p < w->npcpus; p++) {
         vcpu *vc = w->pcpus[p].cur;
         if (!vc)
             continue;
-        if (vc->prio == CR_BOOST)
-            vc->prio = CR_UNDER;
+        if (vc->cr.prio == CR_BOOST)
+            vc->cr.prio = CR_UNDER;
         cr_burn(w, vc);
         cr_of(w, vc)->active = 1;
     }
@@ -266,7 +289,7 @@ static void cr_arm(world *w, pcpu *pc, sim_time at)
 static void cr_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
 {
     cr_of(w, vc)->burn_from = w->sim.now;
-    cr_arm(w, pc, w->sim.now + w->sc->hv.credit_slice);
+    cr_arm(w, pc, w->sim.now + CR_PAR(w)->slice);
     hv_run_on(w, pc, vc, from_halt);
 }
 
@@ -280,7 +303,7 @@ static vcpu *cr_steal_above(world *w, pcpu *pc, int pri)
             if ((p->socket == pc->socket) != (pass == 0) || !p->cur)
                 continue;
             vcpu *vc = p->rq_head; /* sorted: the head is the best */
-            if (vc && vc->prio > pri) {
+            if (vc && vc->cr.prio > pri) {
                 hq_remove(p, vc);
                 return vc;
             }
@@ -293,7 +316,7 @@ static vcpu *cr_steal_above(world *w, pcpu *pc, int pri)
 static void cr_schedule(world *w, pcpu *pc)
 {
     vcpu *cur = pc->cur;
-    const hv_cfg *c = &w->sc->hv;
+    const cr_params *c = CR_PAR(w);
     if (cur) {
         cr_burn(w, cur);
         sim_time ran = w->sim.now - pc->since;
@@ -306,7 +329,7 @@ static void cr_schedule(world *w, pcpu *pc)
     vcpu *next = pc->rq_head;
     if (next)
         hq_remove(pc, next);
-    if (!next || next->prio <= CR_OVER) { /* load balance: more urgent work elsewhere? */
+    if (!next || next->cr.prio <= CR_OVER) { /* load balance: more urgent work elsewhere? */
         vcpu *s = cr_steal_above(w, pc, CR_OVER);
         if (!s && !next)
             s = cr_steal_above(w, pc, CR_IDLE);
@@ -317,11 +340,11 @@ static void cr_schedule(world *w, pcpu *pc)
         }
     }
     if (next == cur) { /* keeps the pCPU: no switch, a fresh slice */
-        cr_arm(w, pc, w->sim.now + c->credit_slice);
+        cr_arm(w, pc, w->sim.now + c->slice);
         return;
     }
     if (cur)
-        vcpu_sched_out(w, cur, VH_RUNNABLE);
+        hv_sched_out(w, cur, VH_RUNNABLE);
     if (next)
         cr_run(w, pc, next, 0);
     else
@@ -360,11 +383,11 @@ static void cr_init(world *w)
     s->v = vs_xcalloc((size_t)w->nvcpus, sizeof(cr_vcpu));
     w->hv_state = s;
     for (int g = 0; g < w->nvcpus; g++) { /* csched_alloc_vdata: UNDER, no credit */
-        w->all_vcpus[g]->prio = CR_UNDER;
-        w->all_vcpus[g]->credit = 0;
+        w->all_vcpus[g]->cr.prio = CR_UNDER;
+        w->all_vcpus[g]->cr.credit = 0;
     }
-    s->tick = ev_schedule(&w->sim, w->sc->hv.credit_tick, cr_tick, NULL, 0);
-    s->acct = ev_schedule(&w->sim, w->sc->hv.credit_slice, cr_acct, NULL, 0);
+    s->tick = ev_schedule(&w->sim, CR_PAR(w)->tick, cr_tick, NULL, 0);
+    s->acct = ev_schedule(&w->sim, CR_PAR(w)->slice, cr_acct, NULL, 0);
 }
 
 static void cr_wake(world *w, vcpu *vc)
@@ -373,16 +396,16 @@ static void cr_wake(world *w, vcpu *vc)
     if (cv->runnable || vc->pc || vc->on_hq) /* already woken */
         return;
     cv->runnable = 1;
-    if (vc->prio == CR_UNDER)
-        vc->prio = CR_BOOST;
+    if (vc->cr.prio == CR_UNDER)
+        vc->cr.prio = CR_BOOST;
     pcpu *pc = cr_pick(w, vc);
     if (!pc->cur) {
         cr_run(w, pc, vc, 1);
         return;
     }
-    vcpu_make_runnable(w, vc);
+    hv_make_runnable(w, vc);
     cr_insert(w, pc, vc);
-    if (vc->prio > pc->cur->prio) /* tickle: preempt (rate limit permitting) */
+    if (vc->cr.prio > pc->cur->cr.prio) /* tickle: preempt (rate limit permitting) */
         cr_schedule(w, pc);
 }
 
@@ -392,7 +415,7 @@ static void cr_block(world *w, vcpu *vc)
     cr_burn(w, vc);
     cr_of(w, vc)->runnable = 0;
     cr_of(w, vc)->yielding = 0;
-    vcpu_sched_out(w, vc, VH_HALTED);
+    hv_sched_out(w, vc, VH_HALTED);
     cr_schedule(w, pc);
 }
 
@@ -417,12 +440,19 @@ static void cr_destroy(world *w)
     w->hv_state = NULL;
 }
 
-const hv_ops hv_credit_ops = {
-    .name = "credit",
-    .summary = "Xen credit scheduler: credits per 30 ms, BOOST/UNDER/OVER queues, rate limit, stealing",
+static const hv_ops hv_credit_ops = {
     .init = cr_init,
     .wake = cr_wake,
     .block = cr_block,
     .yield_to = cr_yield_to,
     .destroy = cr_destroy,
+};
+
+const variant hv_credit_variant = {
+    .name = "credit",
+    .summary = "Xen credit scheduler: credits per 30 ms, BOOST/UNDER/OVER queues, rate limit, stealing",
+    .ops = &hv_credit_ops,
+    .params = cr_params_tab,
+    .nparams = (int)(sizeof cr_params_tab / sizeof cr_params_tab[0]),
+    .size = sizeof(cr_params),
 };

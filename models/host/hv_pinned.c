@@ -3,8 +3,24 @@
  * a fixed slice. A woken vCPU joins the tail of its pCPU's queue (no
  * wake-up preemption). Directed yield moves the target to the front of its
  * queue and preempts whatever runs there. */
+#include <stddef.h>
+
 #include "models/host/hv.h"
-#include "models/vcpu.h"
+
+/* Parameters (docs/scenario-format.md, hypervisor). */
+typedef struct pin_params {
+    int64_t slice; /* round-robin time slice, ns */
+} pin_params;
+VP_FITS(pin_params);
+
+static const vparam pin_params_tab[] = {
+    {.key = "slice_ns", .type = VP_INT, .def = 30000000, .lo = 1000, .hi = 1e10, .unit = "ns",
+     .doc = "round-robin time slice of vCPUs sharing a pCPU", .off = offsetof(pin_params, slice)},
+    {.key = "pin", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "pCPU indexes",
+     .doc = "where each vCPU runs: [p0, p1, ...] for every VM, or one such list per VM (default: i mod pCPUs)"},
+};
+
+static sim_time pin_slice(const world *w) { return VP_OF(pin_params, &w->sc->hv.par)->slice; }
 
 static void pin_tick(ev_sim *sim, void *ctx, uint64_t arg);
 
@@ -15,7 +31,7 @@ static void pin_arm(world *w, pcpu *pc)
         pc->tick = 0;
     }
     if (pc->cur && pc->nrq > 0)
-        pc->tick = ev_schedule(&w->sim, pc->since + w->sc->hv.slice, pin_tick, pc, 0);
+        pc->tick = ev_schedule(&w->sim, pc->since + pin_slice(w), pin_tick, pc, 0);
 }
 
 /* Runs the head of pc's queue (pc idle). */
@@ -36,7 +52,7 @@ static void pin_tick(ev_sim *sim, void *ctx, uint64_t arg)
     if (!pc->cur || pc->nrq == 0)
         return;
     vcpu *cur = pc->cur;
-    vcpu_sched_out(w, cur, VH_RUNNABLE);
+    hv_sched_out(w, cur, VH_RUNNABLE);
     hq_push(pc, cur);
     pin_next(w, pc);
 }
@@ -46,19 +62,19 @@ static void pin_init(world *w)
     const hv_cfg *c = &w->sc->hv;
     for (int i = 0; i < w->nvcpus; i++) {
         vcpu *vc = w->all_vcpus[i];
-        vc->home = c->npin ? c->pin[c->pin_per_vm ? vc->gid : vc->id] : vc->id % w->npcpus;
+        vc->pin.home = c->npin ? c->pin[c->pin_per_vm ? vc->gid : vc->id] : vc->id % w->npcpus;
     }
 }
 
 static void pin_wake(world *w, vcpu *vc)
 {
-    pcpu *pc = &w->pcpus[vc->home];
+    pcpu *pc = &w->pcpus[vc->pin.home];
     if (!pc->cur && pc->nrq == 0) {
         hv_run_on(w, pc, vc, 1);
         pin_arm(w, pc);
         return;
     }
-    vcpu_make_runnable(w, vc);
+    hv_make_runnable(w, vc);
     hq_push(pc, vc);
     if (!pc->tick)
         pin_arm(w, pc);
@@ -67,7 +83,7 @@ static void pin_wake(world *w, vcpu *vc)
 static void pin_block(world *w, vcpu *vc)
 {
     pcpu *pc = vc->pc;
-    vcpu_sched_out(w, vc, VH_HALTED);
+    hv_sched_out(w, vc, VH_HALTED);
     pin_next(w, pc);
 }
 
@@ -80,13 +96,13 @@ static int pin_yield_to(world *w, vcpu *self, vcpu *target)
     hq_push_front(tp, target);
     if (tp->cur) { /* preempt whatever runs there, the target goes next */
         vcpu *cur = tp->cur;
-        vcpu_sched_out(w, cur, VH_RUNNABLE);
+        hv_sched_out(w, cur, VH_RUNNABLE);
         hq_push(tp, cur);
         pin_next(w, tp);
     }
     pcpu *sp = self->pc;
     if (sp && sp != tp && sp->nrq > 0 && self->hs == VH_RUNNING) { /* self yields too */
-        vcpu_sched_out(w, self, VH_RUNNABLE);
+        hv_sched_out(w, self, VH_RUNNABLE);
         hq_push(sp, self);
         pin_next(w, sp);
     }
@@ -95,12 +111,19 @@ static int pin_yield_to(world *w, vcpu *self, vcpu *target)
 
 static void pin_destroy(world *w) { (void)w; }
 
-const hv_ops hv_pinned_ops = {
-    .name = "pinned",
-    .summary = "vCPU i pinned to pCPU i (or a list), round robin with a fixed slice",
+static const hv_ops hv_pinned_ops = {
     .init = pin_init,
     .wake = pin_wake,
     .block = pin_block,
     .yield_to = pin_yield_to,
     .destroy = pin_destroy,
+};
+
+const variant hv_pinned_variant = {
+    .name = "pinned",
+    .summary = "vCPU i pinned to pCPU i (or a list), round robin with a fixed slice",
+    .ops = &hv_pinned_ops,
+    .params = pin_params_tab,
+    .nparams = (int)(sizeof pin_params_tab / sizeof pin_params_tab[0]),
+    .size = sizeof(pin_params),
 };

@@ -4,19 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/guest.h"
 #include "models/observe.h"
 #include "models/topo.h"
-#include "models/vcpu.h"
 #include "sim/mem.h"
 #include "sim/rng.h"
 
-int lock_find(const char *name)
+const variant *lock_find(const char *name) { return vreg_find(&lock_registry, name); }
+
+sim_time lock_spin_iterations_ns(const world *w, double iterations)
 {
-    for (int i = 0; i < lock_nregistry; i++)
-        if (strcmp(lock_registry[i].name, name) == 0)
-            return i;
-    return -1;
+    return (sim_time)(topo_cycles_ns(&w->sc->host, iterations * w->sc->host.pause_cycles) + 0.5);
 }
 
 lock *lock_new(world *w, vm *v, const char *name, int kernel)
@@ -29,15 +26,16 @@ lock *lock_new(world *w, vm *v, const char *name, int kernel)
     l->id = v->nlocks;
     snprintf(l->name, sizeof l->name, "%s", name);
     l->cfg = v->cfg.lock;
-    l->ops = lock_registry[l->cfg.algo].ops;
+    l->ops = l->cfg.algo->ops;
     l->vm = v;
     l->kernel = kernel;
     l->qcap = v->nvcpus + 8;
     l->q = vs_xcalloc((size_t)l->qcap, sizeof(task *));
-    l->spin_ns = (sim_time)(topo_cycles_ns(&w->sc->host, l->cfg.spin_threshold * w->sc->host.pause_cycles) + 0.5);
     l->last_pcpu = -1;
     l->lhp_since = l->lwp_since = -1;
     l->rng = rng_streamf(w->sc->seed, "vm/%d/lock/%s", v->id, name);
+    if (l->ops->init)
+        l->ops->init(w, l);
     v->locks[v->nlocks++] = l;
     return l;
 }
@@ -93,7 +91,7 @@ void lock_q_remove_at(lock *l, int i)
 void lock_spin_refresh(task *t)
 {
     lock *l = t->wlock;
-    int now = l && t->act == TA_SPIN && !t->pv_halted && vcpu_executing(t);
+    int now = l && t->act == TA_SPIN && !t->pv_halted && task_executing(t);
     if (now == t->spin_counted)
         return;
     if (t->spin_counted) /* it was counted under the lock it waited for */
@@ -116,17 +114,11 @@ void lock_revoke(world *w, lock *l)
     task *g = l->granted;
     if (!g)
         return;
-    int ex = vcpu_executing(g) && !g->pv_halted;
-    if (ex)
-        vcpu_settle(w, g->vc);
     lock_end_handoff(w, l);
     l->granted = NULL;
-    g->act = TA_SPIN;
-    g->spin_left = VCPU_SPIN_INF;
+    w->lenv->set_activity(w, g, TA_SPIN, TASK_SPIN_INF);
     lock_q_push_front(l, g);
     lock_spin_refresh(g);
-    if (ex)
-        vcpu_arm(w, g->vc);
 }
 
 int lock_q_spinners_scan(const lock *l)
@@ -134,7 +126,7 @@ int lock_q_spinners_scan(const lock *l)
     int n = 0;
     for (int i = 0; i < l->qn; i++) {
         task *t = lock_q_at(l, i);
-        if (t->act == TA_SPIN && !t->pv_halted && vcpu_executing(t))
+        if (t->act == TA_SPIN && !t->pv_halted && task_executing(t))
             n++;
     }
     return n;
@@ -143,6 +135,12 @@ int lock_q_spinners_scan(const lock *l)
 /* --- accounting ------------------------------------------------------------ */
 
 void lock_add_spin(lock *l, sim_time ns) { l->spin_total += ns; }
+
+void lock_ple_exit(world *w, task *t)
+{
+    if (world_measuring(w))
+        t->wlock->ple_exits++;
+}
 
 void lock_holder_stopped(world *w, task *t)
 {
@@ -216,32 +214,20 @@ void lock_take(world *w, lock *l, task *t)
 
 void lock_wait(world *w, lock *l, task *t, sim_time budget)
 {
-    t->act = TA_SPIN;
+    w->lenv->spin_begins(w, t, budget);
     obs_emit(w, OBS_WAIT, t->vc, t, l, NULL, NULL);
-    t->spin_left = budget;
-    t->pv_halted = 0;
     lock_spin_refresh(t);
-    if (t->vc)
-        vcpu_ple_reset(w, t->vc);
 }
 
 void lock_respin(world *w, task *t, sim_time budget)
 {
-    int ex = vcpu_executing(t);
-    if (ex)
-        vcpu_settle(w, t->vc);
-    t->spin_left = budget;
-    if (ex)
-        vcpu_arm(w, t->vc);
+    w->lenv->set_activity(w, t, TA_SPIN, budget);
 }
 
 void lock_grant(world *w, lock *l, task *t, sim_time cost)
 {
-    int ex = vcpu_executing(t) && !t->pv_halted;
-    if (ex)
-        vcpu_settle(w, t->vc);
-    t->act = TA_ACQ;
-    t->left = cost;
+    int ex = task_executing(t) && !t->pv_halted;
+    w->lenv->set_activity(w, t, TA_ACQ, cost);
     l->granted = t;
     lock_spin_refresh(t);
 #ifdef VMSIM_CHECKS
@@ -256,8 +242,6 @@ void lock_grant(world *w, lock *l, task *t, sim_time cost)
         l->lwp_since = w->sim.now;
         l->lwp_halted = t->pv_halted;
     }
-    if (ex)
-        vcpu_arm(w, t->vc);
 }
 
 void lock_acquired(world *w, task *t)
@@ -265,11 +249,9 @@ void lock_acquired(world *w, task *t)
     lock *l = t->wlock;
     lock_end_handoff(w, l);
     l->granted = NULL;
-    t->act = TA_NONE;
     lock_take(w, l, t);
     if (l->ops->acquired)
         l->ops->acquired(w, l, t);
-    task_continue(w, t);
 }
 
 void lock_release(world *w, lock *l, task *t)
@@ -302,7 +284,7 @@ void lock_spin_timeout(world *w, task *t)
     if (l->ops->spin_timeout)
         l->ops->spin_timeout(w, l, t);
     else
-        lock_respin(w, t, VCPU_SPIN_INF);
+        lock_respin(w, t, TASK_SPIN_INF);
 }
 
 void lock_resumed(world *w, task *t, int after_halt)
@@ -319,19 +301,15 @@ void lock_pv_halt(world *w, lock *l, task *t)
     if (world_measuring(w))
         l->halts++;
     obs_emit(w, OBS_HALT, t->vc, t, l, NULL, NULL);
-    vcpu_halt(w, t->vc);
+    w->lenv->halt(w, t);
 }
 
 void lock_kick(world *w, lock *l, task *by, task *t)
 {
-    if (world_measuring(w)) {
+    if (world_measuring(w))
         l->kicks++;
-        t->vc->n_kick++;
-    }
     obs_emit(w, OBS_KICK, t->vc, t, l, by, NULL);
-    if (by && w->sc->hv.kind != HV_NONE)
-        task_add_overhead(by, (sim_time)w->sc->host.kick_ns);
-    vcpu_wake(w, t->vc, vcpu_kick_delay(w));
+    w->lenv->kick(w, by, t);
 }
 
 sim_time lock_handoff_ns(world *w, lock *l, task *t, int spinners)

@@ -11,18 +11,25 @@
  * policy. To add an algorithm: one new file defining a lock_ops and one line
  * in lock_registry[] (registry.c).
  *
+ * Layering: only the guest (models/guest.c) calls the lock layer, and a lock
+ * changes a task's activity or its vCPU only through the lock_env table the
+ * guest installs (w->lenv), which settles and re-arms the vCPU's progress.
+ * This header includes only models/world.h: no vCPU, host or guest header.
+ *
  * Invariants: at most one of owner/granted is set... except that a granted
  * waiter may exist while owner == NULL only (the lock is "handed over");
  * every queued waiter has act TA_SPIN; the owner has the lock in held[]. */
 #ifndef VMSIM_LOCK_H
 #define VMSIM_LOCK_H
 
+#include "models/variant.h"
 #include "models/world.h"
 
 typedef struct lock_ops {
-    const char *name;     /* registry name, as in scenarios */
-    const char *summary;  /* one line for `vmsim --list-locks` and errors */
     int pv;               /* uses halt/kick (only meaningful in a VM) */
+    /* After the lock is created: derive per-lock values from the
+     * parameters (l->cfg.par), e.g. the spin budget. May be NULL. */
+    void (*init)(world *w, lock *l);
     /* The task asks for the lock: call lock_take or queue it with lock_wait. */
     void (*acquire)(world *w, lock *l, task *t);
     /* The owner has just released it (owner is NULL now). */
@@ -37,15 +44,28 @@ typedef struct lock_ops {
     void (*acquired)(world *w, lock *l, task *t);
 } lock_ops;
 
-typedef struct lock_reg {
-    const char *name;
-    const lock_ops *ops;
-} lock_reg;
+/* The guest services a lock uses; installed by the guest in w->lenv
+ * (guest_install, models/guest.h). */
+typedef struct lock_env {
+    /* Sets waiter t's activity: TA_SPIN with a spin budget of ns, or TA_ACQ
+     * with ns of transfer cost. When t executes (and is not pv-halted) its
+     * vCPU is settled before and re-armed after. */
+    void (*set_activity)(world *w, task *t, task_act act, sim_time ns);
+    /* t (in a workload step) starts spinning with a budget of ns: its
+     * activity becomes TA_SPIN and its vCPU's PLE window restarts. */
+    void (*spin_begins)(world *w, task *t, sim_time ns);
+    /* Halts t's vCPU (t->pv_halted is already set: a pv wait). */
+    void (*halt)(world *w, task *t);
+    /* Wakes halted waiter t's vCPU (a kick); `by` (NULL: nobody) pays the
+     * hypercall on a virtual host. */
+    void (*kick)(world *w, task *by, task *t);
+} lock_env;
 
-extern const lock_reg lock_registry[];
-extern const int lock_nregistry;
-/* Registry index of `name`, or -1. */
-int lock_find(const char *name);
+/* The lock algorithms vmsim knows (registry.c): variants whose ops are
+ * lock_ops (models/variant.h). The first is the default. */
+extern vregistry lock_registry;
+/* The algorithm called `name`, or NULL. */
+const variant *lock_find(const char *name);
 
 struct lock {
     int id;                /* index in vm->locks */
@@ -62,7 +82,7 @@ struct lock {
     int ticket_head;       /* ticket of the queue's first waiter */
     int nspin;             /* queued waiters spinning on a running vCPU */
     int slow;              /* pv slow-path flag / _Q_SLOW_VAL */
-    sim_time spin_ns;      /* pv: SPIN_THRESHOLD converted to ns */
+    sim_time spin_ns;      /* pv: SPIN_THRESHOLD converted to ns (set by ops->init) */
     int last_pcpu;         /* pCPU of the last releaser (handoff distance) */
     sim_time owner_since;  /* when the owner took it */
     gsl_rng *rng;          /* the lock's stream (tas winner choice) */
@@ -94,7 +114,8 @@ void lock_free(lock *l);
 void lock_request(world *w, lock *l, task *t);
 /* Task t (the owner) releases l. */
 void lock_release(world *w, lock *l, task *t);
-/* A granted waiter's transfer completed: it owns the lock now. */
+/* A granted waiter's transfer completed: it owns the lock now. The guest
+ * has set t->act to TA_NONE and continues t's workload afterwards. */
 void lock_acquired(world *w, task *t);
 /* The spin budget of waiter t ran out. */
 void lock_spin_timeout(world *w, task *t);
@@ -111,10 +132,12 @@ void lock_end_lhp(world *w, lock *l);
 void lock_end_handoff(world *w, lock *l);
 /* Spin time of t's vCPU to charge (measurement window handled by caller). */
 void lock_add_spin(lock *l, sim_time ns);
+/* Waiter t's vCPU took a PLE exit (counted in the measurement window). */
+void lock_ple_exit(world *w, task *t);
 
 /* --- called by algorithms ---------------------------------------------- */
 void lock_take(world *w, lock *l, task *t);
-/* t waits, spinning with a budget of `budget` ns (VCPU_SPIN_INF: forever). */
+/* t waits, spinning with a budget of `budget` ns (TASK_SPIN_INF: forever). */
 void lock_wait(world *w, lock *l, task *t, sim_time budget);
 /* Hands the lock to waiter t, who takes `cost` ns of its own CPU time to
  * see and take it (it must be executing for that time to pass). */
@@ -131,6 +154,9 @@ sim_time lock_handoff_ns(world *w, lock *l, task *t, int spinners);
  * (ticket family): the transfer costs a line move plus the coherence term
  * for every spinner on that line, t included. */
 void lock_fifo_grant(world *w, lock *l, task *t);
+/* ns that `iterations` PAUSE spins take on this host (SPIN_THRESHOLD to
+ * time), rounded to the nearest ns. */
+sim_time lock_spin_iterations_ns(const world *w, double iterations);
 /* The `resumed` hook of spin-then-halt locks: a waiter back from a pv
  * halt spins another full budget (l->spin_ns). */
 void lock_pv_resumed(world *w, lock *l, task *t, int after_halt);

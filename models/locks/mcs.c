@@ -3,9 +3,8 @@
  * cache-line transfer to the successor with no coherence penalty. Lock-waiter
  * preemption still stalls the queue. */
 #include "models/locks/lock.h"
-#include "models/vcpu.h"
 
-static void mcs_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, VCPU_SPIN_INF); }
+static void mcs_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, TASK_SPIN_INF); }
 
 static void mcs_release(world *w, lock *l, task *by)
 {
@@ -15,9 +14,13 @@ static void mcs_release(world *w, lock *l, task *by)
         lock_grant(w, l, next, lock_handoff_ns(w, l, next, 1));
 }
 
-const lock_ops lock_mcs_ops = {
-    .name = "mcs",
-    .summary = "MCS queue lock: FIFO, local spinning, one line transfer per handoff",
+static const lock_ops lock_mcs_ops = {
     .acquire = mcs_acquire,
     .release = mcs_release,
+};
+
+const variant lock_mcs_variant = {
+    .name = "mcs",
+    .summary = "MCS queue lock: FIFO, local spinning, one line transfer per handoff",
+    .ops = &lock_mcs_ops,
 };

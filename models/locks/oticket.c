@@ -14,8 +14,41 @@
  * next `kick_ahead` halted waiters behind the new owner, so their wake-up
  * overlaps earlier critical sections. window = 0 and kick_ahead = 0 is
  * exactly pv-ticket. */
+#include <stddef.h>
+
 #include "models/locks/lock.h"
-#include "models/vcpu.h"
+
+/* Parameters. SPIN_THRESHOLD = 1 << 15 in Linux 4.1
+ * (arch/x86/include/asm/spinlock.h), MODEL.md section 2; oticket's window
+ * and kick_ahead are this model's [est] (docs/calibration.md). pv-ticket has
+ * only spin_threshold: its window and kick_ahead are 0. */
+typedef struct pvt_params {
+    double spin_threshold; /* PAUSE iterations before a waiter halts */
+    int64_t window;        /* oticket: waiters within this distance of the head never halt */
+    int64_t kick_ahead;    /* oticket: extra halted waiters kicked at unlock */
+} pvt_params;
+VP_FITS(pvt_params);
+
+#define PVT_SPIN                                                                                   \
+    {.key = "spin_threshold", .type = VP_NUM, .def = 32768, .lo = 1, .hi = 1e12, .unit = "PAUSE iterations", .doc = \
+     "spins before a waiter halts (SPIN_THRESHOLD = 1 << 15, MODEL.md section 2)", .off = \
+     offsetof(pvt_params, spin_threshold)}
+
+static const vparam pvt_params_tab[] = {PVT_SPIN};
+
+static const vparam ot_params_tab[] = {
+    PVT_SPIN,
+    {.key = "window", .type = VP_INT, .def = 2, .lo = 0, .hi = 1024, .unit = "waiters",
+     .doc = "waiters within this distance of the head never halt [est]",
+     .off = offsetof(pvt_params, window)},
+    {.key = "kick_ahead", .type = VP_INT, .def = 1, .lo = 0, .hi = 1024, .unit = "waiters",
+     .doc = "extra halted waiters kicked at unlock, ahead of their turn [est]",
+     .off = offsetof(pvt_params, kick_ahead)},
+};
+
+#define PVT(l) VP_OF(pvt_params, &(l)->cfg.par)
+
+static void pvt_init(world *w, lock *l) { l->spin_ns = lock_spin_iterations_ns(w, PVT(l)->spin_threshold); }
 
 static void pvt_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, l->spin_ns); }
 
@@ -23,7 +56,7 @@ static void pvt_spin_timeout(world *w, lock *l, task *t)
 {
     /* position 1 = next in line (the queue excludes the owner) */
     int pos = lock_q_index(l, t) + 1;
-    if (pos >= 1 && pos <= l->cfg.window) {
+    if (pos >= 1 && pos <= PVT(l)->window) {
         lock_respin(w, t, l->spin_ns);
         return;
     }
@@ -42,16 +75,15 @@ static void pvt_release(world *w, lock *l, task *by)
     lock_fifo_grant(w, l, next);
     if (halted)
         lock_kick(w, l, by, next);
-    for (int i = 0; i < l->cfg.kick_ahead && i < l->qn; i++) {
+    for (int i = 0; i < PVT(l)->kick_ahead && i < l->qn; i++) {
         task *t = lock_q_at(l, i);
         if (t->pv_halted && t->vc->hs == VH_HALTED && !t->vc->wake_pending)
             lock_kick(w, l, by, t);
     }
 }
 
-const lock_ops lock_pv_ticket_ops = {
-    .name = "pv-ticket",
-    .summary = "Linux 4.1 paravirtual ticket lock: spin 2^15, halt, unlock kicks the next ticket",
+static const lock_ops lock_pv_ticket_ops = {
+    .init = pvt_init,
     .pv = 1,
     .acquire = pvt_acquire,
     .release = pvt_release,
@@ -59,12 +91,29 @@ const lock_ops lock_pv_ticket_ops = {
     .resumed = lock_pv_resumed,
 };
 
-const lock_ops lock_oticket_ops = {
-    .name = "oticket",
-    .summary = "opportunistic pv ticket: waiters near the head keep spinning, unlock kicks ahead",
+static const lock_ops lock_oticket_ops = {
+    .init = pvt_init,
     .pv = 1,
     .acquire = pvt_acquire,
     .release = pvt_release,
     .spin_timeout = pvt_spin_timeout,
     .resumed = lock_pv_resumed,
+};
+
+const variant lock_pv_ticket_variant = {
+    .name = "pv-ticket",
+    .summary = "Linux 4.1 paravirtual ticket lock: spin 2^15, halt, unlock kicks the next ticket",
+    .ops = &lock_pv_ticket_ops,
+    .params = pvt_params_tab,
+    .nparams = (int)(sizeof pvt_params_tab / sizeof pvt_params_tab[0]),
+    .size = sizeof(pvt_params),
+};
+
+const variant lock_oticket_variant = {
+    .name = "oticket",
+    .summary = "opportunistic pv ticket: waiters near the head keep spinning, unlock kicks ahead",
+    .ops = &lock_oticket_ops,
+    .params = ot_params_tab,
+    .nparams = (int)(sizeof ot_params_tab / sizeof ot_params_tab[0]),
+    .size = sizeof(pvt_params),
 };

@@ -7,18 +7,32 @@
  * waiter goes back to the head of the queue. Not modelled: the paper's
  * paravirtual variant (a halt after a longer timeout).
  *
- * A timed-out waiter keeps spinning (lock_flag = 1); at a release the lock
+ * A timed-out waiter keeps spinning (pt.timed_out = 1); at a release the lock
  * goes to the next ticket if that waiter is executing, otherwise to the
  * first timed-out waiter that is; and a waiter timing out while the lock is
  * reserved for a non-running waiter takes it at once. */
-#include "models/locks/lock.h"
-#include "models/vcpu.h"
+#include <stddef.h>
 
-static sim_time pt_budget(const lock *l, int pos) { return (sim_time)(pos * l->cfg.timeout_ns); }
+#include "models/locks/lock.h"
+
+/* Parameters: the timeout unit [est]; Ouyang & Lange describe a timeout
+ * proportional to the distance from the head (MODEL.md section 2). */
+typedef struct pt_params {
+    double timeout_ns; /* timeout per queue position, ns */
+} pt_params;
+VP_FITS(pt_params);
+
+static const vparam pt_params_tab[] = {
+    {.key = "timeout_ns", .type = VP_NUM, .def = 20000, .lo = 1, .hi = 1e12, .unit = "ns",
+     .doc = "the k-th waiter may take a free lock out of order after waiting k x timeout_ns [est]",
+     .off = offsetof(pt_params, timeout_ns)},
+};
+
+static sim_time pt_budget(const lock *l, int pos) { return (sim_time)(pos * VP_OF(pt_params, &l->cfg.par)->timeout_ns); }
 
 static void pt_acquire(world *w, lock *l, task *t)
 {
-    t->lock_flag = 0;
+    t->pt.timed_out = 0;
     lock_fifo_acquire(w, l, t, pt_budget(l, l->qn + 1));
 }
 
@@ -27,7 +41,7 @@ static int pt_first_ready(const lock *l)
 {
     for (int i = 0; i < l->qn; i++) {
         task *t = lock_q_at(l, i);
-        if (t->lock_flag && t->act == TA_SPIN && !t->pv_halted && vcpu_executing(t))
+        if (t->pt.timed_out && t->act == TA_SPIN && !t->pv_halted && task_executing(t))
             return i;
     }
     return -1;
@@ -39,7 +53,7 @@ static void pt_release(world *w, lock *l, task *by)
     task *next = lock_q_pop(l);
     if (!next)
         return;
-    if (!vcpu_executing(next)) {
+    if (!task_executing(next)) {
         int i = pt_first_ready(l);
         if (i >= 0) { /* someone has waited long enough: it takes the lock */
             task *t = lock_q_at(l, i);
@@ -54,10 +68,10 @@ static void pt_release(world *w, lock *l, task *by)
 
 static void pt_spin_timeout(world *w, lock *l, task *t)
 {
-    t->lock_flag = 1;
-    lock_respin(w, t, VCPU_SPIN_INF);
+    t->pt.timed_out = 1;
+    lock_respin(w, t, TASK_SPIN_INF);
     task *g = l->granted;
-    if (g && g != t && g->left > 0 && !(vcpu_executing(g) && !g->pv_halted)) {
+    if (g && g != t && g->left > 0 && !(task_executing(g) && !g->pv_halted)) {
         /* the lock is reserved for a waiter that is not running: take it */
         int i;
         for (i = 0; i < l->qn && lock_q_at(l, i) != t; i++)
@@ -68,10 +82,17 @@ static void pt_spin_timeout(world *w, lock *l, task *t)
     }
 }
 
-const lock_ops lock_preemptable_ticket_ops = {
-    .name = "preemptable-ticket",
-    .summary = "ticket lock whose waiters may take a free lock out of order after a timeout",
+static const lock_ops lock_preemptable_ticket_ops = {
     .acquire = pt_acquire,
     .release = pt_release,
     .spin_timeout = pt_spin_timeout,
+};
+
+const variant lock_preemptable_ticket_variant = {
+    .name = "preemptable-ticket",
+    .summary = "ticket lock whose waiters may take a free lock out of order after a timeout",
+    .ops = &lock_preemptable_ticket_ops,
+    .params = pt_params_tab,
+    .nparams = (int)(sizeof pt_params_tab / sizeof pt_params_tab[0]),
+    .size = sizeof(pt_params),
 };

@@ -11,8 +11,27 @@
  * lock stealing while waiters are queued (4.2 pv mode skips the pending bit).
  * Not modelled as 4.2: kick-only-at-unlock (4.4), stealing and wait-early
  * (4.5). */
+#include <stddef.h>
+
 #include "models/locks/lock.h"
-#include "models/vcpu.h"
+
+/* Parameters: SPIN_THRESHOLD = 1 << 15 in Linux 4.2 qspinlock_paravirt.h
+ * (MODEL.md section 2). */
+typedef struct pvq_params {
+    double spin_threshold; /* PAUSE iterations before a node or the head halts */
+} pvq_params;
+VP_FITS(pvq_params);
+
+static const vparam pvq_params_tab[] = {
+    {.key = "spin_threshold", .type = VP_NUM, .def = 32768, .lo = 1, .hi = 1e12, .unit = "PAUSE iterations",
+     .doc = "spins before a queue node or the head halts (SPIN_THRESHOLD = 1 << 15, MODEL.md section 2)",
+     .off = offsetof(pvq_params, spin_threshold)},
+};
+
+static void pvq_init(world *w, lock *l)
+{
+    l->spin_ns = lock_spin_iterations_ns(w, VP_OF(pvq_params, &l->cfg.par)->spin_threshold);
+}
 
 static void pvq_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, l->spin_ns); }
 
@@ -48,13 +67,21 @@ static void pvq_acquired(world *w, lock *l, task *t)
         lock_kick(w, l, t, next);
 }
 
-const lock_ops lock_pvqspinlock_ops = {
-    .name = "pvqspinlock",
-    .summary = "Linux 4.2 paravirtual queued lock: MCS queue, head and nodes halt, double kick",
+static const lock_ops lock_pvqspinlock_ops = {
+    .init = pvq_init,
     .pv = 1,
     .acquire = pvq_acquire,
     .release = pvq_release,
     .spin_timeout = pvq_spin_timeout,
     .resumed = lock_pv_resumed,
     .acquired = pvq_acquired,
+};
+
+const variant lock_pvqspinlock_variant = {
+    .name = "pvqspinlock",
+    .summary = "Linux 4.2 paravirtual queued lock: MCS queue, head and nodes halt, double kick",
+    .ops = &lock_pvqspinlock_ops,
+    .params = pvq_params_tab,
+    .nparams = (int)(sizeof pvq_params_tab / sizeof pvq_params_tab[0]),
+    .size = sizeof(pvq_params),
 };

@@ -6,7 +6,6 @@
 #include <gsl/gsl_rng.h>
 
 #include "models/locks/lock.h"
-#include "models/vcpu.h"
 
 static void tas_acquire(world *w, lock *l, task *t)
 {
@@ -15,7 +14,7 @@ static void tas_acquire(world *w, lock *l, task *t)
         return;
     }
     lock_q_push(l, t);
-    lock_wait(w, l, t, VCPU_SPIN_INF);
+    lock_wait(w, l, t, TASK_SPIN_INF);
 }
 
 /* Hands a free lock to a random running spinner, if any. */
@@ -27,7 +26,7 @@ static void tas_race(world *w, lock *l)
     int pick = (int)gsl_rng_uniform_int(l->rng, (unsigned long)n);
     for (int i = 0; i < l->qn; i++) {
         task *t = lock_q_at(l, i);
-        if (t->act == TA_SPIN && !t->pv_halted && vcpu_executing(t) && pick-- == 0) {
+        if (t->act == TA_SPIN && !t->pv_halted && task_executing(t) && pick-- == 0) {
             lock_q_remove_at(l, i);
             lock_grant(w, l, t, lock_handoff_ns(w, l, t, n));
             return;
@@ -48,10 +47,14 @@ static void tas_resumed(world *w, lock *l, task *t, int after_halt)
     tas_race(w, l); /* a waiter back on a CPU finds the lock free */
 }
 
-const lock_ops lock_tas_ops = {
-    .name = "tas",
-    .summary = "unfair test-and-set: a free lock goes to any running spinner",
+static const lock_ops lock_tas_ops = {
     .acquire = tas_acquire,
     .release = tas_release,
     .resumed = tas_resumed,
+};
+
+const variant lock_tas_variant = {
+    .name = "tas",
+    .summary = "unfair test-and-set: a free lock goes to any running spinner",
+    .ops = &lock_tas_ops,
 };

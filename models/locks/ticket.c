@@ -6,9 +6,8 @@
  * vCPU is not running when its turn comes holds everyone up (lock-waiter
  * preemption). */
 #include "models/locks/lock.h"
-#include "models/vcpu.h"
 
-static void ticket_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, VCPU_SPIN_INF); }
+static void ticket_acquire(world *w, lock *l, task *t) { lock_fifo_acquire(w, l, t, TASK_SPIN_INF); }
 
 static void ticket_release(world *w, lock *l, task *by)
 {
@@ -18,9 +17,13 @@ static void ticket_release(world *w, lock *l, task *by)
         lock_fifo_grant(w, l, next);
 }
 
-const lock_ops lock_ticket_ops = {
-    .name = "ticket",
-    .summary = "native FIFO ticket lock; all waiters spin on one line",
+static const lock_ops lock_ticket_ops = {
     .acquire = ticket_acquire,
     .release = ticket_release,
+};
+
+const variant lock_ticket_variant = {
+    .name = "ticket",
+    .summary = "native FIFO ticket lock; all waiters spin on one line",
+    .ops = &lock_ticket_ops,
 };

@@ -1,5 +1,5 @@
 /* replay: a recorded build replayed as `make -j J` over its job graph
- * (config/buildlog.h, docs/replay.md).
+ * (models/workloads/buildgraph.h, docs/replay.md).
  *
  * A job becomes ready when all its dependencies have finished. While fewer
  * than J jobs run, make starts the ready job that comes first in the log
@@ -22,11 +22,56 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "config/buildlog.h"
+#include <stddef.h>
+
 #include "models/guest.h"
-#include "models/locks/lock.h"
+#include "models/workloads/buildgraph.h"
 #include "models/workloads/wl.h"
 #include "sim/mem.h"
+
+typedef struct rp_params {
+    int jobs;             /* make -j (0 until check: one per vCPU) */
+    int repeat;           /* start the build again when it completes */
+    int64_t spawn_delay;  /* make decides to run a job -> its process starts, ns */
+    double cpu_scale;     /* multiplies every job's CPU time */
+    dist kentry;          /* CPU time between two kernel sections (with kernel_locks) */
+} rp_params;
+VP_FITS(rp_params);
+
+static const vparam rp_params_tab[] = {
+    {.key = "log", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "",
+     .doc = "a .ninja_log or jobs CSV, relative to the scenario (one of log, jobs_csv)"},
+    {.key = "jobs_csv", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "",
+     .doc = "a jobs CSV with dependencies (one of log, jobs_csv)"},
+    {.key = "format", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "",
+     .doc = "\"ninja\" or \"csv\" (default: from the file name)"},
+    {.key = "jobs", .type = VP_INTV, .def = 0, .lo = 1, .hi = 65536, .unit = "jobs",
+     .doc = "make -j: jobs running at once (default: one per vCPU)", .off = offsetof(rp_params, jobs)},
+    {.key = "repeat", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "",
+     .doc = "start the build again when it completes", .off = offsetof(rp_params, repeat)},
+    {.key = "spawn_delay_ns", .type = VP_INT, .def = 0, .lo = 0, .hi = 1e12, .unit = "ns",
+     .doc = "make decides to run a job -> its process starts", .off = offsetof(rp_params, spawn_delay)},
+    {.key = "cpu_scale", .type = VP_NUM, .def = 1.0, .lo = 1e-6, .hi = 1000, .unit = "",
+     .doc = "multiplies every job's CPU time", .off = offsetof(rp_params, cpu_scale)},
+    {.key = "kentry", .type = VP_DIST, .def = 100000, .lo = 0, .hi = 0, .unit = "ns",
+     .doc = "CPU time between two kernel sections (only with kernel_locks)",
+     .off = offsetof(rp_params, kentry)},
+    {.key = "kernel_locks", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "",
+     .doc = "1 to 8 kernel lock classes {name, private, weight, hold}"},
+};
+
+static int rp_check(void *par, const vp_ctx *c, const char **key, char *why, size_t n)
+{
+    (void)key;
+    (void)why;
+    (void)n;
+    rp_params *p = (rp_params *)(void *)((wl_cfg *)par)->par.b;
+    if (p->jobs == 0)
+        p->jobs = c->nvcpus;
+    return 0;
+}
+
+#define RP(v) VP_OF(rp_params, &(v)->cfg.wl.par)
 
 enum { P_RUN, P_LOCK, P_HOLD, P_UNLOCK }; /* process steps */
 
@@ -107,7 +152,7 @@ static void rp_fill(world *w, vm *v)
         t->wl_nominal = s->cpu[j];
         t->phase = P_RUN;
         s->running++;
-        ev_schedule(&w->sim, w->sim.now + v->cfg.wl.spawn_delay, rp_spawn_ev, t, 0);
+        ev_schedule(&w->sim, w->sim.now + RP(v)->spawn_delay, rp_spawn_ev, t, 0);
     }
 }
 
@@ -148,7 +193,7 @@ static void rp_job_done(world *w, vm *v, int j)
     }
     if (world_measuring(w))
         v->ops++;
-    if (v->cfg.wl.repeat)
+    if (RP(v)->repeat)
         rp_begin(w, v);
 }
 
@@ -159,18 +204,18 @@ static void replay_start(world *w, vm *v)
     v->wl_state = s;
     v->tenants = 1;
     s->g = c->graph;
-    s->jobs = c->make_jobs > 0 ? c->make_jobs : v->nvcpus;
+    s->jobs = RP(v)->jobs > 0 ? RP(v)->jobs : v->nvcpus;
     int n = s->g->njobs;
     s->cpu = vs_xcalloc((size_t)n, sizeof(sim_time));
     s->waiting = vs_xcalloc((size_t)n, sizeof(int));
     s->ready = vs_xcalloc((size_t)n, sizeof(int));
     for (int j = 0; j < n; j++) {
-        s->cpu[j] = (sim_time)llround((double)s->g->jobs[j].cpu_ns * c->cpu_scale);
+        s->cpu[j] = (sim_time)llround((double)s->g->jobs[j].cpu_ns * RP(v)->cpu_scale);
         s->total += (double)s->cpu[j];
     }
     double cum = 0;
     for (int k = 0; k < c->nklocks; k++) {
-        s->klock[k] = c->klocks[k].private_lock ? NULL : lock_new(w, v, c->klocks[k].name, 1);
+        s->klock[k] = c->klocks[k].private_lock ? NULL : guest_lock_new(w, v, c->klocks[k].name, 1);
         s->cum[k] = cum += c->klocks[k].run_weight;
     }
     rp_begin(w, v);
@@ -202,7 +247,7 @@ static void replay_step(world *w, task *t)
         }
         sim_time d = t->wl_budget;
         if (c->nklocks) {
-            sim_time k = dist_sample(&c->kentry, t->rng);
+            sim_time k = dist_sample(&RP(v)->kentry, t->rng);
             if (k > 0 && k < d)
                 d = k;
             t->phase = P_LOCK;
@@ -257,16 +302,35 @@ static void replay_destroy(world *w, vm *v)
     v->wl_state = NULL;
 }
 
+static const wl_ops wl_replay_ops;
+
 int replay_makespans(const vm *v, const sim_time **out)
 {
-    const rp_state *s = v->cfg.wl.kind == WL_REPLAY ? v->wl_state : NULL;
+    const rp_state *s = wl_of(v) == &wl_replay_ops ? v->wl_state : NULL;
     *out = s ? s->makespans : NULL;
     return s ? s->nmk : 0;
 }
 
-const wl_ops wl_replay_ops = {
-    .name = "replay",
+static void replay_report(const vm *v, wl_metrics *m)
+{
+    m->builds = 1;
+    m->has_makespans = 1;
+    m->nmakespans = replay_makespans(v, &m->makespans);
+}
+
+static const wl_ops wl_replay_ops = {
     .start = replay_start,
     .step = replay_step,
     .destroy = replay_destroy,
+    .report = replay_report,
+};
+
+const variant wl_replay_variant = {
+    .name = "replay",
+    .summary = "a recorded build (ninja log or jobs CSV) replayed as make -j J",
+    .ops = &wl_replay_ops,
+    .params = rp_params_tab,
+    .nparams = (int)(sizeof rp_params_tab / sizeof rp_params_tab[0]),
+    .size = sizeof(rp_params),
+    .check = rp_check,
 };

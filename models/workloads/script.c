@@ -3,7 +3,6 @@
  * "repeat", optionally bound to one vCPU and started at a given time. One
  * loop over the steps is one operation. */
 #include "models/guest.h"
-#include "models/locks/lock.h"
 #include "models/workloads/wl.h"
 
 static void script_begin(ev_sim *sim, void *ctx, uint64_t arg)
@@ -16,7 +15,7 @@ static void script_start(world *w, vm *v)
 {
     const wl_cfg *c = &v->cfg.wl;
     for (int i = 0; i < c->nlocks; i++)
-        lock_new(w, v, c->lock_names[i], c->lock_kernel[i]);
+        guest_lock_new(w, v, c->lock_names[i], c->lock_kernel[i]);
     for (int i = 0; i < c->ntasks; i++) {
         task *t = task_new(w, v);
         t->wl_data = i;
@@ -50,9 +49,24 @@ static void script_step_fn(world *w, task *t)
     }
 }
 
-const wl_ops wl_script_ops = {
-    .name = "script",
+static const wl_ops wl_script_ops = {
     .start = script_start,
     .step = script_step_fn,
-    .destroy = NULL,
+};
+
+/* Both keys are structured: config/ parses them into wl_cfg (locks,
+ * tasks; docs/scenario-format.md). */
+static const vparam script_params_tab[] = {
+    {.key = "locks", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "",
+     .doc = "at most 32 locks {\"name\", \"kernel\"}"},
+    {.key = "tasks", .type = VP_CUSTOM, .def = 0, .lo = 0, .hi = 0, .unit = "",
+     .doc = "1 to 4096 tasks {\"vcpu\", \"start_ns\", \"repeat\", \"steps\"}", .off = 0, .required = 1},
+};
+
+const variant wl_script_variant = {
+    .name = "script",
+    .summary = "hand-written tasks of compute, lock, unlock and sleep steps",
+    .ops = &wl_script_ops,
+    .params = script_params_tab,
+    .nparams = (int)(sizeof script_params_tab / sizeof script_params_tab[0]),
 };
