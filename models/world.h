@@ -105,6 +105,8 @@ struct vcpu {
     /* host-scheduler private state, one named part per scheduler */
     struct {
         int64_t vruntime;   /* virtual runtime, ns */
+        int64_t deadline;   /* eevdf: virtual deadline, ns of vruntime */
+        int64_t vlag;       /* eevdf: lag kept while blocked (average - vruntime) */
     } cfs;
     struct {
         int64_t credit;     /* credits, ns of allowance */

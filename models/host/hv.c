@@ -4,14 +4,15 @@
 
 
 extern const variant hv_none_variant, hv_pinned_variant, hv_cfs_variant, hv_credit_variant,
-    hv_cosched_variant;
+    hv_cosched_variant, hv_eevdf_variant;
 
 /* The host schedulers vmsim knows; add a line to add one. The first is the
  * default. */
 vregistry hv_registry = {
     "host scheduler",
     "scheduler",
-    {&hv_none_variant, &hv_pinned_variant, &hv_cfs_variant, &hv_credit_variant, &hv_cosched_variant},
+    {&hv_none_variant, &hv_pinned_variant, &hv_cfs_variant, &hv_credit_variant, &hv_cosched_variant,
+     &hv_eevdf_variant},
 };
 
 void hq_push(pcpu *pc, vcpu *vc)

@@ -19,7 +19,31 @@
  *  - directed yield (yield_to): the target runs at once on its pCPU if its
  *    vruntime is within wakeup_granularity of the leftmost there (the next
  *    buddy rule), and the yielding thread gives way to whatever waits on
- *    its own queue. */
+ *    its own queue.
+ *
+ * eevdf: the same queues, ticks, placement and balancing with the policy
+ * that replaced CFS's in Linux 6.6 (kernel/sched/fair.c, EEVDF, as of 6.12 to
+ * 6.18 with the default features RUN_TO_PARITY, PLACE_LAG, DELAY_DEQUEUE):
+ *  - every thread has a virtual deadline, vruntime + base_slice when it is
+ *    placed or its deadline is reached (update_deadline); the tick that
+ *    finds the deadline reached sets the next one and reschedules;
+ *  - a thread is eligible when its vruntime is at most the queue's average
+ *    (avg_vruntime, the running thread included); the scheduler runs the
+ *    eligible thread with the earliest deadline (pick_eevdf), the running
+ *    thread protected until its deadline (RUN_TO_PARITY) unless it is no
+ *    longer eligible;
+ *  - a thread that blocks keeps its lag (average - vruntime, clamped to
+ *    +-max(2 slices, tick)); on wake-up it is placed at average - lag,
+ *    scaled by (n + 1) / n (place_entity, PLACE_LAG), deadline one slice on;
+ *    a sleeper's negative lag is kept (DELAY_DEQUEUE without the delayed
+ *    entity itself: sleeps on a lock are short);
+ *  - wake-up preemption (check_preempt_wakeup_fair): the waking thread runs
+ *    at once if it is now the pick, i.e. if the running one is past its
+ *    deadline or not eligible; no wakeup_granularity;
+ *  - yield_to: NEXT_BUDDY is off by default, so the target gets nothing;
+ *    the yielding thread's deadline moves one slice on (yield_task_fair) and
+ *    it gives way if another thread is then the pick;
+ *  - migration keeps lag and relative deadline. */
 #include <gsl/gsl_rng.h>
 
 #include <stdlib.h>
@@ -43,6 +67,9 @@ typedef struct cfs_params {
     int64_t balance;       /* periodic load-balance interval, ns (0: off) */
     int64_t tick;          /* scheduler tick, ns (0: exact slice ends) */
     sim_time latency, min_gran, wakeup_gran; /* derived: scaled, whole ns */
+    double base_slice_ns;  /* eevdf: sysctl_sched_base_slice as given, then scaled */
+    sim_time slice;        /* eevdf: derived, scaled, whole ns */
+    int eevdf;             /* 1: the eevdf variant (set by its check, in no table) */
 } cfs_params;
 VP_FITS(cfs_params);
 
@@ -82,6 +109,40 @@ static int cfs_check(void *par, const vp_ctx *c, const char **key, char *why, si
     p->latency = (sim_time)p->latency_ns;
     p->min_gran = (sim_time)p->min_gran_ns;
     p->wakeup_gran = (sim_time)p->wakeup_gran_ns;
+    return 0;
+}
+
+/* eevdf parameters: sysctl_sched_base_slice 0.70 ms (kernel/sched/fair.c
+ * since "sched/fair: Reduce the default slice to avoid tasks getting an extra
+ * tick", 6.12 and its stable updates; 0.75 ms in 6.6 to 6.11), scaled like
+ * CFS's tunables by 1 + ilog2(min(ncpus, 8)) (SCHED_TUNABLESCALING_LOG: 1.4
+ * ms on 2 CPUs, 2.8 ms on 8 or more); tick and balancing as for cfs. */
+static const vparam eevdf_params_tab[] = {
+    {.key = "base_slice_ns", .type = VP_NUM, .def = 0.7e6, .lo = 1e3, .hi = 1e10, .unit = "ns",
+     .doc = "the slice a thread runs before its deadline (unscaled sysctl_sched_base_slice)",
+     .off = offsetof(cfs_params, base_slice_ns)},
+    {.key = "scale_with_cpus", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "",
+     .doc = "multiply base_slice_ns by 1 + floor(log2(min(ncpus, 8)))",
+     .off = offsetof(cfs_params, scale)},
+    {.key = "balance_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",
+     .doc = "periodic load-balance interval [est]; 0 disables it", .off = offsetof(cfs_params, balance)},
+    {.key = "tick_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",
+     .doc = "the scheduler tick (1/CONFIG_HZ); a reached deadline is noticed at the next one; 0 = exactly",
+     .off = offsetof(cfs_params, tick)},
+};
+
+static int eevdf_check(void *par, const vp_ctx *c, const char **key, char *why, size_t n)
+{
+    (void)key;
+    (void)why;
+    (void)n;
+    cfs_params *p = par;
+    double factor = p->scale ? 1 + floor(log2(c->npcpus < 8 ? c->npcpus : 8)) : 1;
+    p->slice = (sim_time)(p->base_slice_ns * factor);
+    /* the CFS-only fields keep values that make the shared code harmless */
+    p->latency = p->min_gran = p->slice;
+    p->wakeup_gran = 0;
+    p->eevdf = 1;
     return 0;
 }
 
@@ -180,10 +241,19 @@ static sim_time cfs_slice(const world *w, const pcpu *pc)
 
 static void cfs_tick(ev_sim *sim, void *ctx, uint64_t arg);
 
+/* eevdf: when the running thread reaches its deadline, in wall time. */
+static sim_time ee_deadline_time(const world *w, const pcpu *pc)
+{
+    const vcpu *c = pc->cur;
+    int64_t left = c->cfs.deadline - (c->cfs.vruntime + (w->sim.now - pc->cfs.exec_start));
+    return w->sim.now + (left > 0 ? left : 0);
+}
+
 static void cfs_arm(world *w, pcpu *pc)
 {
     if (pc->cur && pc->nrq > 0) {
-        sim_time t = pc->since + cfs_slice(w, pc), tick = CFS_PAR(w)->tick;
+        sim_time t = CFS_PAR(w)->eevdf ? ee_deadline_time(w, pc) : pc->since + cfs_slice(w, pc);
+        sim_time tick = CFS_PAR(w)->tick;
         if (tick > 0) { /* round up to this pCPU's next tick */
             sim_time k = (t - pc->cfs.tick_phase + tick - 1) / tick;
             t = pc->cfs.tick_phase + (k > 0 ? k : 0) * tick;
@@ -199,6 +269,71 @@ static void cfs_arm(world *w, pcpu *pc)
 /* Least vruntime on the queue (first in queue order among equals). */
 static vcpu *cfs_pick(pcpu *pc) { return pc->cfs.left; }
 
+/* eevdf: the queue's average vruntime (avg_vruntime; equal weights), the
+ * running thread included; min_vruntime for an empty queue. */
+static int64_t ee_avg(const pcpu *pc)
+{
+    __int128 sum = 0;
+    int n = 0;
+    if (pc->cur) {
+        sum += pc->cur->cfs.vruntime;
+        n++;
+    }
+    for (const vcpu *v = pc->rq_head; v; v = v->hq_next) {
+        sum += v->cfs.vruntime;
+        n++;
+    }
+    if (!n)
+        return pc->cfs.min_vr;
+    /* floor division, so eligibility (vruntime <= average) is exact */
+    __int128 q = sum / n;
+    if (sum % n != 0 && sum < 0)
+        q--;
+    return (int64_t)q;
+}
+
+/* eevdf: pick_eevdf - the eligible thread with the earliest deadline (queue
+ * order among equals); the running one (with_cur) only if eligible, and
+ * then it stays while protected (RUN_TO_PARITY: before its deadline) or when
+ * no queued thread's deadline is strictly earlier. */
+static vcpu *ee_pick(pcpu *pc, int with_cur)
+{
+    int64_t avg = ee_avg(pc);
+    vcpu *cur = with_cur && pc->cur && pc->cur->cfs.vruntime <= avg ? pc->cur : NULL;
+    if (cur && cur->cfs.vruntime < cur->cfs.deadline)
+        return cur;
+    vcpu *best = NULL;
+    for (vcpu *v = pc->rq_head; v; v = v->hq_next)
+        if (v->cfs.vruntime <= avg && (!best || v->cfs.deadline < best->cfs.deadline))
+            best = v;
+    if (cur && (!best || cur->cfs.deadline < best->cfs.deadline))
+        best = cur;
+    if (!best) /* nobody eligible: only by rounding; the least vruntime */
+        best = pc->cfs.left ? pc->cfs.left : pc->cur;
+    return best;
+}
+
+/* eevdf: the lag a thread leaving pc's queue keeps (update_entity_lag):
+ * average - vruntime, clamped to +-max(2 slices, tick). */
+static int64_t ee_lag(const world *w, const pcpu *pc, const vcpu *vc)
+{
+    int64_t lag = ee_avg(pc) - vc->cfs.vruntime;
+    int64_t lim = 2 * CFS_PAR(w)->slice;
+    if (CFS_PAR(w)->tick > lim)
+        lim = CFS_PAR(w)->tick;
+    return lag > lim ? lim : lag < -lim ? -lim : lag;
+}
+
+/* eevdf: places vc, not yet on pc's queue, with lag `lag` (place_entity):
+ * vruntime = average - lag x (n + 1) / n over the n threads there. */
+static void ee_place(pcpu *pc, vcpu *vc, int64_t lag)
+{
+    int n = pc->nrq + (pc->cur != NULL);
+    if (n > 0 && lag)
+        lag = (int64_t)((__int128)lag * (n + 1) / n);
+    vc->cfs.vruntime = ee_avg(pc) - lag;
+}
+
 static void cfs_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
 {
     pc->cfs.exec_start = w->sim.now;
@@ -206,9 +341,31 @@ static void cfs_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
     cfs_mark(w, pc);
 }
 
+/* eevdf: runs `next` (queued on pc, or pc's running thread: nothing to do)
+ * in place of the running thread, which goes back on the queue. */
+static void ee_switch(world *w, pcpu *pc, vcpu *next)
+{
+    vcpu *cur = pc->cur;
+    if (next == cur)
+        return;
+    c_out(w, pc, cur, VH_RUNNABLE);
+    c_push(w, pc, cur);
+    c_remove(w, pc, next);
+    cfs_run(w, pc, next, 0);
+}
+
 /* Moves a waiting vCPU from src's queue to dst's, renormalising vruntime. */
 static void cfs_migrate(world *w, pcpu *src, pcpu *dst, vcpu *vc)
 {
+    if (CFS_PAR(w)->eevdf) { /* keeps lag and relative deadline */
+        int64_t lag = ee_lag(w, src, vc), rel = vc->cfs.deadline - vc->cfs.vruntime;
+        c_remove(w, src, vc);
+        cfs_update(w, dst);
+        ee_place(dst, vc, lag);
+        vc->cfs.deadline = vc->cfs.vruntime + rel;
+        c_push(w, dst, vc);
+        return;
+    }
     c_remove(w, src, vc);
     vc->cfs.vruntime = vc->cfs.vruntime - src->cfs.min_vr + dst->cfs.min_vr;
     c_push(w, dst, vc);
@@ -242,7 +399,7 @@ static void cfs_next(world *w, pcpu *pc)
 {
     if (pc->nrq == 0)
         cfs_pull(w, pc);
-    vcpu *next = cfs_pick(pc);
+    vcpu *next = CFS_PAR(w)->eevdf ? (pc->nrq ? ee_pick(pc, 0) : NULL) : cfs_pick(pc);
     if (next) {
         c_remove(w, pc, next);
         cfs_run(w, pc, next, 0);
@@ -267,7 +424,19 @@ static void cfs_tick(ev_sim *sim, void *ctx, uint64_t arg)
     pc->tick = 0;
     if (!pc->cur || pc->nrq == 0)
         return;
-    cfs_preempt(w, pc);
+    if (!CFS_PAR(w)->eevdf) {
+        cfs_preempt(w, pc);
+        return;
+    }
+    /* update_curr -> update_deadline: a reached deadline moves one slice on
+     * and reschedules; pick_eevdf may keep the same thread */
+    cfs_update(w, pc);
+    vcpu *cur = pc->cur;
+    if (cur->cfs.vruntime >= cur->cfs.deadline) {
+        cur->cfs.deadline = cur->cfs.vruntime + CFS_PAR(w)->slice;
+        ee_switch(w, pc, ee_pick(pc, 1));
+    }
+    cfs_arm(w, pc);
 }
 
 static void cfs_balance(ev_sim *sim, void *ctx, uint64_t arg)
@@ -336,9 +505,36 @@ static pcpu *cfs_select(world *w, vcpu *vc)
     return last;
 }
 
+/* eevdf wake-up: placement with lag, then check_preempt_wakeup_fair. */
+static void ee_wake(world *w, vcpu *vc, pcpu *pc)
+{
+    cfs_update(w, pc);
+    ee_place(pc, vc, vc->cfs.vlag);
+    vc->cfs.deadline = vc->cfs.vruntime + CFS_PAR(w)->slice;
+    if (!pc->cur) {
+        cfs_run(w, pc, vc, 1);
+        cfs_arm(w, pc);
+        return;
+    }
+    hv_make_runnable(w, vc);
+    c_push(w, pc, vc);
+    vcpu *cur = pc->cur;
+    if (cur->cfs.vruntime >= cur->cfs.deadline) { /* update_curr: slice over, reschedule */
+        cur->cfs.deadline = cur->cfs.vruntime + CFS_PAR(w)->slice;
+        ee_switch(w, pc, ee_pick(pc, 1));
+    } else if (ee_pick(pc, 1) == vc) { /* the wakee is now the pick: preempt */
+        ee_switch(w, pc, vc);
+    }
+    cfs_arm(w, pc);
+}
+
 static void cfs_wake(world *w, vcpu *vc)
 {
     pcpu *pc = cfs_select(w, vc);
+    if (CFS_PAR(w)->eevdf) {
+        ee_wake(w, vc, pc);
+        return;
+    }
     cfs_update(w, pc);
     int64_t floor = pc->cfs.min_vr - CFS_PAR(w)->latency / 2;
     if (vc->last_pcpu >= 0 && vc->last_pcpu != pc->id)
@@ -366,6 +562,8 @@ static void cfs_block(world *w, vcpu *vc)
 {
     pcpu *pc = vc->pc;
     cfs_update(w, pc);
+    if (CFS_PAR(w)->eevdf)
+        vc->cfs.vlag = ee_lag(w, pc, vc);
     c_out(w, pc, vc, VH_HALTED);
     cfs_next(w, pc);
 }
@@ -379,6 +577,16 @@ static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
 {
     if (target->hs != VH_RUNNABLE || !target->on_hq)
         return 0;
+    if (CFS_PAR(w)->eevdf) { /* no buddy; the yielder's deadline moves on */
+        pcpu *sp = self->pc;
+        if (sp && self->hs == VH_RUNNING && sp->nrq > 0) {
+            cfs_update(w, sp);
+            self->cfs.deadline += CFS_PAR(w)->slice;
+            ee_switch(w, sp, ee_pick(sp, 1));
+            cfs_arm(w, sp);
+        }
+        return 1;
+    }
     pcpu *tp = &w->pcpus[target->hq_pcpu];
     pcpu *sp = self->pc;
     cfs_update(w, tp);
@@ -434,4 +642,14 @@ const variant hv_cfs_variant = {
     .nparams = (int)(sizeof cfs_params_tab / sizeof cfs_params_tab[0]),
     .size = sizeof(cfs_params),
     .check = cfs_check,
+};
+
+const variant hv_eevdf_variant = {
+    .name = "eevdf",
+    .summary = "Linux 6.6+ EEVDF on vCPU threads: virtual deadlines, eligibility, lag",
+    .ops = &hv_cfs_ops,
+    .params = eevdf_params_tab,
+    .nparams = (int)(sizeof eevdf_params_tab / sizeof eevdf_params_tab[0]),
+    .size = sizeof(cfs_params),
+    .check = eevdf_check,
 };
