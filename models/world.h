@@ -107,6 +107,7 @@ struct vcpu {
         int64_t vruntime;   /* virtual runtime, ns */
         int64_t deadline;   /* eevdf: virtual deadline, ns of vruntime */
         int64_t vlag;       /* eevdf: lag kept while blocked (average - vruntime) */
+        int64_t vprot;      /* eevdf: protected from preemption while vruntime < this */
     } cfs;
     struct {
         int64_t credit;     /* credits, ns of allowance */

@@ -558,11 +558,53 @@ START_TEST(test_cfs_three_threads_tick)
 }
 END_TEST
 
+/* eevdf without a tick: three CPU-bound threads on one pCPU run one base
+ * slice each in turn (0.70 ms on one CPU: the scaling factor is 1), so each
+ * waits exactly two slices; shares are fair. */
+START_TEST(test_eevdf_three_threads)
+{
+    run r;
+    world *w = build(&r,
+                     "{\"duration_s\": 1.0, \"warmup_s\": 0.1, " HOST(1) ","
+                     " \"hypervisor\": {\"scheduler\": \"eevdf\", \"tick_ns\": 0},"
+                     " \"vms\": {\"count\": 1, \"vcpus\": 3}, " CPU_BOUND "}");
+    ck_assert_int_eq(HVP(w, "base_slice_ns"), 700 * SIM_US);
+    log_attach(w, &slog);
+    run_to_end(&r);
+    check_shares(w, 1.0 / 3.0, 0.01, "eevdf, 3 threads on 1 pCPU");
+    check_conservation(w, "eevdf");
+    ck_assert_int_eq(slog.max_wait, 2 * 700 * SIM_US);
+    drop(&r);
+}
+END_TEST
+
+/* With the 4 ms tick a reached deadline is noticed at the next tick: each
+ * thread runs one tick, and waits two (the same as cfs at HZ = 250); with
+ * two pCPUs (scaling factor 2) the slice is 1.4 ms. */
+START_TEST(test_eevdf_tick)
+{
+    run r;
+    world *w = build(&r,
+                     "{\"duration_s\": 1.308, \"warmup_s\": 0.3, " HOST(1) ","
+                     " \"hypervisor\": {\"scheduler\": \"eevdf\"},"
+                     " \"vms\": {\"count\": 1, \"vcpus\": 3}, " CPU_BOUND "}");
+    log_attach(w, &slog);
+    run_to_end(&r);
+    check_shares(w, 1.0 / 3.0, 0.01, "eevdf (tick), 3 threads on 1 pCPU");
+    ck_assert_int_eq(slog.max_wait, 2 * HVP(w, "tick_ns"));
+    drop(&r);
+    w = build(&r, "{\"duration_s\": 0.01, " HOST(2) ", \"hypervisor\": {\"scheduler\": \"eevdf\"},"
+                  " \"vms\": {\"count\": 1, \"vcpus\": 3}, " CPU_BOUND "}");
+    ck_assert_int_eq(HVP(w, "base_slice_ns"), 1400 * SIM_US);
+    drop(&r);
+}
+END_TEST
+
 /* ============================================================================
  * every scheduler
  * ========================================================================== */
 
-static const char *const all_hv[] = {"none", "pinned", "cfs", "credit", "cosched"};
+static const char *const all_hv[] = {"none", "pinned", "cfs", "credit", "cosched", "eevdf"};
 #define N_HV ((int)(sizeof all_hv / sizeof all_hv[0]))
 
 /* A halted vCPU kicked on an idle pCPU runs again after exactly the wake-up
@@ -701,6 +743,8 @@ static Suite *make_suite(void)
     tcase_add_test(ex, test_pinned_half_and_slice);
     tcase_add_test(ex, test_cfs_three_threads);
     tcase_add_test(ex, test_cfs_three_threads_tick);
+    tcase_add_test(ex, test_eevdf_three_threads);
+    tcase_add_test(ex, test_eevdf_tick);
     suite_add_tcase(s, ex);
     TCase *all = tcase_create("all");
     tcase_set_timeout(all, 120);

@@ -30,8 +30,8 @@
  *  - a thread is eligible when its vruntime is at most the queue's average
  *    (avg_vruntime, the running thread included); the scheduler runs the
  *    eligible thread with the earliest deadline (pick_eevdf), the running
- *    thread protected until its deadline (RUN_TO_PARITY) unless it is no
- *    longer eligible;
+ *    thread protected until the deadline it had when picked (vprot,
+ *    RUN_TO_PARITY) unless it is no longer eligible;
  *  - a thread that blocks keeps its lag (average - vruntime, clamped to
  *    +-max(2 slices, tick)); on wake-up it is placed at average - lag,
  *    scaled by (n + 1) / n (place_entity, PLACE_LAG), deadline one slice on;
@@ -138,7 +138,8 @@ static int eevdf_check(void *par, const vp_ctx *c, const char **key, char *why, 
     (void)n;
     cfs_params *p = par;
     double factor = p->scale ? 1 + floor(log2(c->npcpus < 8 ? c->npcpus : 8)) : 1;
-    p->slice = (sim_time)(p->base_slice_ns * factor);
+    p->base_slice_ns *= factor; /* scaled in place, as cfs_check does */
+    p->slice = (sim_time)p->base_slice_ns;
     /* the CFS-only fields keep values that make the shared code harmless */
     p->latency = p->min_gran = p->slice;
     p->wakeup_gran = 0;
@@ -300,7 +301,7 @@ static vcpu *ee_pick(pcpu *pc, int with_cur)
 {
     int64_t avg = ee_avg(pc);
     vcpu *cur = with_cur && pc->cur && pc->cur->cfs.vruntime <= avg ? pc->cur : NULL;
-    if (cur && cur->cfs.vruntime < cur->cfs.deadline)
+    if (cur && cur->cfs.vruntime < cur->cfs.vprot)
         return cur;
     vcpu *best = NULL;
     for (vcpu *v = pc->rq_head; v; v = v->hq_next)
@@ -337,6 +338,7 @@ static void ee_place(pcpu *pc, vcpu *vc, int64_t lag)
 static void cfs_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
 {
     pc->cfs.exec_start = w->sim.now;
+    vc->cfs.vprot = vc->cfs.deadline; /* eevdf: set_next_entity, RUN_TO_PARITY */
     hv_run_on(w, pc, vc, from_halt);
     cfs_mark(w, pc);
 }
@@ -346,8 +348,10 @@ static void cfs_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
 static void ee_switch(world *w, pcpu *pc, vcpu *next)
 {
     vcpu *cur = pc->cur;
-    if (next == cur)
+    if (next == cur) { /* picked again: protected for its new slice */
+        cur->cfs.vprot = cur->cfs.deadline;
         return;
+    }
     c_out(w, pc, cur, VH_RUNNABLE);
     c_push(w, pc, cur);
     c_remove(w, pc, next);
