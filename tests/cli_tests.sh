@@ -288,7 +288,8 @@ s = json.load(open(d + "/model.json"))
 ax = [a["name"] for a in s["sweep"]["axes"]]
 assert ax == ["lock", "threads", "think_hold"], ax
 assert "mutex" not in s["sweep"]["axes"][0]["values"]
-assert s["hypervisor"]["scheduler"] == "cfs" and s["hypervisor"]["ple"]["enabled"] is False
+assert s["hypervisor"]["scheduler"] == ("eevdf" if tuple(int(x) for x in __import__("re").match(r"(\d+)\.(\d+)", __import__("os").uname().release).groups()) >= (6, 6) else "cfs"), s["hypervisor"]
+assert s["hypervisor"]["ple"]["enabled"] is False
 ' "$TMP/meas" 2>"$TMP/pyerr"; then ok "measure: runs.csv, machine.json and model.json sane"; else bad "measure: runs.csv, machine.json and model.json sane" "$(tail -3 "$TMP/pyerr")"; fi
 else
     skipped "measure output parsing (python3 not found)"
