@@ -18,8 +18,11 @@ int mm_modelled(const mr_config *c);
 
 /* A new scenario document (caller owns the reference) with a sweep section
  * whose axes are lock, threads and think_hold, holding exactly the values
- * of the modelled configurations cfgs[0..n-1]. Can't fail (aborts on OOM). */
+ * of the modelled configurations cfgs[0..n-1]. bg_share is the machine's
+ * own activity during the runs (the median foreign share of the kept runs),
+ * modelled as hypervisor.background_share (0: none). Can't fail (aborts on
+ * OOM). */
 json_t *mm_model_scenario(const mr_machine *m, const mr_config *cfgs, int n,
-                          uint64_t spin_threshold);
+                          uint64_t spin_threshold, double bg_share);
 
 #endif

@@ -291,6 +291,27 @@ static int mo_json_file(const char *dir, const char *name, json_t *doc, vs_err *
     return rc;
 }
 
+static int mo_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median foreign CPU share of the kept runs: the machine's own activity
+ * while it measured (0 when nothing was kept). */
+static double mo_background(const mo_set *s)
+{
+    double *v = vs_xcalloc((size_t)s->ncfg * (size_t)s->reps + 1, sizeof(double));
+    int n = 0;
+    for (int i = 0; i < s->ncfg * s->reps; i++)
+        if (s->kept[i] >= 0)
+            v[n++] = s->att[s->kept[i]].r.foreign_share;
+    qsort(v, (size_t)n, sizeof(double), mo_cmp_double);
+    double med = n == 0 ? 0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    free(v);
+    return med;
+}
+
 int mo_write(const char *dir, const mo_set *s, const mr_machine *m, json_t *facts,
              uint64_t spin_threshold, const char *log, vs_err *err)
 {
@@ -301,7 +322,7 @@ int mo_write(const char *dir, const mo_set *s, const mr_machine *m, json_t *fact
         mo_file(dir, "measured-wait.csv", fill_measured, &a, 1, err) ||
         mo_json_file(dir, "machine.json", facts, err))
         return -1;
-    json_t *model = mm_model_scenario(m, s->cfgs, s->ncfg, spin_threshold);
+    json_t *model = mm_model_scenario(m, s->cfgs, s->ncfg, spin_threshold, mo_background(s));
     int rc = mo_json_file(dir, "model.json", model, err);
     json_decref(model);
     if (rc)

@@ -160,6 +160,7 @@ struct pcpu {
         int64_t min_vr;        /* the queue's min_vruntime */
         sim_time exec_start;   /* cur's vruntime is charged up to here */
         sim_time tick_phase;   /* this pCPU's scheduler ticks fall at phase + k * tick */
+        int bg;                /* a background burst (not a vCPU) occupies the pCPU */
         vcpu *left;            /* first queued vCPU (queue order) with the least vruntime */
     } cfs;                 /* cfs-private state */
     sim_time since;        /* cur started here (slice accounting) */

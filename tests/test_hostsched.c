@@ -600,6 +600,32 @@ START_TEST(test_eevdf_tick)
 }
 END_TEST
 
+/* Background activity takes its share of the pCPU from a CPU-bound thread
+ * (10 % in 100 us bursts: about 2,000 bursts in 2 s, so the share is within
+ * 2 % of 0.9), each burst a preemption; with two threads on one pCPU the
+ * bursts add switches on top of the tick's; without it, nothing changes. */
+START_TEST(test_background_share)
+{
+    for (int k = 0; k < 2; k++) {
+        const char *sched = k ? "eevdf" : "cfs";
+        run r;
+        world *w = build(&r,
+                         "{\"duration_s\": 2.1, \"warmup_s\": 0.1, " HOST(1) ","
+                         " \"hypervisor\": {\"scheduler\": \"%s\", \"background_share\": 0.1,"
+                         " \"background_burst_ns\": 100000},"
+                         " \"vms\": {\"count\": 1, \"vcpus\": 1}, " CPU_BOUND "}", sched);
+        run_to_end(&r);
+        vcpu *vc = &w->vms[0].vcpus[0];
+        double share = (double)vc->t_run / window_ns(w);
+        ck_assert_msg(share > 0.88 && share < 0.92, "%s: running share %.4f with 10 %% background", sched,
+                      share);
+        ck_assert_msg(vc->n_preempt > 1500 && vc->n_preempt < 2500, "%s: %llu preemptions", sched,
+                      (unsigned long long)vc->n_preempt);
+        drop(&r);
+    }
+}
+END_TEST
+
 /* ============================================================================
  * every scheduler
  * ========================================================================== */
@@ -745,6 +771,7 @@ static Suite *make_suite(void)
     tcase_add_test(ex, test_cfs_three_threads_tick);
     tcase_add_test(ex, test_eevdf_three_threads);
     tcase_add_test(ex, test_eevdf_tick);
+    tcase_add_test(ex, test_background_share);
     suite_add_tcase(s, ex);
     TCase *all = tcase_create("all");
     tcase_set_timeout(all, 120);

@@ -162,7 +162,7 @@ START_TEST(test_machine_and_model)
         {ml_registry[ml_find("mutex")], 3, 2000, 500, 32768, 1, 0},
         {ml_registry[ml_find("ticket")], 4, 20000, 2000, 32768, 1, 0},
     };
-    json_t *doc = mm_model_scenario(&m, cf, 3, 32768);
+    json_t *doc = mm_model_scenario(&m, cf, 3, 32768, 0.02);
     json_t *axes = json_object_get(json_object_get(doc, "sweep"), "axes");
     ck_assert_int_eq(json_array_size(axes), 3);
     json_t *locks = json_object_get(json_array_get(axes, 0), "values");

@@ -44,6 +44,7 @@
  *    the yielding thread's deadline moves one slice on (yield_task_fair) and
  *    it gives way if another thread is then the pick;
  *  - migration keeps lag and relative deadline. */
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include <stdlib.h>
@@ -70,6 +71,8 @@ typedef struct cfs_params {
     double base_slice_ns;  /* eevdf: sysctl_sched_base_slice as given, then scaled */
     sim_time slice;        /* eevdf: derived, scaled, whole ns */
     int eevdf;             /* 1: the eevdf variant (set by its check, in no table) */
+    double bg_share;       /* background activity: share of each pCPU it takes */
+    double bg_burst_ns;    /* ... in bursts of this mean length */
 } cfs_params;
 VP_FITS(cfs_params);
 
@@ -91,6 +94,12 @@ static const vparam cfs_params_tab[] = {
     {.key = "tick_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",
      .doc = "the scheduler tick (1/CONFIG_HZ); preemption at a slice end waits for it; 0 = exact slice ends",
      .off = offsetof(cfs_params, tick)},
+    {.key = "background_share", .type = VP_NUM, .def = 0, .lo = 0, .hi = 0.9, .unit = "",
+     .doc = "the host's own activity (daemons, kernel threads) as a share of each pCPU; 0 = none",
+     .off = offsetof(cfs_params, bg_share)},
+    {.key = "background_burst_ns", .type = VP_NUM, .def = 100000, .lo = 1, .hi = 1e10, .unit = "ns",
+     .doc = "mean length of one burst of background activity (exponential) [est]",
+     .off = offsetof(cfs_params, bg_burst_ns)},
 };
 
 /* The kernel's scaling rule, applied in place. */
@@ -129,6 +138,12 @@ static const vparam eevdf_params_tab[] = {
     {.key = "tick_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",
      .doc = "the scheduler tick (1/CONFIG_HZ); a reached deadline is noticed at the next one; 0 = exactly",
      .off = offsetof(cfs_params, tick)},
+    {.key = "background_share", .type = VP_NUM, .def = 0, .lo = 0, .hi = 0.9, .unit = "",
+     .doc = "the host's own activity (daemons, kernel threads) as a share of each pCPU; 0 = none",
+     .off = offsetof(cfs_params, bg_share)},
+    {.key = "background_burst_ns", .type = VP_NUM, .def = 100000, .lo = 1, .hi = 1e10, .unit = "ns",
+     .doc = "mean length of one burst of background activity (exponential) [est]",
+     .off = offsetof(cfs_params, bg_burst_ns)},
 };
 
 static int eevdf_check(void *par, const vp_ctx *c, const char **key, char *why, size_t n)
@@ -163,7 +178,7 @@ static void cfs_mark(world *w, const pcpu *pc)
     cfs_state *st = w->hv_state;
     uint64_t bit = 1ull << (pc->id & 63);
     int k = pc->id >> 6;
-    if (!pc->cur && pc->nrq == 0)
+    if (!pc->cur && pc->nrq == 0 && !pc->cfs.bg)
         st->idle[k] |= bit;
     else
         st->idle[k] &= ~bit;
@@ -463,12 +478,58 @@ static void cfs_balance(ev_sim *sim, void *ctx, uint64_t arg)
         cfs_update(w, hi);
         cfs_migrate(w, hi, lo, cfs_pick(hi));
         cfs_arm(w, hi);
-        if (!lo->cur)
+        if (!lo->cur && !lo->cfs.bg)
             cfs_next(w, lo);
         else
             cfs_arm(w, lo);
     }
     ev_after(&w->sim, CFS_PAR(w)->balance, cfs_balance, NULL, 0);
+}
+
+/* Background activity: each pCPU alternates between vCPU threads and bursts
+ * of the host's own work (daemons, kernel threads, interrupt work) with
+ * exponential lengths (mean background_burst_ns) and gaps chosen so that the
+ * bursts take background_share of the pCPU. A burst preempts the running
+ * vCPU thread at once (a woken kernel thread or daemon; the preempted thread
+ * is runnable: steal); when it ends the policy picks the next thread, which
+ * need not be the preempted one - so besides the time it takes, background
+ * work reorders the round robin of threads that spin. Draws come from the
+ * host's stream, only when background_share > 0. */
+static void cfs_bg_end(ev_sim *sim, void *ctx, uint64_t arg);
+
+static void cfs_bg_start(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    world *w = world_of(sim);
+    pcpu *pc = ctx;
+    if (pc->cur) {
+        vcpu *cur = pc->cur;
+        cfs_update(w, pc);
+        c_out(w, pc, cur, VH_RUNNABLE);
+        c_push(w, pc, cur);
+    }
+    pc->cfs.bg = 1;
+    cfs_mark(w, pc);
+    cfs_arm(w, pc);
+    ev_after(&w->sim, 1 + (sim_time)gsl_ran_exponential(w->rng, CFS_PAR(w)->bg_burst_ns), cfs_bg_end,
+             pc, 0);
+}
+
+static sim_time cfs_bg_gap(world *w)
+{
+    const cfs_params *p = CFS_PAR(w);
+    return 1 + (sim_time)gsl_ran_exponential(w->rng, p->bg_burst_ns * (1 - p->bg_share) / p->bg_share);
+}
+
+static void cfs_bg_end(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    world *w = world_of(sim);
+    pcpu *pc = ctx;
+    pc->cfs.bg = 0;
+    cfs_mark(w, pc);
+    cfs_next(w, pc);
+    ev_after(&w->sim, cfs_bg_gap(w), cfs_bg_start, pc, 0);
 }
 
 static void cfs_init(world *w)
@@ -485,12 +546,15 @@ static void cfs_init(world *w)
             CFS_PAR(w)->tick > 0 ? (sim_time)gsl_rng_uniform_int(w->rng, (unsigned long)CFS_PAR(w)->tick) : 0;
     if (CFS_PAR(w)->balance > 0)
         ev_after(&w->sim, CFS_PAR(w)->balance, cfs_balance, NULL, 0);
+    if (CFS_PAR(w)->bg_share > 0)
+        for (int i = 0; i < w->npcpus; i++)
+            ev_after(&w->sim, cfs_bg_gap(w), cfs_bg_start, &w->pcpus[i], 0);
 }
 
 static pcpu *cfs_select(world *w, vcpu *vc)
 {
     pcpu *last = vc->last_pcpu >= 0 ? &w->pcpus[vc->last_pcpu] : &w->pcpus[vc->gid % w->npcpus];
-    if (!last->cur && last->nrq == 0)
+    if (!last->cur && last->nrq == 0 && !last->cfs.bg)
         return last;
     /* idle pCPUs after `last`, wrapping around: same socket first */
     cfs_state *st = w->hv_state;
@@ -515,13 +579,15 @@ static void ee_wake(world *w, vcpu *vc, pcpu *pc)
     cfs_update(w, pc);
     ee_place(pc, vc, vc->cfs.vlag);
     vc->cfs.deadline = vc->cfs.vruntime + CFS_PAR(w)->slice;
-    if (!pc->cur) {
+    if (!pc->cur && !pc->cfs.bg) {
         cfs_run(w, pc, vc, 1);
         cfs_arm(w, pc);
         return;
     }
     hv_make_runnable(w, vc);
     c_push(w, pc, vc);
+    if (!pc->cur) /* a background burst has the pCPU: wait for its end */
+        return;
     vcpu *cur = pc->cur;
     if (cur->cfs.vruntime >= cur->cfs.deadline) { /* update_curr: slice over, reschedule */
         cur->cfs.deadline = cur->cfs.vruntime + CFS_PAR(w)->slice;
@@ -545,13 +611,15 @@ static void cfs_wake(world *w, vcpu *vc)
         vc->cfs.vruntime = vc->cfs.vruntime - w->pcpus[vc->last_pcpu].cfs.min_vr + pc->cfs.min_vr;
     if (vc->cfs.vruntime < floor)
         vc->cfs.vruntime = floor;
-    if (!pc->cur) {
+    if (!pc->cur && !pc->cfs.bg) {
         cfs_run(w, pc, vc, 1);
         cfs_arm(w, pc);
         return;
     }
     hv_make_runnable(w, vc);
     c_push(w, pc, vc);
+    if (!pc->cur) /* a background burst has the pCPU: wait for its end */
+        return;
     if (pc->cur->cfs.vruntime - vc->cfs.vruntime > CFS_PAR(w)->wakeup_gran) {
         vcpu *cur = pc->cur;
         c_out(w, pc, cur, VH_RUNNABLE);
@@ -597,7 +665,7 @@ static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
     int64_t left = tp->cur ? tp->cur->cfs.vruntime : target->cfs.vruntime;
     if (tp->cfs.left && tp->cfs.left->cfs.vruntime < left)
         left = tp->cfs.left->cfs.vruntime;
-    if (target->cfs.vruntime - left <= CFS_PAR(w)->wakeup_gran) {
+    if (!tp->cfs.bg && target->cfs.vruntime - left <= CFS_PAR(w)->wakeup_gran) {
         if (tp->cur) {
             vcpu *cur = tp->cur;
             c_out(w, tp, cur, VH_RUNNABLE);
