@@ -76,6 +76,22 @@ typedef struct cfs_params {
 } cfs_params;
 VP_FITS(cfs_params);
 
+/* The rows cfs and eevdf share: balancing, the tick, background activity. */
+#define CFS_SHARED_PARAMS                                                                          \
+    {.key = "balance_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",      \
+     .doc = "periodic load-balance interval [est]; 0 disables it",                                 \
+     .off = offsetof(cfs_params, balance)},                                                        \
+    {.key = "tick_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",         \
+     .doc = "the scheduler tick (1/CONFIG_HZ); a slice end (a reached deadline) waits for the "    \
+            "next one; 0 = exactly",                                                               \
+     .off = offsetof(cfs_params, tick)},                                                           \
+    {.key = "background_share", .type = VP_NUM, .def = 0, .lo = 0, .hi = 0.9, .unit = "",         \
+     .doc = "the host's own activity (daemons, kernel threads) as a share of each pCPU; 0 = none", \
+     .off = offsetof(cfs_params, bg_share)},                                                       \
+    {.key = "background_burst_ns", .type = VP_NUM, .def = 100000, .lo = 1, .hi = 1e10,            \
+     .unit = "ns", .doc = "mean length of one burst of background activity (exponential) [est]",   \
+     .off = offsetof(cfs_params, bg_burst_ns)}
+
 static const vparam cfs_params_tab[] = {
     {.key = "sched_latency_ns", .type = VP_NUM, .def = 6e6, .lo = 1e3, .hi = 1e10, .unit = "ns",
      .doc = "targeted scheduling period (unscaled kernel value; scaled, see scale_with_cpus)",
@@ -89,18 +105,14 @@ static const vparam cfs_params_tab[] = {
     {.key = "scale_with_cpus", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "",
      .doc = "multiply the three values above by 1 + floor(log2(min(ncpus, 8)))",
      .off = offsetof(cfs_params, scale)},
-    {.key = "balance_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",
-     .doc = "periodic load-balance interval [est]; 0 disables it", .off = offsetof(cfs_params, balance)},
-    {.key = "tick_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",
-     .doc = "the scheduler tick (1/CONFIG_HZ); preemption at a slice end waits for it; 0 = exact slice ends",
-     .off = offsetof(cfs_params, tick)},
-    {.key = "background_share", .type = VP_NUM, .def = 0, .lo = 0, .hi = 0.9, .unit = "",
-     .doc = "the host's own activity (daemons, kernel threads) as a share of each pCPU; 0 = none",
-     .off = offsetof(cfs_params, bg_share)},
-    {.key = "background_burst_ns", .type = VP_NUM, .def = 100000, .lo = 1, .hi = 1e10, .unit = "ns",
-     .doc = "mean length of one burst of background activity (exponential) [est]",
-     .off = offsetof(cfs_params, bg_burst_ns)},
+    CFS_SHARED_PARAMS,
 };
+
+/* The kernel's scaling factor (SCHED_TUNABLESCALING_LOG), 1 when off. */
+static double cfs_factor(const cfs_params *p, const vp_ctx *c)
+{
+    return p->scale ? 1 + floor(log2(c->npcpus < 8 ? c->npcpus : 8)) : 1;
+}
 
 /* The kernel's scaling rule, applied in place. */
 static int cfs_check(void *par, const vp_ctx *c, const char **key, char *why, size_t n)
@@ -109,9 +121,7 @@ static int cfs_check(void *par, const vp_ctx *c, const char **key, char *why, si
     (void)why;
     (void)n;
     cfs_params *p = par;
-    double factor = 1 + floor(log2(c->npcpus < 8 ? c->npcpus : 8));
-    if (!p->scale)
-        factor = 1;
+    double factor = cfs_factor(p, c);
     p->latency_ns *= factor;
     p->min_gran_ns *= factor;
     p->wakeup_gran_ns *= factor;
@@ -133,17 +143,7 @@ static const vparam eevdf_params_tab[] = {
     {.key = "scale_with_cpus", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "",
      .doc = "multiply base_slice_ns by 1 + floor(log2(min(ncpus, 8)))",
      .off = offsetof(cfs_params, scale)},
-    {.key = "balance_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",
-     .doc = "periodic load-balance interval [est]; 0 disables it", .off = offsetof(cfs_params, balance)},
-    {.key = "tick_ns", .type = VP_INT, .def = 4000000, .lo = 0, .hi = 1e10, .unit = "ns",
-     .doc = "the scheduler tick (1/CONFIG_HZ); a reached deadline is noticed at the next one; 0 = exactly",
-     .off = offsetof(cfs_params, tick)},
-    {.key = "background_share", .type = VP_NUM, .def = 0, .lo = 0, .hi = 0.9, .unit = "",
-     .doc = "the host's own activity (daemons, kernel threads) as a share of each pCPU; 0 = none",
-     .off = offsetof(cfs_params, bg_share)},
-    {.key = "background_burst_ns", .type = VP_NUM, .def = 100000, .lo = 1, .hi = 1e10, .unit = "ns",
-     .doc = "mean length of one burst of background activity (exponential) [est]",
-     .off = offsetof(cfs_params, bg_burst_ns)},
+    CFS_SHARED_PARAMS,
 };
 
 static int eevdf_check(void *par, const vp_ctx *c, const char **key, char *why, size_t n)
@@ -152,8 +152,7 @@ static int eevdf_check(void *par, const vp_ctx *c, const char **key, char *why, 
     (void)why;
     (void)n;
     cfs_params *p = par;
-    double factor = p->scale ? 1 + floor(log2(c->npcpus < 8 ? c->npcpus : 8)) : 1;
-    p->base_slice_ns *= factor; /* scaled in place, as cfs_check does */
+    p->base_slice_ns *= cfs_factor(p, c); /* scaled in place, as cfs_check does */
     p->slice = (sim_time)p->base_slice_ns;
     /* the CFS-only fields keep values that make the shared code harmless */
     p->latency = p->min_gran = p->slice;
