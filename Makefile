@@ -46,7 +46,7 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lm
 
-LIB_SRC  := $(wildcard sim/*.c config/*.c models/*.c models/*/*.c measure/*.c experiment/*.c analysis/*.c output/*.c cli/cmd_*.c cli/progress.c)
+LIB_SRC  := $(wildcard sim/*.c config/*.c models/*.c models/*/*.c measure/*.c experiment/*.c analysis/*.c output/*.c cli/cmd_*.c cli/progress.c cli/args.c cli/help.c)
 ifneq ($(MPI),1)
 LIB_SRC  := $(filter-out experiment/sweep_mpi.c,$(LIB_SRC))
 endif

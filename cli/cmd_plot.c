@@ -27,7 +27,7 @@
 #define PLOT_MAX_WHERE 64
 #define PLOT_PATH 4096
 
-static const char plot_usage[] =
+const char plot_usage[] =
     "usage: vmsim plot DIR [--x COLUMN] [--y COLUMN] [--curve COLUMN] [--panel COLUMN]\n"
     "                      [--where COLUMN=VALUE]... [--locks] [-o PREFIX]\n"
     "\n"
@@ -47,13 +47,13 @@ static const char plot_usage[] =
     "                    axes with several values are fixed at their first value\n"
     "  --locks           also PREFIX-locks.png/.svg: lock spin, lock-holder and\n"
     "                    lock-waiter preemption time and the mean wait per point\n"
-    "  -o PREFIX         output prefix (default: DIR/plot)\n"
+    "  -o, --output PREFIX  output prefix (default: DIR/plot)\n"
     "\n"
     "Exit status: 0 written (also when gnuplot is missing: a warning says how to\n"
     "render), 2 bad input or usage, 1 internal error or gnuplot failed.\n";
 
 /* The parsed command line. */
-typedef struct plot_opts {
+typedef struct plot_cfg {
     const char *dir;                     /* the sweep directory */
     const char *x, *y, *curve, *panel;   /* column options, NULL for defaults */
     const char *where[PLOT_MAX_WHERE];   /* --where COL=VALUE */
@@ -61,47 +61,52 @@ typedef struct plot_opts {
     int locks;                           /* --locks */
     const char *prefix;                  /* -o, or NULL */
     int help;                            /* --help */
-} plot_opts;
+} plot_cfg;
 
-static int plot_args(int argc, char **argv, plot_opts *o, vs_err *err)
+enum { PLOT_X = 256, PLOT_Y, PLOT_CURVE, PLOT_PANEL, PLOT_WHERE, PLOT_LOCKS };
+
+const args_opt plot_options[] = {
+    {"x", 0, "COLUMN", PLOT_X},
+    {"y", 0, "COLUMN", PLOT_Y},
+    {"curve", 0, "COLUMN", PLOT_CURVE},
+    {"panel", 0, "COLUMN", PLOT_PANEL},
+    {"where", 0, "COLUMN=VALUE", PLOT_WHERE},
+    {"locks", 0, NULL, PLOT_LOCKS},
+    {"output", 'o', "PREFIX", 'o'},
+    {0, 0, 0, 0},
+};
+
+static int plot_args(int argc, char **argv, plot_cfg *o, vs_err *err)
 {
     memset(o, 0, sizeof *o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+    args_parser p;
+    args_init(&p, "plot", plot_options, argc, argv);
+    int id;
+    while ((id = args_next(&p)) != ARGS_END) {
         const char **dst = NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            o->help = 1;
-            return 0;
-        }
-        if (!strcmp(a, "--locks")) {
-            o->locks = 1;
+        switch (id) {
+        case ARGS_HELP: o->help = 1; return 0;
+        case ARGS_ERR: return err_input(err, "%s", p.err);
+        case ARGS_POS:
+            if (o->dir)
+                return err_input(err, "unexpected argument %s", p.val);
+            o->dir = p.val;
             continue;
-        }
-        if (!strcmp(a, "--x"))
-            dst = &o->x;
-        else if (!strcmp(a, "--y"))
-            dst = &o->y;
-        else if (!strcmp(a, "--curve"))
-            dst = &o->curve;
-        else if (!strcmp(a, "--panel"))
-            dst = &o->panel;
-        else if (!strcmp(a, "-o"))
-            dst = &o->prefix;
-        else if (!strcmp(a, "--where")) {
+        case PLOT_LOCKS: o->locks = 1; continue;
+        case PLOT_X: dst = &o->x; break;
+        case PLOT_Y: dst = &o->y; break;
+        case PLOT_CURVE: dst = &o->curve; break;
+        case PLOT_PANEL: dst = &o->panel; break;
+        case 'o': dst = &o->prefix; break;
+        case PLOT_WHERE:
             if (o->nwhere >= PLOT_MAX_WHERE)
                 return err_input(err, "more than %d --where options", PLOT_MAX_WHERE);
             dst = &o->where[o->nwhere++];
-        } else if (a[0] == '-' && a[1]) {
-            return err_input(err, "unknown option %s (see 'vmsim plot --help')", a);
-        } else if (!o->dir) {
-            o->dir = a;
-            continue;
-        } else {
-            return err_input(err, "unexpected argument %s", a);
+            break;
         }
-        if (i + 1 >= argc || !argv[i + 1][0])
-            return err_input(err, "%s needs a value", a);
-        *dst = argv[++i];
+        if (!p.val[0])
+            return err_input(err, "%s needs a value", p.opt);
+        *dst = p.val;
     }
     if (!o->dir)
         return err_input(err, "missing DIR (a directory written by vmsim sweep)");
@@ -404,7 +409,7 @@ static void plot_split(const char *prefix, char *dir, char *base, size_t n)
     }
 }
 
-static int plot_main(const plot_opts *o, vs_err *err)
+static int plot_main(const plot_cfg *o, vs_err *err)
 {
     char path[PLOT_PATH], pdir[PLOT_PATH], base[PLOT_PATH], prefix[PLOT_PATH];
     snprintf(path, sizeof path, "%s/summary.csv", o->dir);
@@ -634,11 +639,10 @@ out:
 
 int cmd_plot(int argc, char **argv)
 {
-    plot_opts o;
+    plot_cfg o;
     vs_err err = {0};
     if (plot_args(argc, argv, &o, &err)) {
-        fprintf(stderr, "vmsim plot: %s\n%s", err.msg, plot_usage);
-        return VS_EXIT_INPUT;
+        return args_usage_error("plot", "%s", err.msg);
     }
     if (o.help) {
         fputs(plot_usage, stdout);

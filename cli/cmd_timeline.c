@@ -19,14 +19,28 @@ typedef struct tl_track {
     char label[96];
 } tl_track;
 
-static void tl_usage(FILE *f)
-{
-    fprintf(f, "usage: vmsim timeline TRACE.json [-o OUT.png|OUT.svg] [--from US] [--to US]\n"
-               "  Draws a trace from 'vmsim run --trace' with gnuplot: one row per vCPU and\n"
-               "  pCPU, bars coloured by state (running, holding a lock, spinning, halted,\n"
-               "  preempted; dark red = preempted holding a lock or handed one).\n"
-               "  --from/--to: window in microseconds of simulated time.\n");
-}
+const char timeline_usage[] =
+    "usage: vmsim timeline TRACE.json [-o OUT.png|OUT.svg|OUT.pdf] [--from TIME] [--to TIME]\n"
+    "\n"
+    "Draws a trace from 'vmsim run --trace' with gnuplot: one row per vCPU and\n"
+    "pCPU, bars coloured by state (running, holding a lock, spinning, halted,\n"
+    "preempted; dark red = preempted holding a lock or handed one). TRACE.json -\n"
+    "reads standard input. Writes OUT.gp and OUT.dat beside the picture.\n"
+    "\n"
+    "  -o, --output FILE   the picture (default TRACE.json.png); the extension\n"
+    "                      chooses PNG, SVG or PDF\n"
+    "  --from TIME, --to TIME\n"
+    "                      the window of simulated time: 2ms, 1.5s, 300us, 100ns (a\n"
+    "                      bare number is microseconds)\n";
+
+enum { TL_FROM = 256, TL_TO };
+
+const args_opt timeline_options[] = {
+    {"output", 'o', "FILE", 'o'},
+    {"from", 0, "TIME", TL_FROM},
+    {"to", 0, "TIME", TL_TO},
+    {0, 0, 0, 0},
+};
 
 /* Colour of a slice: by category, with the two preemption cases darker. */
 static unsigned tl_color(const char *cat, const char *name)
@@ -62,38 +76,37 @@ int cmd_timeline(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL;
     double from = -1, to = -1;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            tl_usage(stdout);
-            return 0;
-        }
-        if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--from") || !strcmp(argv[i], "--to")) && i + 1 < argc) {
-            const char *o = argv[i++];
-            if (!strcmp(o, "-o")) {
-                out = argv[i];
-            } else {
-                char *e;
-                double v = strtod(argv[i], &e);
-                if (*e || !*argv[i] || v < 0) {
-                    fprintf(stderr, "vmsim timeline: %s %s: expected microseconds >= 0\n", o, argv[i]);
-                    return 2;
-                }
-                *(!strcmp(o, "--from") ? &from : &to) = v;
-            }
-        } else if (argv[i][0] != '-' && !in) {
-            in = argv[i];
-        } else {
-            tl_usage(stderr);
-            return 2;
+    args_parser p;
+    args_init(&p, "timeline", timeline_options, argc, argv);
+    int id;
+    while ((id = args_next(&p)) != ARGS_END) {
+        double ns;
+        switch (id) {
+        case ARGS_HELP: fputs(timeline_usage, stdout); return 0;
+        case ARGS_ERR: return args_usage_error("timeline", "%s", p.err);
+        case ARGS_POS:
+            if (in)
+                return args_usage_error("timeline", "unexpected argument %s (one TRACE)", p.val);
+            in = p.val;
+            break;
+        case 'o': out = p.val; break;
+        default:
+            if (args_time(p.val, 1e3, &ns) || !(ns >= 0))
+                return args_usage_error("timeline", "%s %s: expected a simulated time >= 0 (2ms, "
+                                                    "300us; a bare number is microseconds)",
+                                        p.opt, p.val);
+            *(id == TL_FROM ? &from : &to) = ns / 1e3; /* the trace's unit: us */
         }
     }
-    if (!in) {
-        tl_usage(stderr);
-        return 2;
-    }
+    if (!in)
+        return args_usage_error("timeline", "missing TRACE.json");
+    char msg[512];
+    int from_stdin = !strcmp(in, "-");
+    if (!(in = args_input(in, "stdin.json", msg, sizeof msg)))
+        return args_usage_error("timeline", "%s", msg);
     char outbuf[4096];
     if (!out) {
-        snprintf(outbuf, sizeof outbuf, "%s.png", in);
+        snprintf(outbuf, sizeof outbuf, "%s.png", from_stdin ? "timeline" : in);
         out = outbuf;
     }
     json_error_t je;

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,8 +33,8 @@ static void prog_show(prog_bar *pr, int64_t done, int force)
     double now = srun_now();
     if (!force && now - pr->last < (pr->tty ? 0.2 : 5.0))
         return;
-    if (!pr->tty && !force && now - pr->t0 < 5.0)
-        return;
+    if (!force && now - pr->t0 < (pr->tty ? 2.0 : 5.0))
+        return; /* short runs show no progress */
     pr->last = now;
     int64_t ran = done - pr->before, left = pr->total - done;
     char eta[64];
@@ -55,10 +56,16 @@ static void prog_show(prog_bar *pr, int64_t done, int force)
     fflush(stderr);
 }
 
+int prog_is_terminal(void)
+{
+    const char *term = getenv("TERM");
+    return isatty(2) && term && *term && strcmp(term, "dumb") != 0;
+}
+
 /* "sweep: N points to run on K workers". */
 static void prog_start(prog_bar *pr, const srun_prog *ev)
 {
-    *pr = (prog_bar){.tty = isatty(2), .t0 = srun_now(), .total = ev->total,
+    *pr = (prog_bar){.tty = prog_is_terminal(), .t0 = srun_now(), .total = ev->total,
                      .before = ev->before};
     char shard[64] = "";
     if (ev->shard_n > 0)

@@ -201,9 +201,9 @@ else
     grep -q '^{"benchmark":"hold"' "$TMP/out" && ok "bench hold --json (python3 not found: not parsed)" || bad "bench hold --json" "$(cat "$TMP/out")"
 fi
 expect "bench hold plain output" 0 "RESULT events=5000" bench hold --pending 10 --events 5000
-expect "bench without a benchmark: exit 2" 2 "usage: vmsim bench hold" bench
-expect "bench unknown benchmark: exit 2" 2 "usage: vmsim bench hold" bench frob
-expect "bench bad number: exit 2" 2 "bad option or value near --events" bench hold --events 1e5
+expect "bench without a benchmark: exit 2" 2 "missing BENCHMARK (hold)" bench
+expect "bench unknown benchmark: exit 2" 2 'unknown benchmark "frob"' bench frob
+expect "bench bad number: exit 2" 2 "--events 1e5: expected a non-negative integer" bench hold --events 1e5
 expect "bench --pending 0: exit 2" 2 "--pending must be in" bench hold --pending 0
 
 # --- fit -----------------------------------------------------------------------------
@@ -326,12 +326,12 @@ expect "measure: unknown lock suggests" 2 'unknown lock "tiket" (did you mean "t
 expect "measure: --threads 0" 2 "--threads: expected an integer from 1 to 1024" measure --threads 0 $MQ -o "$TMP/bad"
 expect "measure: --threads 1025" 2 "--threads: expected an integer from 1 to 1024" measure --threads 1025 $MQ -o "$TMP/bad"
 expect "measure: --threads abc" 2 'found "abc"' measure --threads abc $MQ -o "$TMP/bad"
-expect "measure: --think-ns -1" 2 "--think-ns: expected an integer" measure --think-ns -1 $MQ -o "$TMP/bad"
-expect "measure: --duration-s 0" 2 "--duration-s: expected a number from 0.01" measure --duration-s 0 -o "$TMP/bad"
+expect "measure: --think-ns -1" 2 "--think-ns: expected a time from 0 to 1000000000 ns" measure --think-ns -1 $MQ -o "$TMP/bad"
+expect "measure: --duration-s 0" 2 "--duration-s: expected a time from 0.01 to 3600 s" measure --duration-s 0 -o "$TMP/bad"
 expect "measure: --spin-threshold 1.5" 2 "--spin-threshold: expected an integer" measure --spin-threshold 1.5 $MQ -o "$TMP/bad"
 expect "measure: --max-noise 2" 2 "--max-noise: expected a number from 0 to 1" measure --max-noise 2 -o "$TMP/bad"
-expect "measure: unknown option" 2 'unknown option "--frob"' measure --frob
-expect "measure: missing value" 2 "--threads: missing value" measure --threads
+expect "measure: unknown option" 2 'unknown option --frob' measure --frob
+expect "measure: missing value" 2 "--threads needs a value" measure --threads
 expect "measure: --matrix and --lock" 2 "give one or the other" measure --matrix default --lock tas
 expect "measure: --matrix missing file" 2 "cannot open" measure --matrix "$TMP/nope.csv" $MQ -o "$TMP/bad"
 printf 'lock,threads,think_ns,hold_ns\nmcs,2,1000,100\npv-tiket,2,1000,100\n' >"$TMP/mxbad.csv"
@@ -339,6 +339,65 @@ expect "measure: bad lock in a matrix CSV names the line" 2 "mxbad.csv:3: unknow
 printf '{"configs": [{"lock": "tas", "threads": 0, "think_ns": 0, "hold_ns": 0}]}' >"$TMP/mxbad.json"
 expect "measure: bad threads in a matrix JSON" 2 "configs[0].threads: expected an integer from 1 to 1024" measure --matrix "$TMP/mxbad.json" $MQ -o "$TMP/bad"
 if [ ! -e "$TMP/bad" ]; then ok "measure: bad input writes nothing"; else bad "measure: bad input writes nothing"; fi
+
+
+# --- one parser for every command (cli/args.c) -------------------------------------
+# usage_error NAME ARGS...: exit 2, stderr exactly one line that names the
+# offending option and ends with the pointer to the command's --help.
+usage_error() {
+    name=$1 optname=$2
+    shift 2
+    cmd=$1
+    run_cmd "$@"
+    if [ "$rc" -ne 2 ]; then
+        bad "$name" "exit status $rc, want 2; stderr: $(head -c 300 "$TMP/err")"
+    elif [ "$(wc -l <"$TMP/err")" -ne 1 ]; then
+        bad "$name" "stderr is not one line: $(head -c 500 "$TMP/err")"
+    elif ! grep -qF -- "$optname" "$TMP/err" || ! grep -qF -- "; see 'vmsim $cmd --help'" "$TMP/err"; then
+        bad "$name" "stderr lacks $optname or the pointer: $(cat "$TMP/err")"
+    else
+        ok "$name"
+    fi
+}
+for c in run check bench fit sweep merge plot timeline validate sensitivity calibrate measure; do
+    usage_error "$c --frobnicate: one line naming it, then see 'vmsim $c --help'" --frobnicate $c --frobnicate
+    usage_error "$c -Z: one line naming it" "-Z" $c -Z
+    expect "vmsim help $c = vmsim $c --help" 0 "usage: vmsim $c" help $c
+    "$VMSIM" $c --help >"$TMP/h1" 2>&1
+    "$VMSIM" help $c >"$TMP/h2" 2>&1
+    if cmp -s "$TMP/h1" "$TMP/h2"; then ok "help $c is $c --help"; else bad "help $c is $c --help"; fi
+    # every option of the table (the completion's list) is in the --help text
+    opts=$("$VMSIM" help --bash-completion | sed -n "/^    $c)/{n;p;}" | sed 's/.*opts="//; s/"$//')
+    missing=
+    for o in $opts; do
+        case $o in --help) continue ;; esac
+        grep -qF -- "$o" "$TMP/h1" || missing="$missing $o"
+    done
+    if [ -z "$missing" ]; then ok "$c --help documents every option"; else bad "$c --help documents every option" "missing:$missing"; fi
+done
+usage_error "run --sed suggests --seed" "did you mean --seed?" run "$LOCKLOOP" --sed 3
+usage_error "a value missing names the option" "--seed needs a value" run "$LOCKLOOP" --seed
+usage_error "a flag given a value" "--quiet takes no value" run "$LOCKLOOP" --quiet=1
+usage_error "run --trace-from with a bad unit" "--trace-from 3parsecs" run "$LOCKLOOP" --trace-from 3parsecs
+usage_error "sweep --seeds 0" "--seeds 0" sweep "$LOCKLOOP" -o "$TMP/sw0" --seeds 0
+expect "unknown command suggests one" 2 'unknown command "ru" (did you mean "run"?)' ru
+# --opt=value, -oFILE, bundling, -- and - on the commands that have them
+expect "run --set=P=V --seed=N -qoFILE" 0 "" run "$LOCKLOOP" $SHORT --set=workload.threads=2 --seed=5 -qo"$TMP/eq.json"
+if grep -q '"seed": 5' "$TMP/eq.json" && grep -q '"vcpus": 8' "$TMP/eq.json"; then ok "run: --seed=5 and -oFILE took effect"; else bad "run: --seed=5 and -oFILE took effect"; fi
+expect "run --output=FILE -- SCENARIO" 0 "" run $SHORT --output="$TMP/eq2.json" -q -- "$LOCKLOOP"
+if [ -s "$TMP/eq2.json" ]; then ok "run: --output= and --"; else bad "run: --output= and --"; fi
+run_cmd run "$LOCKLOOP" $SHORT -q -o -
+if [ "$rc" -eq 0 ] && grep -q '"vmsim_version"' "$TMP/out"; then ok "run -o - writes stdout"; else bad "run -o - writes stdout" "$(head -c 300 "$TMP/err")"; fi
+if "$VMSIM" check - <"$LOCKLOOP" >"$TMP/out" 2>"$TMP/err" && grep -q "valid" "$TMP/out"; then ok "check - reads stdin"; else bad "check - reads stdin" "$(cat "$TMP/err")"; fi
+if "$VMSIM" run - $SHORT -q <"$LOCKLOOP" >"$TMP/out" 2>"$TMP/err" && grep -q '"ops"' "$TMP/out"; then ok "run - reads stdin"; else bad "run - reads stdin" "$(cat "$TMP/err")"; fi
+expect "run --trace-from=2ms --trace-to=0.004 (units and bare seconds)" 0 "" run "$LOCKLOOP" $SHORT -q -o "$TMP/t.json" --trace "$TMP/tr.json" --trace-from=2ms --trace-to=0.004
+expect "bench hold --events=1000 --pending=10" 0 "RESULT events=1000" bench hold --events=1000 --pending=10
+printf 'cores,throughput\n1,1000\n2,1900\n4,3400\n8,5600\n16,8000\n' >"$TMP/fit.csv"
+expect "fit --x=cores --y=throughput" 0 "sigma" fit "$TMP/fit.csv" --x=cores --y=throughput
+if "$VMSIM" fit - --x=cores <"$TMP/fit.csv" >"$TMP/out" 2>"$TMP/err" && grep -q sigma "$TMP/out"; then ok "fit - reads stdin"; else bad "fit - reads stdin" "$(cat "$TMP/err")"; fi
+expect "merge --allow-missing=x refused" 2 "--allow-missing takes no value" merge "$TMP/a" "$TMP/b" --allow-missing=x
+expect "measure --list --lock=tas --threads=1,2 --think-ns=2us --hold-ns=500" 0 "tas,2,2000,500" measure --list --lock=tas --threads=1,2 --think-ns=2us --hold-ns=500
+expect "measure -qo DIR --list" 0 "tas,1" measure -qo"$TMP/mq" --list --lock tas --threads 1
 
 VMSIM="$VMSIM" VMSIM_SRC="$SRC" sh "$SRC/tests/bad_inputs.sh" && ok "bad-input catalogue (tests/bad_inputs.sh)" || bad "bad-input catalogue (tests/bad_inputs.sh)"
 echo "cli_tests: $pass passed, $fail failed, $skip skipped"
