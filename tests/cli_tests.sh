@@ -399,6 +399,29 @@ expect "merge --allow-missing=x refused" 2 "--allow-missing takes no value" merg
 expect "measure --list --lock=tas --threads=1,2 --think-ns=2us --hold-ns=500" 0 "tas,2,2000,500" measure --list --lock=tas --threads=1,2 --think-ns=2us --hold-ns=500
 expect "measure -qo DIR --list" 0 "tas,1" measure -qo"$TMP/mq" --list --lock tas --threads 1
 
+SWP='sweep={"axes": [{"path": "workload.threads", "values": [1, 2]}], "seeds": [1]}'
+expect "sweep -oDIR -j1 --seeds=2 --set=..." 0 "" sweep "$LOCKLOOP" -o"$TMP/swq" -j1 --seeds=2 $SHORT --set="$SWP" -q
+if grep -q '"seeds": \[1, 2\]' "$TMP/swq/sweep.json" 2>/dev/null || grep -q '"seeds": \[$' "$TMP/swq/sweep.json"; then ok "sweep --seeds 2 runs seeds 1..2"; else bad "sweep --seeds 2 runs seeds 1..2" "$(head -c 300 "$TMP/swq/sweep.json")"; fi
+if [ "$(grep -c . "$TMP/swq/results.csv")" -eq 5 ]; then ok "sweep --seeds 2: 2 x 2 rows"; else bad "sweep --seeds 2: 2 x 2 rows" "$(cat "$TMP/swq/results.csv")"; fi
+if command -v gnuplot >/dev/null 2>&1; then
+    expect "plot --x=... -oPREFIX.svg: one SVG" 0 "wrote q.svg" plot "$TMP/swq" --x=workload.threads -o"$TMP/pl/q.svg"
+    if [ -s "$TMP/pl/q.svg" ] && [ ! -e "$TMP/pl/q.png" ]; then ok "plot -o q.svg writes only the SVG"; else bad "plot -o q.svg writes only the SVG"; fi
+    expect "plot -o q.pdf: a PDF" 0 "wrote q.pdf" plot "$TMP/swq" -o "$TMP/pl/q.pdf"
+    if grep -q "set xtics (1, 2)" "$TMP/pl/q.gp" && grep -q "threads" "$TMP/pl/q.gp"; then ok "plot: integer ticks and a human label for threads"; else bad "plot: integer ticks and a human label for threads" "$(grep -n 'xtics\|xlabel' "$TMP/pl/q.gp")"; fi
+    if grep -q "critical sections per second per VM" "$TMP/pl/q.gp"; then ok "plot: lockloop's default y reads critical sections per second per VM"; else bad "plot: lockloop's default y label"; fi
+    run_cmd run "$LOCKLOOP" $SHORT -q -o "$TMP/tl.json" --trace "$TMP/tl-trace.json" --trace-from=1ms --trace-to=3ms
+    expect "timeline -oFILE --from=1ms --to=2000 (bare: us)" 0 "wrote" timeline "$TMP/tl-trace.json" -o"$TMP/tl.png" --from=1ms --to=2000
+    if [ -s "$TMP/tl.png" ]; then ok "timeline -oFILE wrote the PNG"; else bad "timeline -oFILE wrote the PNG"; fi
+else
+    skipped "plot and timeline with --opt=value and -oFILE (gnuplot not found)"
+fi
+printf 'workload.threads,ops_per_s\n1,90000\n2,180000\n' >"$TMP/val.csv"
+expect "validate --measured=FILE --seeds=1 -oDIR --no-plot" 0 "" validate "$LOCKLOOP" --measured="$TMP/val.csv" --seeds=1 -o"$TMP/vq" --no-plot -q $SHORT
+if [ -s "$TMP/vq/validation.json" ]; then ok "validate -oDIR wrote validation.json"; else bad "validate -oDIR wrote validation.json"; fi
+expect "sensitivity --param=... --values=... -oDIR" 0 "" sensitivity "$LOCKLOOP" --measured="$TMP/val.csv" --param=workload.hold.mean_ns --values=100,200 --seeds=1 -o"$TMP/sq" -q $SHORT
+expect "calibrate --param=... --max-iter=2 -oDIR" 0 "" calibrate "$LOCKLOOP" --measured="$TMP/val.csv" --param=workload.hold.mean_ns:100:1000 --max-iter=2 --seeds=1 -o"$TMP/cq" -q $SHORT
+if [ -s "$TMP/cq/fitted.json" ]; then ok "calibrate -oDIR wrote fitted.json"; else bad "calibrate -oDIR wrote fitted.json"; fi
+
 VMSIM="$VMSIM" VMSIM_SRC="$SRC" sh "$SRC/tests/bad_inputs.sh" && ok "bad-input catalogue (tests/bad_inputs.sh)" || bad "bad-input catalogue (tests/bad_inputs.sh)"
 echo "cli_tests: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
