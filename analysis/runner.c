@@ -34,7 +34,33 @@ int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t *
         }
     }
     double t0 = runner_now();
-    ev_stop stop = world_run(w);
+    ev_stop stop;
+    if (o && o->progress) {
+        /* in slices of a million events: ev_run stops at a slice's event
+         * budget without touching the clock, so the events, their order and
+         * the final time are those of one uninterrupted run. A zero-time
+         * loop is caught here, across slices, as world_run catches it. */
+        uint64_t budget = w->sim.budget, slice = (uint64_t)1 << 20, stuck = 0;
+        double end_s = (double)w->sim.end / 1e9;
+        for (;;) {
+            sim_time t_before = w->sim.now;
+            uint64_t p_before = w->sim.processed, stop_at = p_before + slice;
+            w->sim.budget = budget && budget < stop_at ? budget : stop_at;
+            stop = world_run(w);
+            w->sim.budget = budget;
+            o->progress(o->progress_ctx, (double)w->sim.now / 1e9, end_s);
+            if (stop != EV_STOP_BUDGET || (budget && w->sim.processed >= budget) ||
+                w->sim.processed == p_before)
+                break;
+            stuck = w->sim.now == t_before ? stuck + (w->sim.processed - p_before) : 0;
+            if (stuck >= EV_MAX_SAME_TIME) {
+                stop = EV_STOP_STUCK;
+                break;
+            }
+        }
+    } else {
+        stop = world_run(w);
+    }
     double wall = runner_now() - t0;
     world_finish(w);
     if (stop == EV_STOP_STUCK) {

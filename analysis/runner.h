@@ -14,6 +14,12 @@ typedef struct runner_opts {
     const char *trace_path;   /* write a Chrome trace here (NULL: none) */
     double trace_from_s;      /* trace window start, simulated seconds */
     double trace_to_s;        /* trace window end (<= 0: to the end) */
+    /* progress (may be NULL): called about every million events with the
+     * simulated seconds done and in all. The run is then cut into slices
+     * of events, which changes no result (nothing runs between two slices
+     * and the clock is not touched). */
+    void (*progress)(void *ctx, double done_s, double total_s);
+    void *progress_ctx;
 } runner_opts;
 
 /* Runs the scenario document `doc` (read from `file`, used for messages and

@@ -12,6 +12,7 @@
 #include "analysis/runner.h"
 #include "cli/args.h"
 #include "cli/cmds.h"
+#include "cli/progress.h"
 #include "config/scenario.h"
 #include "experiment/sweep_spec.h"
 #include "models/host/hv.h"
@@ -297,6 +298,13 @@ int cmd_run(int argc, char **argv)
         snprintf(cmdline + l, sizeof cmdline - l, " %s", argv[i]);
     }
     runner_opts ro = {.command_line = cmdline, .trace_path = a.trace};
+    prog_run prog = {0};
+    if (!a.quiet) {
+        const char *base = strrchr(a.file, '/');
+        snprintf(prog.what, sizeof prog.what, "%s", base ? base + 1 : a.file);
+        ro.progress = prog_run_report;
+        ro.progress_ctx = &prog;
+    }
     ro.trace_from_s = tsec[0];
     ro.trace_to_s = tsec[1];
     char outbuf[4096], tracebuf[4096];
@@ -327,7 +335,9 @@ int cmd_run(int argc, char **argv)
         signal(SIGHUP, run_on_signal);
     }
     json_t *res;
-    if (runner_run_doc(doc, a.file, &ro, &res, &err)) {
+    int bad = runner_run_doc(doc, a.file, &ro, &res, &err);
+    prog_run_end(&prog);
+    if (bad) {
         json_decref(doc);
         fprintf(stderr, "vmsim run: %s\n", err.msg);
         return err.code ? err.code : 2;

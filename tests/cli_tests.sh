@@ -422,6 +422,21 @@ expect "sensitivity --param=... --values=... -oDIR" 0 "" sensitivity "$LOCKLOOP"
 expect "calibrate --param=... --max-iter=2 -oDIR" 0 "" calibrate "$LOCKLOOP" --measured="$TMP/val.csv" --param=workload.hold.mean_ns:100:1000 --max-iter=2 --seeds=1 -o"$TMP/cq" -q $SHORT
 if [ -s "$TMP/cq/fitted.json" ]; then ok "calibrate -oDIR wrote fitted.json"; else bad "calibrate -oDIR wrote fitted.json"; fi
 
+# progress changes no number: a run cut into slices (progress on) equals one without (-q)
+run_cmd run "$LOCKLOOP" --set duration_s=1.5 -o "$TMP/pr1.json"
+run_cmd run "$LOCKLOOP" --set duration_s=1.5 -q -o "$TMP/pr2.json"
+if [ -n "$PY" ]; then
+    if $PY -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for d in (a, b):
+    d.pop("wall"); d.pop("command_line")
+assert a == b and a["events"] > 2000000, a["events"]
+' "$TMP/pr1.json" "$TMP/pr2.json" 2>"$TMP/pyerr"; then ok "run with progress (slices of events) = run -q, over 2M events"; else bad "run with progress = run -q" "$(tail -2 "$TMP/pyerr")"; fi
+else
+    skipped "run with progress = run -q (python3 not found)"
+fi
+
 VMSIM="$VMSIM" VMSIM_SRC="$SRC" sh "$SRC/tests/bad_inputs.sh" && ok "bad-input catalogue (tests/bad_inputs.sh)" || bad "bad-input catalogue (tests/bad_inputs.sh)"
 echo "cli_tests: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -80,13 +80,17 @@ def main():
     for f, line, argv in cmds:
         where = "%s:%d: vmsim plot %s" % (f, line, " ".join(argv))
         d = argv[0]
-        scn, extra = scenario_of(d)
+        if d.endswith(".csv") and os.path.isfile(os.path.join(SRC, d)):
+            ran.setdefault(("csv", d), os.path.join(SRC, d))  # a kept table: no sweep
+            scn, extra = "csv", []
+        else:
+            scn, extra = scenario_of(d)
         if not scn:
             print("FAIL %s: no scenario known for %s (add it to tests/doc_plots.py)" % (where, d))
             failed += 1
             continue
         wheres = [tuple(argv[i + 1].split("=", 1)) for i, a in enumerate(argv) if a == "--where"]
-        key = (scn, tuple(wheres))
+        key = ("csv", d) if scn == "csv" else (scn, tuple(wheres))
         sdir = os.path.join(tmp, "sweep%d" % len(ran)) if key not in ran else ran[key]
         if key not in ran:
             ran[key] = sdir
@@ -99,6 +103,9 @@ def main():
                 continue
         args = [sdir] + argv[1:]
         prefix = os.path.join(sdir, "plot")
+        if scn == "csv" and "-o" not in args:  # never write beside the kept table
+            prefix = os.path.join(tmp, "plot%d" % line)
+            args += ["-o", prefix]
         if "-o" in args:
             k = args.index("-o")
             prefix = os.path.join(tmp, "out%d" % line, os.path.basename(args[k + 1]))
