@@ -56,7 +56,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS     := $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d)
 
-.PHONY: all test check bench bench-growth asan install uninstall clean deps demo demo-quick check-deps valgrind fmt man completion docs-img
+.PHONY: all test check bench bench-growth asan install uninstall clean deps demo demo-quick check-deps valgrind fmt man completion docs-img trace-cost
 
 all: check-deps $(BIN)/vmsim
 
@@ -137,6 +137,10 @@ bench: all
 # How wall time and memory grow with VMs, vCPUs and simulated time (docs/performance.md).
 bench-growth: all
 	@sh bench/growth.sh $(BIN)/vmsim
+
+# What tracing costs with a small window, in instructions (bench/trace_cost.sh).
+trace-cost: all
+	@sh bench/trace_cost.sh $(BIN)/vmsim
 
 # The main job: the paper's figure (docs/results.md). Resumes a killed run.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)

@@ -32,6 +32,8 @@ int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t *
             scenario_free(&sc);
             return -1;
         }
+        if (o->trace_max_bytes)
+            tracer_set_max_bytes(tr, o->trace_max_bytes);
     }
     double t0 = runner_now();
     ev_stop stop;
@@ -73,10 +75,16 @@ int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t *
         scenario_free(&sc);
         return -1;
     }
-    if (tr && tracer_close(tr, w, err)) {
+    uint64_t dropped = 0;
+    sim_time first = 0;
+    if (tr && tracer_close(tr, w, &dropped, &first, err)) {
         world_free(w);
         scenario_free(&sc);
         return -1;
+    }
+    if (tr && o->trace_info) {
+        o->trace_info->dropped = dropped;
+        o->trace_info->dropped_from_s = (double)first / 1e9;
     }
     report_meta m = {o ? o->command_line : NULL, file, wall, report_stop_name(stop)};
     *results = report_build(w, &m);

@@ -6,14 +6,23 @@
 #define VMSIM_RUNNER_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "sim/err.h"
+
+/* What became of the trace (runner_opts.trace_info). */
+typedef struct runner_trace_info {
+    uint64_t dropped;      /* events left out by trace_max_bytes (0: none) */
+    double dropped_from_s; /* simulated time of the first one */
+} runner_trace_info;
 
 typedef struct runner_opts {
     const char *command_line; /* recorded in the results (may be NULL) */
     const char *trace_path;   /* write a Chrome trace here (NULL: none) */
     double trace_from_s;      /* trace window start, simulated seconds */
     double trace_to_s;        /* trace window end (<= 0: to the end) */
+    uint64_t trace_max_bytes; /* stop writing the trace past about this size (0: no limit) */
+    runner_trace_info *trace_info; /* filled when given (may be NULL) */
     /* progress (may be NULL): called about every million events with the
      * simulated seconds done and in all. The run is then cut into slices
      * of events, which changes no result (nothing runs between two slices

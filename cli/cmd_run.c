@@ -23,7 +23,7 @@
 
 const char run_usage[] =
     "usage: vmsim run SCENARIO [--seed N] [--set PATH=VALUE]... [-o FILE] [-q]\n"
-    "                 [--trace FILE [--trace-from TIME] [--trace-to TIME]]\n"
+    "                 [--trace FILE [--trace-from TIME] [--trace-to TIME] [--trace-max-mb MB]]\n"
     "\n"
     "Runs the scenario and writes its results JSON to FILE (atomically) or stdout.\n"
     "SCENARIO - reads the scenario from standard input; -o - writes to stdout.\n"
@@ -38,7 +38,10 @@ const char run_usage[] =
     "                      keep only simulated time [FROM, TO) in the trace; TIME is\n"
     "                      a number with a unit, 2ms, 1.5s, 300us, 100ns (a bare\n"
     "                      number is seconds)\n"
-    "  -q, --quiet         no summary line on stderr\n"
+    "  --trace-max-mb MB   stop writing the trace at about MB megabytes (default 1024;\n"
+    "                      0: no limit); the file stays valid, a warning says where it\n"
+    "                      was cut\n"
+    "  -q, --quiet         no summary line or progress on stderr\n"
     "\n"
     "Exit status: 0 done, 2 bad input or usage, 1 internal error.\n";
 
@@ -52,7 +55,10 @@ const char check_usage[] =
     "  --seed N            override the scenario's seed\n"
     "  --set PATH=VALUE    override any scenario value by JSON path (repeatable)\n";
 
-enum { RUN_SEED = 256, RUN_SET, RUN_TRACE, RUN_TRACE_FROM, RUN_TRACE_TO };
+enum { RUN_SEED = 256, RUN_SET, RUN_TRACE, RUN_TRACE_FROM, RUN_TRACE_TO, RUN_TRACE_MAX };
+
+/* The default of --trace-max-mb: a trace past it is cut (with a warning). */
+#define RUN_TRACE_MAX_MB 1024
 
 const args_opt run_options[] = {
     {"seed", 0, "N", RUN_SEED},
@@ -61,6 +67,7 @@ const args_opt run_options[] = {
     {"trace", 0, "FILE", RUN_TRACE},
     {"trace-from", 0, "TIME", RUN_TRACE_FROM},
     {"trace-to", 0, "TIME", RUN_TRACE_TO},
+    {"trace-max-mb", 0, "MB", RUN_TRACE_MAX},
     {"quiet", 'q', NULL, 'q'},
     {0, 0, 0, 0},
 };
@@ -72,7 +79,7 @@ const args_opt check_options[] = {
 };
 
 typedef struct run_args {
-    const char *file, *out, *seed, *trace, *trace_from, *trace_to;
+    const char *file, *out, *seed, *trace, *trace_from, *trace_to, *trace_max;
     char *sets[MAX_SETS + 1];
     int nsets, quiet;
 } run_args;
@@ -107,6 +114,7 @@ static int run_parse(int argc, char **argv, run_args *a, int allow_out, const ch
         case RUN_TRACE: a->trace = p.val; break;
         case RUN_TRACE_FROM: a->trace_from = p.val; break;
         case RUN_TRACE_TO: a->trace_to = p.val; break;
+        case RUN_TRACE_MAX: a->trace_max = p.val; break;
         case 'o': a->out = strcmp(p.val, "-") ? p.val : NULL; break;
         case 'q': a->quiet = 1; break;
         }
@@ -307,6 +315,16 @@ int cmd_run(int argc, char **argv)
     }
     ro.trace_from_s = tsec[0];
     ro.trace_to_s = tsec[1];
+    long long max_mb = RUN_TRACE_MAX_MB;
+    if (a.trace_max && args_int(a.trace_max, 0, 1 << 30, &max_mb)) {
+        json_decref(doc);
+        return args_usage_error("run", "--trace-max-mb %s: expected megabytes, an integer from 0 "
+                                       "(no limit) to 2^30",
+                                a.trace_max);
+    }
+    runner_trace_info tinfo = {0};
+    ro.trace_max_bytes = (uint64_t)max_mb << 20;
+    ro.trace_info = &tinfo;
     char outbuf[4096], tracebuf[4096];
     int out_direct = 0, trace_direct;
     if ((a.out && run_out_path("-o", a.out, outbuf, sizeof outbuf, 1, &out_direct, &err)) ||
@@ -343,6 +361,12 @@ int cmd_run(int argc, char **argv)
         return err.code ? err.code : 2;
     }
     json_decref(doc);
+    if (tinfo.dropped) /* a warning even with -q: the trace is not what was asked for */
+        fprintf(stderr, "vmsim run: warning: the trace reached --trace-max-mb %lld at %.9g s "
+                        "simulated; %llu later events were left out (%s is valid and ends "
+                        "there). Keep a window with --trace-from/--trace-to, or raise "
+                        "--trace-max-mb\n",
+                max_mb, tinfo.dropped_from_s, (unsigned long long)tinfo.dropped, a.trace);
     char *text = jw_text(res); /* round-trip precision: 17 significant digits */
     int rc = 0;
     if (!text) {

@@ -437,6 +437,29 @@ else
     skipped "run with progress = run -q (python3 not found)"
 fi
 
+# the trace: a size limit with a clear message, Perfetto-friendly ids
+OVC=$SRC/scenarios/teaching/overcommit.json
+run_cmd run "$OVC" -q -o /dev/null --trace "$TMP/big.json" --trace-max-mb=1
+if [ "$rc" -eq 0 ] && grep -q "warning: the trace reached --trace-max-mb 1 at" "$TMP/err" && [ "$(wc -c <"$TMP/big.json")" -lt 1400000 ]; then
+    ok "run --trace-max-mb=1: cut near 1 MB, with a warning"
+else
+    bad "run --trace-max-mb=1: cut near 1 MB, with a warning" "status $rc, $(wc -c <"$TMP/big.json") bytes: $(cat "$TMP/err")"
+fi
+usage_error "run --trace-max-mb x" "--trace-max-mb x" run "$LOCKLOOP" --trace "$TMP/x.json" --trace-max-mb x
+if [ -n "$PY" ]; then
+    if $PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+od = d["otherData"]
+assert od["dropped_events"] > 0 and od["truncated_at_ns"] > 0, od
+ids = {(e["pid"], e["tid"]) for e in d["traceEvents"] if e["name"] == "thread_name"}
+assert min(p for p, t in ids) >= 1 and min(t for p, t in ids) >= 1, ids
+assert len({t for p, t in ids}) == len(ids), "a tid used by two processes"
+' "$TMP/big.json" 2>"$TMP/pyerr"; then ok "trace: valid after the cut, says where; pid/tid unique and from 1"; else bad "trace: valid after the cut; ids" "$(tail -2 "$TMP/pyerr")"; fi
+else
+    skipped "trace ids (python3 not found)"
+fi
+
 VMSIM="$VMSIM" VMSIM_SRC="$SRC" sh "$SRC/tests/bad_inputs.sh" && ok "bad-input catalogue (tests/bad_inputs.sh)" || bad "bad-input catalogue (tests/bad_inputs.sh)"
 echo "cli_tests: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
