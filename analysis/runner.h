@@ -23,6 +23,8 @@ typedef struct runner_opts {
     double trace_to_s;        /* trace window end (<= 0: to the end) */
     uint64_t trace_max_bytes; /* stop writing the trace past about this size (0: no limit) */
     runner_trace_info *trace_info; /* filled when given (may be NULL) */
+    const char *series_path;  /* write a time series here (NULL: none; analysis/series.h) */
+    int64_t series_interval_ns; /* its interval, ns (> 0 with series_path) */
     /* progress (may be NULL): called about every million events with the
      * simulated seconds done and in all. The run is then cut into slices
      * of events, which changes no result (nothing runs between two slices

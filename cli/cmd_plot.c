@@ -34,6 +34,7 @@ const char plot_usage[] =
     "usage: vmsim plot DIR|SUMMARY.csv [--x COLUMN] [--y COLUMN] [--curve COLUMN]\n"
     "                  [--panel COLUMN] [--where COLUMN=VALUE]... [--locks]\n"
     "                  [--workload NAME] [--xlabel TEXT] [--ylabel TEXT] [-o PREFIX[.png|.svg|.pdf]]\n"
+    "       vmsim plot --series FILE.csv [-o PREFIX[.png|.svg|.pdf]]\n"
     "\n"
     "Plots DIR/summary.csv (written by vmsim sweep): y against x, one curve per\n"
     "value of --curve, one panel per value of --panel, with 95% t intervals of\n"
@@ -58,6 +59,10 @@ const char plot_usage[] =
     "                    replay), when DIR has no point files (a bare SUMMARY.csv)\n"
     "  --xlabel TEXT, --ylabel TEXT\n"
     "                    axis labels instead of the built-in ones\n"
+    "  --series FILE.csv a run's time series (vmsim run --series) instead of a\n"
+    "                    sweep: throughput, vCPUs by state, and lock-holder and\n"
+    "                    lock-waiter preemptions against simulated time (default\n"
+    "                    PREFIX: FILE without .csv)\n"
     "  -o, --output PREFIX\n"
     "                    output prefix (default: DIR/plot); PREFIX.png, .svg or\n"
     "                    .pdf writes that format only, a PREFIX without one of\n"
@@ -76,11 +81,12 @@ typedef struct plot_cfg {
     const char *prefix;                  /* -o, or NULL */
     const char *workload;                /* --workload, or NULL: from the point files */
     const char *xlabel, *ylabel;         /* --xlabel, --ylabel, or NULL */
+    const char *series;                  /* --series FILE.csv (vmsim run --series), or NULL */
     int help;                            /* --help */
 } plot_cfg;
 
 enum { PLOT_X = 256, PLOT_Y, PLOT_CURVE, PLOT_PANEL, PLOT_WHERE, PLOT_LOCKS, PLOT_WORKLOAD,
-       PLOT_XLABEL, PLOT_YLABEL };
+       PLOT_XLABEL, PLOT_YLABEL, PLOT_SERIES };
 
 const args_opt plot_options[] = {
     {"x", 0, "COLUMN", PLOT_X},
@@ -92,6 +98,7 @@ const args_opt plot_options[] = {
     {"workload", 0, "NAME", PLOT_WORKLOAD},
     {"xlabel", 0, "TEXT", PLOT_XLABEL},
     {"ylabel", 0, "TEXT", PLOT_YLABEL},
+    {"series", 0, "FILE.csv", PLOT_SERIES},
     {"output", 'o', "PREFIX", 'o'},
     {0, 0, 0, 0},
 };
@@ -121,6 +128,7 @@ static int plot_args(int argc, char **argv, plot_cfg *o, vs_err *err)
         case PLOT_WORKLOAD: dst = &o->workload; break;
         case PLOT_XLABEL: dst = &o->xlabel; break;
         case PLOT_YLABEL: dst = &o->ylabel; break;
+        case PLOT_SERIES: dst = &o->series; break;
         case PLOT_WHERE:
             if (o->nwhere >= PLOT_MAX_WHERE)
                 return err_input(err, "more than %d --where options", PLOT_MAX_WHERE);
@@ -131,6 +139,10 @@ static int plot_args(int argc, char **argv, plot_cfg *o, vs_err *err)
             return err_input(err, "%s needs a value", p.opt);
         *dst = p.val;
     }
+    if (o->series && o->dir)
+        return err_input(err, "--series plots a run's time series: give it without DIR");
+    if (o->series)
+        return 0;
     if (!o->dir)
         return err_input(err, "missing DIR (a directory written by vmsim sweep)");
     return 0;
@@ -895,6 +907,110 @@ out:
     return rc;
 }
 
+/* `vmsim plot --series FILE.csv`: three panels against simulated time -
+ * throughput, the vCPUs by state, the lock-holder and lock-waiter
+ * preemptions per interval - written as PREFIX.gp and rendered. */
+static int plot_series(const plot_cfg *o, vs_err *err)
+{
+    csv_table t;
+    if (csv_read(o->series, &t, err))
+        return -1;
+    static const char *const need[] = {"time_s", "ops_per_s", "work_per_hour", "running",
+                                       "spinning", "halted", "runnable", "lhp", "lwp"};
+    int col[9], rc = -1;
+    for (int i = 0; i < 9; i++)
+        if (plot_col(&t, "--series needs column", need[i], &col[i], err))
+            goto out;
+    char prefix[PLOT_PATH], pdir[PLOT_PATH], base[PLOT_PATH], path[PLOT_PATH + 16];
+    snprintf(prefix, sizeof prefix, "%s", o->prefix ? o->prefix : o->series);
+    size_t l = strlen(prefix);
+    if (!o->prefix && l > 4 && !strcmp(prefix + l - 4, ".csv"))
+        prefix[l - 4] = 0;
+    const char *fmts[2];
+    int nfmts = plot_formats(prefix, fmts);
+    plot_split(prefix, pdir, base, sizeof pdir);
+    if (!base[0] || fsu_mkdirs(pdir, err)) {
+        if (!base[0])
+            err_input(err, "-o %s: expected a file name prefix", prefix);
+        goto out;
+    }
+    /* builds (gmake, replay) are counted whole in ops: show their work per hour */
+    int builds = 0;
+    for (int r = 0; r < t.nrows; r++) {
+        double ops, work;
+        if (!csv_num(&t, r, col[1], &ops, NULL) && !csv_num(&t, r, col[2], &work, NULL) &&
+            fabs(work - ops * 3600) > 1e-6 * (1 + work))
+            builds = 1;
+    }
+    snprintf(path, sizeof path, "%s.gp", prefix);
+    fsu_file g;
+    if (fsu_open(&g, path, err))
+        goto out;
+    char abs_series[PLOT_PATH];
+    if (!realpath(o->series, abs_series))
+        snprintf(abs_series, sizeof abs_series, "%s", o->series);
+    fprintf(g.f, "# Written by vmsim plot --series from %s.\n", o->series);
+    fputs("if (!exists('out')) out = ", g.f);
+    gp_str(g.f, base);
+    fputs("\nsrc = ", g.f);
+    gp_str(g.f, abs_series);
+    fputs("\nset datafile separator ','\nset datafile commentschars '#'\n", g.f);
+    plot_spec ps = {.png_term = "pngcairo"};
+    if (gp_on_path("gnuplot")) {
+        const char *probe[] = {"gnuplot", "-e", "set terminal pngcairo", NULL};
+        if (gp_run(NULL, probe, 1) != 0)
+            ps.png_term = "png";
+    }
+    for (int k = 0; k < nfmts; k++) {
+        plot_terminal(g.f, &ps, fmts[k], 1000, 900);
+        fprintf(g.f, "set output out.'.%s'\n", fmts[k]);
+        fputs("set multiplot layout 3,1 title 'the run over time (one point per interval)'\n"
+              "set grid\nset key outside right top vertical\nset lmargin 12\nset rmargin 24\n"
+              "set yrange [0:*]\nset offsets 0, 0, graph 0.06, 0\nset xlabel ''\n",
+              g.f);
+        if (builds)
+            fputs("set ylabel 'builds per hour, all VMs'\n"
+                  "plot src using ($1*1000):4 skip 1 with lines lw 1.5 title 'builds/h'\n",
+                  g.f);
+        else
+            fputs("set ylabel 'operations per second, all VMs'\n"
+                  "plot src using ($1*1000):3 skip 1 with lines lw 1.5 title 'ops/s'\n",
+                  g.f);
+        fputs("set ylabel 'vCPUs'\n"
+              "plot src using ($1*1000):5 skip 1 with steps lw 1.5 title 'running', \\\n"
+              "     '' using ($1*1000):6 skip 1 with steps lw 1.5 title 'spinning', \\\n"
+              "     '' using ($1*1000):7 skip 1 with steps lw 1.5 title 'halted', \\\n"
+              "     '' using ($1*1000):8 skip 1 with steps lw 1.5 title 'runnable (waiting)'\n"
+              "set xlabel 'simulated time (ms)'\nset ylabel 'per interval'\n"
+              "plot src using ($1*1000):9 skip 1 with fsteps lw 1.5 title 'lock-holder preemptions', \\\n"
+              "     '' using ($1*1000):10 skip 1 with fsteps lw 1.5 title 'lock-waiter preemptions'\n"
+              "unset multiplot\nset output\n",
+              g.f);
+    }
+    if (fsu_commit(&g, err))
+        goto out;
+    if (!gp_on_path("gnuplot")) {
+        fprintf(stderr, "vmsim plot: warning: gnuplot is not on PATH; wrote %s.gp (render with "
+                        "cd %s && gnuplot %s.gp)\n",
+                prefix, pdir, base);
+        rc = 0;
+        goto out;
+    }
+    char gpname[PLOT_PATH + 8];
+    snprintf(gpname, sizeof gpname, "%s.gp", base);
+    const char *args[] = {"gnuplot", gpname, NULL};
+    if (gp_run(pdir, args, 0) != 0) {
+        err_internal(err, "gnuplot failed on %s.gp; the script is kept", prefix);
+        goto out;
+    }
+    fprintf(stderr, "plot: wrote %s.%s%s%s (in %s; script %s.gp)\n", base, fmts[0],
+            nfmts > 1 ? " and ." : "", nfmts > 1 ? fmts[1] : "", pdir, base);
+    rc = 0;
+out:
+    csv_free(&t);
+    return rc;
+}
+
 int cmd_plot(int argc, char **argv)
 {
     plot_cfg o;
@@ -906,7 +1022,7 @@ int cmd_plot(int argc, char **argv)
         fputs(plot_usage, stdout);
         return 0;
     }
-    if (plot_main(&o, &err)) {
+    if (o.series ? plot_series(&o, &err) : plot_main(&o, &err)) {
         fprintf(stderr, "vmsim plot: %s\n", err.msg);
         return err.code ? err.code : VS_EXIT_INTERNAL;
     }

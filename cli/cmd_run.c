@@ -41,6 +41,10 @@ const char run_usage[] =
     "  --trace-max-mb MB   stop writing the trace at about MB megabytes (default 1024;\n"
     "                      0: no limit); the file stays valid, a warning says where it\n"
     "                      was cut\n"
+    "  --series FILE.csv   write a time series: per interval the throughput, the\n"
+    "                      vCPUs running, spinning, halted and runnable, and the\n"
+    "                      lock-holder / lock-waiter preemptions (docs/cli.md)\n"
+    "  --interval TIME     the series' interval (default 1ms; 2ms, 500us, 0.01s)\n"
     "  -q, --quiet         no summary line or progress on stderr\n"
     "\n"
     "Exit status: 0 done, 2 bad input or usage, 1 internal error.\n";
@@ -55,7 +59,8 @@ const char check_usage[] =
     "  --seed N            override the scenario's seed\n"
     "  --set PATH=VALUE    override any scenario value by JSON path (repeatable)\n";
 
-enum { RUN_SEED = 256, RUN_SET, RUN_TRACE, RUN_TRACE_FROM, RUN_TRACE_TO, RUN_TRACE_MAX };
+enum { RUN_SEED = 256, RUN_SET, RUN_TRACE, RUN_TRACE_FROM, RUN_TRACE_TO, RUN_TRACE_MAX,
+       RUN_SERIES, RUN_INTERVAL };
 
 /* The default of --trace-max-mb: a trace past it is cut (with a warning). */
 #define RUN_TRACE_MAX_MB 1024
@@ -68,6 +73,8 @@ const args_opt run_options[] = {
     {"trace-from", 0, "TIME", RUN_TRACE_FROM},
     {"trace-to", 0, "TIME", RUN_TRACE_TO},
     {"trace-max-mb", 0, "MB", RUN_TRACE_MAX},
+    {"series", 0, "FILE.csv", RUN_SERIES},
+    {"interval", 0, "TIME", RUN_INTERVAL},
     {"quiet", 'q', NULL, 'q'},
     {0, 0, 0, 0},
 };
@@ -79,7 +86,7 @@ const args_opt check_options[] = {
 };
 
 typedef struct run_args {
-    const char *file, *out, *seed, *trace, *trace_from, *trace_to, *trace_max;
+    const char *file, *out, *seed, *trace, *trace_from, *trace_to, *trace_max, *series, *interval;
     char *sets[MAX_SETS + 1];
     int nsets, quiet;
 } run_args;
@@ -115,6 +122,8 @@ static int run_parse(int argc, char **argv, run_args *a, int allow_out, const ch
         case RUN_TRACE_FROM: a->trace_from = p.val; break;
         case RUN_TRACE_TO: a->trace_to = p.val; break;
         case RUN_TRACE_MAX: a->trace_max = p.val; break;
+        case RUN_SERIES: a->series = p.val; break;
+        case RUN_INTERVAL: a->interval = p.val; break;
         case 'o': a->out = strcmp(p.val, "-") ? p.val : NULL; break;
         case 'q': a->quiet = 1; break;
         }
@@ -256,11 +265,11 @@ static int run_write_direct(const char *path, const char *s, vs_err *err)
  * trace is streamed into its temporary during the whole run, and a killed
  * run left it behind. (SIGKILL cannot be caught: then the temporary stays,
  * but the final file is never half-written.) */
-static char run_tmp[2][4200];
+static char run_tmp[3][4200];
 
 static void run_on_signal(int sig)
 {
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 3; i++)
         if (run_tmp[i][0])
             unlink(run_tmp[i]); /* async-signal-safe, as are signal and raise */
     signal(sig, SIG_DFL);
@@ -322,13 +331,29 @@ int cmd_run(int argc, char **argv)
                                        "(no limit) to 2^30",
                                 a.trace_max);
     }
+    if (a.interval && !a.series) {
+        json_decref(doc);
+        return args_usage_error("run", "--interval needs --series FILE.csv");
+    }
+    if (a.series) {
+        double ns = 1e6;
+        if (a.interval && (args_time(a.interval, 1e9, &ns) || !(ns >= 1000) || ns > 1e15)) {
+            json_decref(doc);
+            return args_usage_error("run", "--interval %s: expected a time of at least 1us (1ms, "
+                                           "500us; a bare number is seconds)",
+                                    a.interval);
+        }
+        ro.series_path = a.series;
+        ro.series_interval_ns = (int64_t)ns;
+    }
     runner_trace_info tinfo = {0};
     ro.trace_max_bytes = (uint64_t)max_mb << 20;
     ro.trace_info = &tinfo;
-    char outbuf[4096], tracebuf[4096];
-    int out_direct = 0, trace_direct;
+    char outbuf[4096], tracebuf[4096], seriesbuf[4096];
+    int out_direct = 0, trace_direct, series_direct;
     if ((a.out && run_out_path("-o", a.out, outbuf, sizeof outbuf, 1, &out_direct, &err)) ||
-        (a.trace && run_out_path("--trace", a.trace, tracebuf, sizeof tracebuf, 0, &trace_direct, &err))) {
+        (a.trace && run_out_path("--trace", a.trace, tracebuf, sizeof tracebuf, 0, &trace_direct, &err)) ||
+        (a.series && run_out_path("--series", a.series, seriesbuf, sizeof seriesbuf, 0, &series_direct, &err))) {
         fprintf(stderr, "vmsim run: %s\n", err.msg);
         json_decref(doc);
         return err.code ? err.code : 2;
@@ -339,15 +364,26 @@ int cmd_run(int argc, char **argv)
         json_decref(doc);
         return 2;
     }
+    if (a.series && ((a.out && !out_direct && !strcmp(outbuf, seriesbuf)) ||
+                     (a.trace && !strcmp(tracebuf, seriesbuf)))) {
+        fprintf(stderr, "vmsim run: --series names the same file as %s: %s\n",
+                a.out && !strcmp(outbuf, seriesbuf) ? "-o" : "--trace", a.series);
+        json_decref(doc);
+        return 2;
+    }
     if (a.out)
         a.out = outbuf;
     if (a.trace)
         ro.trace_path = tracebuf;
+    if (a.series) {
+        ro.series_path = seriesbuf;
+        snprintf(run_tmp[2], sizeof run_tmp[2], "%s.tmp.%ld", seriesbuf, (long)getpid());
+    }
     if (a.out && !out_direct)
         snprintf(run_tmp[0], sizeof run_tmp[0], "%s.tmp.%ld", a.out, (long)getpid());
     if (a.trace)
         snprintf(run_tmp[1], sizeof run_tmp[1], "%s.tmp.%ld", ro.trace_path, (long)getpid());
-    if (a.out || a.trace) {
+    if (a.out || a.trace || a.series) {
         signal(SIGINT, run_on_signal);
         signal(SIGTERM, run_on_signal);
         signal(SIGHUP, run_on_signal);

@@ -460,6 +460,35 @@ else
     skipped "trace ids (python3 not found)"
 fi
 
+# the time series: one row per interval, and it changes no number
+run_cmd run "$OVC" -q -o "$TMP/se1.json" --series "$TMP/se.csv" --interval=5ms
+run_cmd run "$OVC" -q -o "$TMP/se2.json"
+rows=$(grep -vc '^#' "$TMP/se.csv")
+if [ "$rows" -eq 101 ] && grep -q '^time_s,ops,ops_per_s,work_per_hour,running,spinning,halted,runnable,lhp,lwp' "$TMP/se.csv"; then
+    ok "run --series --interval=5ms: a header and 100 rows over 0.5 s"
+else
+    bad "run --series --interval=5ms: a header and 100 rows" "$rows rows: $(head -3 "$TMP/se.csv")"
+fi
+if [ -n "$PY" ]; then
+    if $PY -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for d in (a, b):
+    d.pop("wall"); d.pop("command_line")
+assert a == b
+rows = [l.split(",") for l in open(sys.argv[3]) if l[0].isdigit()]
+assert sum(int(r[1]) for r in rows) == a["ops"], "the series ops add up to the results"
+# an LHP counts when it ends; the results also end the ones open at the end
+assert sum(int(r[8]) for r in rows) + int(rows[-1][10]) == sum(l["lhp_count"] for l in a["locks"])
+' "$TMP/se1.json" "$TMP/se2.json" "$TMP/se.csv" 2>"$TMP/pyerr"; then ok "run --series changes no number; its ops and LHP add up to the results"; else bad "run --series changes no number" "$(tail -2 "$TMP/pyerr")"; fi
+fi
+usage_error "run --interval without --series" "--interval needs --series" run "$LOCKLOOP" --interval 1ms
+usage_error "run --series --interval 0" "--interval 0" run "$LOCKLOOP" --series "$TMP/x.csv" --interval 0
+if command -v gnuplot >/dev/null 2>&1; then
+    expect "plot --series FILE.csv -oPREFIX.png" 0 "wrote se.png" plot --series "$TMP/se.csv" -o"$TMP/pl/se.png"
+    if [ -s "$TMP/pl/se.png" ]; then ok "plot --series wrote the PNG"; else bad "plot --series wrote the PNG"; fi
+fi
+
 VMSIM="$VMSIM" VMSIM_SRC="$SRC" sh "$SRC/tests/bad_inputs.sh" && ok "bad-input catalogue (tests/bad_inputs.sh)" || bad "bad-input catalogue (tests/bad_inputs.sh)"
 echo "cli_tests: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
