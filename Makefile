@@ -46,7 +46,7 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -lm
 
-LIB_SRC  := $(wildcard sim/*.c config/*.c models/*.c models/*/*.c measure/*.c experiment/*.c analysis/*.c output/*.c cli/cmd_*.c cli/progress.c)
+LIB_SRC  := $(wildcard sim/*.c config/*.c models/*.c models/*/*.c measure/*.c experiment/*.c analysis/*.c output/*.c cli/cmd_*.c cli/progress.c cli/args.c cli/help.c)
 ifneq ($(MPI),1)
 LIB_SRC  := $(filter-out experiment/sweep_mpi.c,$(LIB_SRC))
 endif
@@ -56,7 +56,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS     := $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d)
 
-.PHONY: all test check bench bench-growth asan install uninstall clean deps demo demo-quick check-deps valgrind fmt
+.PHONY: all test check bench bench-growth asan install uninstall clean deps demo demo-quick check-deps valgrind fmt man completion docs-img trace-cost
 
 all: check-deps $(BIN)/vmsim
 
@@ -117,6 +117,9 @@ test: all $(TEST_BIN) $(HOOK_BIN)
 	@fail=0; for t in $(TEST_BIN); do \
 	  VMSIM=$(CURDIR)/$(BIN)/vmsim VMSIM_HOOKS=$(CURDIR)/$(HOOK_BIN) VMSIM_SRC=$(CURDIR) $$t || fail=1; done; \
 	  VMSIM=$(CURDIR)/$(BIN)/vmsim sh tests/cli_tests.sh || fail=1; \
+	  if command -v python3 >/dev/null && command -v gnuplot >/dev/null; then \
+	    VMSIM=$(CURDIR)/$(BIN)/vmsim python3 tests/doc_plots.py || fail=1; \
+	  else echo "skip tests/doc_plots.py (needs python3 and gnuplot)"; fi; \
 	  VMSIM=$(CURDIR)/$(BIN)/vmsim MAKE="$(MAKE)" sh tests/install_test.sh || fail=1; \
 	  if [ $$fail = 0 ]; then echo "ALL TESTS PASSED"; else echo "SOME TESTS FAILED"; exit 1; fi
 
@@ -135,6 +138,10 @@ bench: all
 bench-growth: all
 	@sh bench/growth.sh $(BIN)/vmsim
 
+# What tracing costs with a small window, in instructions (bench/trace_cost.sh).
+trace-cost: all
+	@sh bench/trace_cost.sh $(BIN)/vmsim
+
 # The main job: the paper's figure (docs/results.md). Resumes a killed run.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 demo: all
@@ -148,19 +155,71 @@ demo-quick: all
 	$(BIN)/vmsim plot out/fig1-quick --x cores --y throughput_per_vm_mean --curve kernel --panel vms -o out/fig1-quick/fig1
 	@echo "figure: out/fig1-quick/fig1.png"
 
+# Every picture in docs/img, from the commands the documents show. fig1 is
+# drawn from the table kept in docs/data (the sweep takes hours); the what-if
+# sweeps and the LKML validation run here (minutes each on two cores; a
+# killed run resumes). The scripts and data stay in $(DOCS_OUT), only the
+# pictures are copied to docs/img.
+DOCS_OUT ?= out/docs-img
+WHATIF    = cosched ple credit pinning two-socket oticket
+docs-img: all
+	@mkdir -p $(DOCS_OUT)
+	$(BIN)/vmsim plot docs/data/fig1-summary.csv --workload gmake --x cores --curve kernel --panel vms -o $(DOCS_OUT)/fig1
+	cp $(DOCS_OUT)/fig1.png $(DOCS_OUT)/fig1.svg docs/img/
+	for t in lhp-ticket lwp-ticket; do \
+	  $(BIN)/vmsim run scenarios/teaching/$$t.json --trace $(DOCS_OUT)/$$t.json -o /dev/null -q && \
+	  $(BIN)/vmsim timeline $(DOCS_OUT)/$$t.json -o $(DOCS_OUT)/$$t.png && cp $(DOCS_OUT)/$$t.png docs/img/ || exit 1; done
+	for w in $(WHATIF); do \
+	  $(BIN)/vmsim sweep scenarios/whatif/$$w.json -o $(DOCS_OUT)/whatif-$$w -j $(JOBS) --resume -q || exit 1; done
+	$(BIN)/vmsim plot $(DOCS_OUT)/whatif-cosched --x cores --curve scheduler --panel vms -o $(DOCS_OUT)/whatif-cosched
+	$(BIN)/vmsim plot $(DOCS_OUT)/whatif-ple --x cores --curve ple --panel vms -o $(DOCS_OUT)/whatif-ple
+	$(BIN)/vmsim plot $(DOCS_OUT)/whatif-credit --x cores --curve scheduler --panel vms -o $(DOCS_OUT)/whatif-credit
+	$(BIN)/vmsim plot $(DOCS_OUT)/whatif-pinning --x cores --curve scheduler --panel vms --where lock=pv-ticket -o $(DOCS_OUT)/whatif-pinning-pvticket
+	$(BIN)/vmsim plot $(DOCS_OUT)/whatif-pinning --x cores --curve scheduler --panel vms --where lock=pvqspinlock -o $(DOCS_OUT)/whatif-pinning-pvqspinlock
+	$(BIN)/vmsim plot $(DOCS_OUT)/whatif-two-socket --x cores --curve kernel --panel vms -o $(DOCS_OUT)/whatif-two-socket
+	$(BIN)/vmsim plot $(DOCS_OUT)/whatif-oticket --x window --curve kick_ahead --panel setup -o $(DOCS_OUT)/whatif-oticket
+	for f in cosched ple credit pinning-pvticket pinning-pvqspinlock two-socket oticket; do \
+	  cp $(DOCS_OUT)/whatif-$$f.png $(DOCS_OUT)/whatif-$$f.svg docs/img/ || exit 1; done
+	$(BIN)/vmsim validate scenarios/paper/lkml-2015.json --measured scenarios/paper/lkml-2015-measured.csv \
+	  --normalize first -o $(DOCS_OUT)/validation-lkml -j $(JOBS) -q
+	cp $(DOCS_OUT)/validation-lkml/overlay.png docs/img/validation-lkml-2015.png
+	@echo "docs-img: every picture in docs/img regenerated (scripts and data in $(DOCS_OUT))"
+
 # GNU conventions: PREFIX (and DESTDIR for staging) are read here, at install
 # time; the binary finds $(PREFIX)/share/vmsim relative to itself, so one
 # build installs anywhere. The data tree is the scenarios/ folder.
 BINDIR  = $(PREFIX)/bin
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+MANDIR  = $(PREFIX)/share/man/man1
+DOCDIR  = $(PREFIX)/share/doc/vmsim
+COMPDIR = $(PREFIX)/share/bash-completion/completions
+
+# The man page and the bash completion are generated by vmsim itself from
+# the commands' --help texts and option tables (cli/help.c), so they never
+# drift from the program and need no tool beyond the build.
+$(BUILD)/vmsim.1: $(BIN)/vmsim
+	@mkdir -p $(dir $@)
+	$(BIN)/vmsim help --man > $@.tmp && mv $@.tmp $@
+$(BUILD)/vmsim.bash: $(BIN)/vmsim
+	@mkdir -p $(dir $@)
+	$(BIN)/vmsim help --bash-completion > $@.tmp && mv $@.tmp $@
+man: $(BUILD)/vmsim.1
+completion: $(BUILD)/vmsim.bash
+
+install: all $(BUILD)/vmsim.1 $(BUILD)/vmsim.bash
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR) \
+	  $(DESTDIR)$(DOCDIR)
 	install -m 755 $(BIN)/vmsim $(DESTDIR)$(BINDIR)/vmsim
 	cd scenarios && find . -type d -exec install -d '$(DESTDIR)$(DATADIR)/{}' \; \
 	  && find . -type f -exec install -m 644 '{}' '$(DESTDIR)$(DATADIR)/{}' \;
+	install -m 644 $(BUILD)/vmsim.1 $(DESTDIR)$(MANDIR)/vmsim.1
+	install -m 644 $(BUILD)/vmsim.bash $(DESTDIR)$(COMPDIR)/vmsim
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	cd docs && find . -type d -exec install -d '$(DESTDIR)$(DOCDIR)/docs/{}' \; \
+	  && find . -type f -exec install -m 644 '{}' '$(DESTDIR)$(DOCDIR)/docs/{}' \;
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/vmsim
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(BINDIR)/vmsim $(DESTDIR)$(MANDIR)/vmsim.1 $(DESTDIR)$(COMPDIR)/vmsim
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 fmt:
 	clang-format -i $(wildcard sim/*.[ch] config/*.[ch] measure/*.[ch] models/*.[ch] models/*/*.[ch] analysis/*.[ch] cli/*.[ch] tests/*.[ch])

@@ -49,4 +49,24 @@ int metric_is_taken(const char *s);
  * workload may add others (only used to warn early about a misspelling). */
 int metric_known(const char *name);
 
+/* How a column is shown to people (axis labels, captions). The plots
+ * multiply a column by `scale` to show it in `unit`. */
+typedef struct metric_desc {
+    char label[160];  /* "builds per hour per VM", "lock-holder preemption time" */
+    const char *unit; /* "ms", "us", "s", "builds/h", "ops/s"; "" for counts and plain numbers */
+    double scale;     /* column value x scale = the value in unit */
+    int integer;      /* takes integer values only (cores, VMs, threads): integer ticks */
+    int nonneg;       /* never negative: intervals are clipped at 0 */
+} metric_desc;
+
+/* Describes column `name` of a results or summary table (a `_mean` or
+ * `_ci95` suffix is ignored), or a sweep axis (its name or path: "cores",
+ * "vms.count"). `workload` ("gmake", "lockloop", "script", "replay", or
+ * NULL when unknown) names what one op is, so that throughput reads
+ * "builds per hour per VM". Returns 1 when the column is known; 0 with the
+ * name itself as the label, scale 1 and no unit. Can't fail. */
+int metric_describe(const char *name, const char *workload, metric_desc *d);
+/* "label (unit)", or the label alone without a unit, into buf. */
+const char *metric_axis_label(const metric_desc *d, char *buf, size_t n);
+
 #endif

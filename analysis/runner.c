@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "analysis/report.h"
+#include "analysis/series.h"
 #include "config/scenario.h"
 #include "models/run.h"
 #include "models/tracer.h"
@@ -32,11 +33,76 @@ int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t *
             scenario_free(&sc);
             return -1;
         }
+        if (o->trace_max_bytes)
+            tracer_set_max_bytes(tr, o->trace_max_bytes);
+    }
+    series *ser = NULL;
+    if (o && o->series_path) {
+        ser = series_open(o->series_path, w, o->series_interval_ns, err);
+        if (!ser) {
+            if (tr)
+                tracer_abort(tr, w);
+            world_free(w);
+            scenario_free(&sc);
+            return -1;
+        }
     }
     double t0 = runner_now();
-    ev_stop stop = world_run(w);
+    ev_stop stop;
+    if (ser) {
+        /* in slices of simulated time ending at the interval boundaries:
+         * ev_run stops before the first event after a slice's end (only
+         * while events are pending: an empty queue stops it first), so the
+         * events and their order are those of one uninterrupted run */
+        sim_time end = w->sim.end, next = w->sim.now + o->series_interval_ns;
+        double end_s = (double)end / 1e9;
+        for (;;) {
+            w->sim.end = next < end ? next : end;
+            stop = world_run(w);
+            if (stop != EV_STOP_TIME || w->sim.end >= end)
+                break;
+            series_sample(ser, w);
+            if (o->progress)
+                o->progress(o->progress_ctx, (double)w->sim.now / 1e9, end_s);
+            next += o->series_interval_ns;
+        }
+        w->sim.end = end;
+        series_sample(ser, w); /* the last (maybe shorter) interval */
+    } else if (o && o->progress) {
+        /* in slices of a million events: ev_run stops at a slice's event
+         * budget without touching the clock, so the events, their order and
+         * the final time are those of one uninterrupted run. A zero-time
+         * loop is caught here, across slices, as world_run catches it. */
+        uint64_t budget = w->sim.budget, slice = (uint64_t)1 << 20, stuck = 0;
+        double end_s = (double)w->sim.end / 1e9;
+        for (;;) {
+            sim_time t_before = w->sim.now;
+            uint64_t p_before = w->sim.processed, stop_at = p_before + slice;
+            w->sim.budget = budget && budget < stop_at ? budget : stop_at;
+            stop = world_run(w);
+            w->sim.budget = budget;
+            o->progress(o->progress_ctx, (double)w->sim.now / 1e9, end_s);
+            if (stop != EV_STOP_BUDGET || (budget && w->sim.processed >= budget) ||
+                w->sim.processed == p_before)
+                break;
+            stuck = w->sim.now == t_before ? stuck + (w->sim.processed - p_before) : 0;
+            if (stuck >= EV_MAX_SAME_TIME) {
+                stop = EV_STOP_STUCK;
+                break;
+            }
+        }
+    } else {
+        stop = world_run(w);
+    }
     double wall = runner_now() - t0;
     world_finish(w);
+    if (ser && (stop == EV_STOP_STUCK ? (series_abort(ser), 0) : series_close(ser, err))) {
+        if (tr)
+            tracer_abort(tr, w);
+        world_free(w);
+        scenario_free(&sc);
+        return -1;
+    }
     if (stop == EV_STOP_STUCK) {
         err_internal(err, "%s: the model fired %llu events in a row at %.9f s without time "
                           "advancing (a zero-time loop); please report this scenario",
@@ -47,10 +113,16 @@ int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t *
         scenario_free(&sc);
         return -1;
     }
-    if (tr && tracer_close(tr, w, err)) {
+    uint64_t dropped = 0;
+    sim_time first = 0;
+    if (tr && tracer_close(tr, w, &dropped, &first, err)) {
         world_free(w);
         scenario_free(&sc);
         return -1;
+    }
+    if (tr && o->trace_info) {
+        o->trace_info->dropped = dropped;
+        o->trace_info->dropped_from_s = (double)first / 1e9;
     }
     report_meta m = {o ? o->command_line : NULL, file, wall, report_stop_name(stop)};
     *results = report_build(w, &m);

@@ -13,6 +13,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <stdint.h>
+
 #include "cli/cmds.h"
 #include "sim/evq.h"
 #include "sim/rng.h"
@@ -32,64 +34,58 @@ static void hold_fire(ev_sim *sim, void *ctx, uint64_t arg)
     ev_after(sim, hold_delay(h->r), hold_fire, ctx, arg);
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    if (!s || !*s || s[0] == '-')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end)
-        return -1;
-    *out = v;
-    return 0;
-}
+const char bench_usage[] =
+    "usage: vmsim bench hold [--pending P] [--events E] [--seed S] [--json]\n"
+    "\n"
+    "Hold model: P pending events, E events fired, each scheduling one new\n"
+    "event at now + Exp(mean 1 us). Prints one RESULT line (or JSON).\n"
+    "\n"
+    "  --pending P         events pending at once (default 1000, 1 to 2^24)\n"
+    "  --events E          events fired (default 10000000, 1 to 2^39)\n"
+    "  --seed S            the seed of the stream (default 1)\n"
+    "  --json              print one JSON object instead of the RESULT line\n";
 
-static void bench_usage(FILE *f)
-{
-    fprintf(f, "usage: vmsim bench hold [--pending P] [--events E] [--seed S] [--json]\n"
-               "  Hold model: P pending events, E events fired, each scheduling one new\n"
-               "  event at now + Exp(mean 1 us). Defaults: P 1000, E 10000000.\n");
-}
+enum { BENCH_PENDING = 256, BENCH_EVENTS, BENCH_SEED, BENCH_JSON };
+
+const args_opt bench_options[] = {
+    {"pending", 0, "P", BENCH_PENDING},
+    {"events", 0, "E", BENCH_EVENTS},
+    {"seed", 0, "S", BENCH_SEED},
+    {"json", 0, NULL, BENCH_JSON},
+    {0, 0, 0, 0},
+};
 
 int cmd_bench(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "hold") != 0) {
-        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-            bench_usage(stdout);
-            return 0;
-        }
-        bench_usage(stderr);
-        return 2;
-    }
     uint64_t P = 1000, E = 10000000, seed = 1;
-    int json = 0;
-    for (int i = 2; i < argc; i++) {
-        uint64_t *dst = NULL;
-        if (!strcmp(argv[i], "--json")) {
-            json = 1;
-            continue;
+    int json = 0, hold = 0;
+    args_parser p;
+    args_init(&p, "bench", bench_options, argc, argv);
+    int id;
+    while ((id = args_next(&p)) != ARGS_END) {
+        long long v = 0;
+        switch (id) {
+        case ARGS_HELP: fputs(bench_usage, stdout); return 0;
+        case ARGS_ERR: return args_usage_error("bench", "%s", p.err);
+        case ARGS_POS:
+            if (hold || strcmp(p.val, "hold"))
+                return args_usage_error("bench", "unknown benchmark \"%s\" (there is one: hold)",
+                                        p.val);
+            hold = 1;
+            break;
+        case BENCH_JSON: json = 1; break;
+        default:
+            if (args_int(p.val, 0, INT64_MAX, &v))
+                return args_usage_error("bench", "%s %s: expected a non-negative integer", p.opt,
+                                        p.val);
+            *(id == BENCH_PENDING ? &P : id == BENCH_EVENTS ? &E : &seed) = (uint64_t)v;
         }
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            bench_usage(stdout);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--pending"))
-            dst = &P;
-        else if (!strcmp(argv[i], "--events"))
-            dst = &E;
-        else if (!strcmp(argv[i], "--seed"))
-            dst = &seed;
-        if (!dst || i + 1 >= argc || parse_u64(argv[i + 1], dst)) {
-            fprintf(stderr, "vmsim bench: bad option or value near %s\n", argv[i]);
-            bench_usage(stderr);
-            return 2;
-        }
-        i++;
     }
+    if (!hold)
+        return args_usage_error("bench", "missing BENCHMARK (hold)");
     if (P < 1 || P > EV_MAX_PENDING || E < 1 || E > ((uint64_t)1 << 39)) {
-        fprintf(stderr, "vmsim bench: --pending must be in [1, %u], --events in [1, 2^39]\n",
-                EV_MAX_PENDING);
-        return 2;
+        return args_usage_error("bench", "--pending must be in [1, %u], --events in [1, 2^39]",
+                                EV_MAX_PENDING);
     }
     ev_sim sim;
     ev_init(&sim, (uint32_t)P);

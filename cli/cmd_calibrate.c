@@ -21,7 +21,7 @@
 
 #define CALIB_MAX_SETS 256
 
-static const char calib_usage[] =
+const char calib_usage[] =
     "usage: vmsim calibrate SCENARIO --measured FILE.csv --param PATH:LO:HI[:log][:START]...\n"
     "                       [--metric COLUMN] [--normalize none|first|max] [--x COLUMN]\n"
     "                       [--holdout SPEC | --cv COLUMN] [--objective logrmse|mape|rmse]\n"
@@ -48,9 +48,9 @@ static const char calib_usage[] =
     "  --tol X           stop when the simplex is smaller than X in the logit space\n"
     "                    (default 0.001)\n"
     "  --seeds N         seeds 1..N per point (default 3)\n"
-    "  -o DIR            write DIR/calibration.json, DIR/fitted.json; runs in\n"
+    "  -o, --output DIR  write DIR/calibration.json, DIR/fitted.json; runs in\n"
     "                    DIR/runs (default: no files, runs in a temporary directory)\n"
-    "  -j N              run each evaluation's points in N worker processes\n"
+    "  -j, --jobs N      run each evaluation's points in N worker processes\n"
     "  --metric, --normalize, --x, --set   as for vmsim validate\n"
     "  -q, --quiet       no progress lines on stderr\n"
     "\n"
@@ -79,6 +79,28 @@ typedef struct calib_args {
     char *sets[CALIB_MAX_SETS];      /* --set (borrowed from argv) */
     int nsets;                       /* number of --set */
 } calib_args;
+
+enum { CAL_O_MEASURED = 256, CAL_O_METRIC, CAL_O_X, CAL_O_HOLDOUT, CAL_O_CV, CAL_O_PARAM,
+       CAL_O_OBJECTIVE, CAL_O_NORMALIZE, CAL_O_MAX_ITER, CAL_O_TOL, CAL_O_SEEDS, CAL_O_SET };
+
+const args_opt calib_options[] = {
+    {"measured", 0, "FILE", CAL_O_MEASURED},
+    {"param", 0, "PATH:LO:HI[:log][:START]", CAL_O_PARAM},
+    {"metric", 0, "COLUMN", CAL_O_METRIC},
+    {"normalize", 0, "MODE", CAL_O_NORMALIZE},
+    {"x", 0, "COLUMN", CAL_O_X},
+    {"holdout", 0, "SPEC", CAL_O_HOLDOUT},
+    {"cv", 0, "COLUMN", CAL_O_CV},
+    {"objective", 0, "F", CAL_O_OBJECTIVE},
+    {"max-iter", 0, "N", CAL_O_MAX_ITER},
+    {"tol", 0, "X", CAL_O_TOL},
+    {"seeds", 0, "N", CAL_O_SEEDS},
+    {"output", 'o', "DIR", 'o'},
+    {"jobs", 'j', "N", 'j'},
+    {"set", 0, "PATH=VALUE", CAL_O_SET},
+    {"quiet", 'q', NULL, 'q'},
+    {0, 0, 0, 0},
+};
 
 /* A decimal integer in [lo, hi] for option opt. */
 static int calib_int(const char *opt, const char *s, int lo, int hi, int *out, vs_err *err)
@@ -109,76 +131,77 @@ static int calib_parse(int argc, char **argv, calib_args *a, vs_err *err)
     a->tol = CAL_DEFAULT_TOL;
     a->nseeds = VAL_DEFAULT_SEEDS;
     a->jobs = 1;
-    static const char *const opts[] = {"--measured", "-o", "--metric", "--x", "--holdout",
-                                       "--cv", "--param", "--objective", "--normalize",
-                                       "--max-iter", "--tol", "--seeds", "-j", "--set", NULL};
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+    args_parser p;
+    args_init(&p, "calibrate", calib_options, argc, argv);
+    int id;
+    while ((id = args_next(&p)) != ARGS_END) {
+        const char *v = p.val, *s = p.opt;
+        if (id == ARGS_HELP) {
             a->help = 1;
             return 0;
         }
-        if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
-            a->quiet = 1;
-            continue;
-        }
-        int known = 0;
-        for (const char *const *k = opts; *k; k++)
-            known |= !strcmp(s, *k);
-        if (!known && s[0] == '-' && s[1])
-            return err_input(err, "unknown option %s", s);
-        if (!known) {
+        if (id == ARGS_ERR)
+            return err_input(err, "%s", p.err);
+        if (id == ARGS_POS) {
             if (a->file)
-                return err_input(err, "unexpected argument %s (one SCENARIO)", s);
-            a->file = s;
+                return err_input(err, "unexpected argument %s (one SCENARIO)", v);
+            if (!(a->file = args_input(v, "stdin.json", err->msg, sizeof err->msg)))
+                return err_input(err, "%s", err->msg);
             continue;
         }
-        if (i + 1 >= argc || !argv[i + 1][0])
+        if (v && !v[0])
             return err_input(err, "%s needs a value", s);
-        const char *v = argv[++i];
-        if (!strcmp(s, "--measured"))
-            a->measured = v;
-        else if (!strcmp(s, "-o"))
-            a->dir = v;
-        else if (!strcmp(s, "--metric"))
-            a->metric = v;
-        else if (!strcmp(s, "--x"))
-            a->xcol = v;
-        else if (!strcmp(s, "--holdout"))
-            a->holdout = v;
-        else if (!strcmp(s, "--cv"))
-            a->cv = v;
-        else if (!strcmp(s, "--param")) {
+        switch (id) {
+        case 'q': a->quiet = 1; break;
+        case CAL_O_MEASURED:
+            if (!(a->measured = args_input(v, "stdin.csv", err->msg, sizeof err->msg)))
+                return err_input(err, "%s", err->msg);
+            break;
+        case 'o': a->dir = v; break;
+        case CAL_O_METRIC: a->metric = v; break;
+        case CAL_O_X: a->xcol = v; break;
+        case CAL_O_HOLDOUT: a->holdout = v; break;
+        case CAL_O_CV: a->cv = v; break;
+        case CAL_O_PARAM:
             if (a->np >= CAL_MAX_PARAMS)
                 return err_input(err, "more than %d --param options", CAL_MAX_PARAMS);
             if (cal_parse_param(v, &a->params[a->np], err))
                 return -1;
             a->np++;
-        } else if (!strcmp(s, "--objective")) {
+            break;
+        case CAL_O_OBJECTIVE:
             if (cal_parse_objective(v, &a->objective, err))
                 return -1;
-        } else if (!strcmp(s, "--normalize")) {
+            break;
+        case CAL_O_NORMALIZE:
             if (val_parse_norm(v, &a->norm, err))
                 return -1;
-        } else if (!strcmp(s, "--max-iter")) {
-            if (calib_int(s, v, 1, CAL_MAX_EVALS, &a->max_evals, err))
+            break;
+        case CAL_O_MAX_ITER:
+            if (calib_int("--max-iter", v, 1, CAL_MAX_EVALS, &a->max_evals, err))
                 return -1;
-        } else if (!strcmp(s, "--tol")) {
+            break;
+        case CAL_O_TOL: {
             char *end;
             errno = 0;
             a->tol = strtod(v, &end);
             if (*end || errno || !(a->tol > 0) || a->tol > 1e6)
                 return err_input(err, "--tol %s: expected a number > 0", v);
-        } else if (!strcmp(s, "--seeds")) {
-            if (calib_int(s, v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
+            break;
+        }
+        case CAL_O_SEEDS:
+            if (calib_int("--seeds", v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
                 return -1;
-        } else if (!strcmp(s, "-j")) {
-            if (calib_int(s, v, 1, SWEEP_MAX_JOBS, &a->jobs, err))
+            break;
+        case 'j':
+            if (calib_int("-j", v, 1, SWEEP_MAX_JOBS, &a->jobs, err))
                 return -1;
-        } else {
+            break;
+        case CAL_O_SET:
             if (a->nsets >= CALIB_MAX_SETS)
                 return err_input(err, "more than %d --set options", CALIB_MAX_SETS);
             a->sets[a->nsets++] = (char *)v;
+            break;
         }
     }
     if (!a->file)
@@ -321,9 +344,8 @@ int cmd_calibrate(int argc, char **argv)
     calib_args a;
     vs_err err = {0};
     if (calib_parse(argc, argv, &a, &err)) {
-        fprintf(stderr, "vmsim calibrate: %s (see 'vmsim calibrate --help')\n", err.msg);
         calib_args_free(&a);
-        return VS_EXIT_INPUT;
+        return args_usage_error("calibrate", "%s", err.msg);
     }
     if (a.help) {
         fputs(calib_usage, stdout);

@@ -15,7 +15,7 @@
 #include "sim/err.h"
 #include "sim/mem.h"
 
-static const char fit_usage[] =
+const char fit_usage[] =
     "usage: vmsim fit FILE.csv [--x COLUMN] [--y COLUMN] [--json]\n"
     "\n"
     "Fits the Universal Scalability Law\n"
@@ -29,67 +29,61 @@ static const char fit_usage[] =
     "  --y COLUMN  the throughput column (default: the next such column)\n"
     "  --json      print a JSON object instead of a table\n"
     "  --help      print this help\n"
+    "FILE.csv - reads standard input.\n"
     "\n"
     "Exit status: 0 fitted, 2 bad input or usage, 1 internal error.\n";
 
 /* The parsed command line. */
-typedef struct fit_opts {
+typedef struct fit_cfg {
     const char *file;  /* the CSV file */
     const char *xname; /* --x, or NULL for the default */
     const char *yname; /* --y, or NULL for the default */
     int json;          /* --json given */
     int help;          /* --help given */
-} fit_opts;
+} fit_cfg;
 
-/* Parses argv (argv[0] is "fit"); usage errors fill err. */
-static int fit_args(int argc, char **argv, fit_opts *o, vs_err *err)
+enum { FIT_X = 256, FIT_Y, FIT_JSON };
+
+const args_opt fit_options[] = {
+    {"x", 0, "COLUMN", FIT_X},
+    {"y", 0, "COLUMN", FIT_Y},
+    {"json", 0, NULL, FIT_JSON},
+    {0, 0, 0, 0},
+};
+
+/* Parses argv (argv[0] is "fit"): 0, 1 for --help, or 2 after printing a
+ * usage error. */
+static int fit_args(int argc, char **argv, fit_cfg *o)
 {
     memset(o, 0, sizeof *o);
-    int opts_done = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!opts_done && a[0] == '-' && a[1] != '\0') {
-            const char **dst = NULL;
-            const char *val = NULL;
-            if (strcmp(a, "--") == 0) {
-                opts_done = 1;
-                continue;
-            } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-                o->help = 1;
-                return 0;
-            } else if (strcmp(a, "--json") == 0) {
-                o->json = 1;
-                continue;
-            } else if (strncmp(a, "--x", 3) == 0 && (a[3] == '\0' || a[3] == '=')) {
-                dst = &o->xname;
-                val = a[3] == '=' ? a + 4 : NULL;
-            } else if (strncmp(a, "--y", 3) == 0 && (a[3] == '\0' || a[3] == '=')) {
-                dst = &o->yname;
-                val = a[3] == '=' ? a + 4 : NULL;
-            } else {
-                return err_input(err, "unknown option '%s' (see 'vmsim fit --help')", a);
-            }
-            if (!val) {
-                if (i + 1 >= argc)
-                    return err_input(err, "option '%s' needs a column name", a);
-                val = argv[++i];
-            }
-            if (!*val)
-                return err_input(err, "option '%.3s' needs a non-empty column name", a);
-            *dst = val;
-            continue;
+    args_parser p;
+    args_init(&p, "fit", fit_options, argc, argv);
+    int id;
+    while ((id = args_next(&p)) != ARGS_END) {
+        switch (id) {
+        case ARGS_HELP: o->help = 1; return 1;
+        case ARGS_ERR: return args_usage_error("fit", "%s", p.err);
+        case FIT_JSON: o->json = 1; break;
+        case FIT_X:
+        case FIT_Y:
+            if (!*p.val)
+                return args_usage_error("fit", "%s needs a non-empty column name", p.opt);
+            *(id == FIT_X ? &o->xname : &o->yname) = p.val;
+            break;
+        case ARGS_POS:
+            if (o->file)
+                return args_usage_error("fit", "one CSV file expected, got '%s' and '%s'",
+                                        o->file, p.val);
+            if (!*p.val) /* "" gave ": cannot open: No such file or directory" */
+                return args_usage_error("fit", "empty CSV file name");
+            char msg[512];
+            if (!(o->file = args_input(p.val, "stdin.csv", msg, sizeof msg)))
+                return args_usage_error("fit", "%s", msg);
+            break;
         }
-        if (o->file)
-            return err_input(err, "one CSV file expected, got '%s' and '%s' (see 'vmsim fit "
-                                  "--help')",
-                             o->file, a);
-        if (!*a) /* "" gave ": cannot open: No such file or directory" */
-            return err_input(err, "empty CSV file name (see 'vmsim fit --help')");
-        o->file = a;
     }
     if (!o->file)
-        return err_input(err, "missing the CSV file (usage: vmsim fit FILE.csv [--x COLUMN] "
-                              "[--y COLUMN] [--json])");
+        return args_usage_error("fit", "missing the CSV file");
     return 0;
 }
 
@@ -155,7 +149,7 @@ static const char *fit_hint(const csv_table *t, char *buf, size_t n)
 }
 
 /* Picks the x and y columns from the options and the table. */
-static int fit_columns(const csv_table *t, const fit_opts *o, int *xc, int *yc, vs_err *err)
+static int fit_columns(const csv_table *t, const fit_cfg *o, int *xc, int *yc, vs_err *err)
 {
     *xc = *yc = -1;
     if (o->xname && fit_named_col(t, "--x", o->xname, xc, err) < 0)
@@ -265,13 +259,14 @@ static void fit_print_table(const csv_table *t, int xc, int yc, const usl_result
 /* The command without the printing of errors; returns 0 or -1 with err. */
 static int fit_run(int argc, char **argv, vs_err *err)
 {
-    fit_opts o;
-    if (fit_args(argc, argv, &o, err) < 0)
-        return -1;
-    if (o.help) {
+    fit_cfg o;
+    int pr = fit_args(argc, argv, &o);
+    if (pr == 1) {
         fputs(fit_usage, stdout);
         return 0;
     }
+    if (pr)
+        return -2;
     csv_table t;
     if (csv_read(o.file, &t, err) < 0)
         return -1;
@@ -309,6 +304,8 @@ int cmd_fit(int argc, char **argv)
 {
     vs_err err = {0};
     int rc = fit_run(argc, argv, &err);
+    if (rc == -2)
+        return VS_EXIT_INPUT; /* a usage error, printed */
     if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
         fprintf(stderr, "vmsim fit: cannot write the output: %s\n", strerror(errno));
         return VS_EXIT_INTERNAL;

@@ -10,7 +10,6 @@
  * machine.json, model.json and log.txt after every round (atomically).
  * The locks are measure/mlock.c, one run is measure/mrun.c, the files
  * measure/mout.c and the model mapping measure/model.c. */
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
@@ -40,24 +39,58 @@ static void mx_on_signal(int sig)
     mx_stop = 1;
 }
 
-static void mx_usage(FILE *f)
+const char measure_usage[] =
+    "usage: vmsim measure [--lock L[,L...]|all] [--threads N[,N...]] [--think-ns NS] [--hold-ns NS]\n"
+    "                     [--matrix FILE|default] [--duration-s S] [--warmup-s S] [--reps N]\n"
+    "                     [--spin-threshold N] [--max-noise F] [--retries N] [--quiet-wait-s S]\n"
+    "                     [-o DIR] [-q] [--list]\n"
+    "\n"
+    "A real lock benchmark: T unpinned threads loop think, acquire, hold, release on one\n"
+    "lock of this process. Writes DIR (default measure-out): runs.csv, summary.csv,\n"
+    "measured.csv and measured-wait.csv (for vmsim validate DIR/model.json), machine.json,\n"
+    "model.json, log.txt. Times take a unit (2us, 1.5s, 300ms, 100ns); a bare number is\n"
+    "in the option's unit (ns or s).\n"
+    "\n"
+    "  --lock L[,L...]     lock algorithms (default ticket; all: every one)\n"
+    "  --threads N[,N...]  thread counts (default: the CPUs available)\n"
+    "  --think-ns NS       busy-wait outside the lock (default 2000 ns)\n"
+    "  --hold-ns NS        busy-wait inside the lock (default 500 ns)\n"
+    "  --matrix FILE       the configurations (CSV or JSON); default: every lock x\n"
+    "                      T in {1..4 x CPUs} x think/hold {2000/500, 20000/2000}\n"
+    "  --duration-s S      the measurement window (default 2 s)\n"
+    "  --warmup-s S        run before the window opens (default 0.5 s)\n"
+    "  --reps N            repetitions per configuration (default 3)\n"
+    "  --spin-threshold N  pv locks: spin rounds before a futex wait (default 32768)\n"
+    "  --max-noise F       reject a run disturbed by more than F of the CPUs (0.10)\n"
+    "  --retries N         attempts after a rejected one (default 3)\n"
+    "  --quiet-wait-s S    wait up to S for a quiet machine before each run (10 s)\n"
+    "  -o, --output DIR    output directory (default measure-out)\n"
+    "  -q, --quiet         no progress on stderr\n"
+    "  --list              print the configurations and the estimated time; run nothing\n"
+    "\n"
+    "docs/cli.md and docs/validation.md describe it.\n";
+
+void measure_help(FILE *f)
 {
-    fprintf(f,
-            "usage: vmsim measure [--lock L[,L...]|all] [--threads N[,N...]] [--think-ns NS] [--hold-ns NS]\n"
-            "                     [--matrix FILE|default] [--duration-s S] [--warmup-s S] [--reps N]\n"
-            "                     [--spin-threshold N] [--max-noise F] [--retries N] [--quiet-wait-s S]\n"
-            "                     [-o DIR] [-q] [--list]\n"
-            "  A real lock benchmark: T unpinned threads loop think, acquire, hold, release on one\n"
-            "  lock of this process. Writes DIR (default measure-out): runs.csv, summary.csv,\n"
-            "  measured.csv and measured-wait.csv (for vmsim validate DIR/model.json), machine.json,\n"
-            "  model.json, log.txt. Defaults: --lock ticket, --threads = CPUs, think 2000 ns,\n"
-            "  hold 500 ns, 2 s after 0.5 s warm-up, 3 reps, spin threshold 32768, max noise 0.10,\n"
-            "  3 retries, quiet wait up to 10 s. --matrix default: every lock x T in {1..4 x CPUs}\n"
-            "  x think/hold {2000/500, 20000/2000}. --list prints the configurations and runs nothing.\n"
-            "  Locks:\n");
+    fputs(measure_usage, f);
+    fprintf(f, "\nLocks:\n");
     for (int i = 0; i < ml_nops; i++)
-        fprintf(f, "    %-19s %s\n", ml_registry[i]->name, ml_registry[i]->summary);
-    fprintf(f, "  docs/cli.md and docs/validation.md describe it.\n");
+        fprintf(f, "  %-19s %s\n", ml_registry[i]->name, ml_registry[i]->summary);
+}
+
+/* A time option: args_time with unit_ns for a bare number, then the value
+ * in that unit must be in [lo, hi] (integral when `integer`). */
+static int mx_time(const char *opt, const char *s, double unit_ns, double lo, double hi,
+                   int integer, double *out, vs_err *err)
+{
+    double ns;
+    if (args_time(s, unit_ns, &ns) || (integer && ns / unit_ns != floor(ns / unit_ns)) ||
+        ns / unit_ns < lo || ns / unit_ns > hi)
+        return err_input(err, "%s: expected a time from %.10g to %.10g %s (a unit: 2us, 1.5s), "
+                              "found \"%s\"",
+                         opt, lo, hi, unit_ns == 1 ? "ns" : "s", s ? s : "");
+    *out = ns / unit_ns;
+    return 0;
 }
 
 /* Parses a number option: finite, in [lo, hi], integral when `integer`. */
@@ -341,6 +374,25 @@ enum {
     OPT_MATRIX, OPT_NOISE, OPT_RETRIES, OPT_QUIET_WAIT, OPT_LIST
 };
 
+const args_opt measure_options[] = {
+    {"lock", 0, "L[,L...]", OPT_LOCK},
+    {"threads", 0, "N[,N...]", OPT_THREADS},
+    {"think-ns", 0, "NS", OPT_THINK},
+    {"hold-ns", 0, "NS", OPT_HOLD},
+    {"duration-s", 0, "S", OPT_DUR},
+    {"warmup-s", 0, "S", OPT_WARM},
+    {"reps", 0, "N", OPT_REPS},
+    {"spin-threshold", 0, "N", OPT_SPIN},
+    {"matrix", 0, "FILE", OPT_MATRIX},
+    {"max-noise", 0, "F", OPT_NOISE},
+    {"retries", 0, "N", OPT_RETRIES},
+    {"quiet-wait-s", 0, "S", OPT_QUIET_WAIT},
+    {"list", 0, NULL, OPT_LIST},
+    {"output", 'o', "DIR", 'o'},
+    {"quiet", 'q', NULL, 'q'},
+    {0, 0, 0, 0},
+};
+
 typedef struct mx_opts {
     const char *locks, *threads, *matrix, *dir;
     double think, hold, dur, warm, reps, spin, noise, retries, qwait;
@@ -383,39 +435,24 @@ static char *mx_cmdline(int argc, char **argv)
     return s;
 }
 
-/* Parses the options and builds the configuration list. 0, 1 (help
- * printed) or -1 with err. */
+/* Parses the options and builds the configuration list: 0, 1 (help
+ * printed), -2 (a usage error printed) or -1 with err. */
 static int mx_parse(int argc, char **argv, mx_opts *o, mx_list *l, int ncpu, vs_err *err)
 {
-    static const struct option lo[] = {
-        {"lock", required_argument, 0, OPT_LOCK},
-        {"threads", required_argument, 0, OPT_THREADS},
-        {"think-ns", required_argument, 0, OPT_THINK},
-        {"hold-ns", required_argument, 0, OPT_HOLD},
-        {"duration-s", required_argument, 0, OPT_DUR},
-        {"warmup-s", required_argument, 0, OPT_WARM},
-        {"reps", required_argument, 0, OPT_REPS},
-        {"spin-threshold", required_argument, 0, OPT_SPIN},
-        {"matrix", required_argument, 0, OPT_MATRIX},
-        {"max-noise", required_argument, 0, OPT_NOISE},
-        {"retries", required_argument, 0, OPT_RETRIES},
-        {"quiet-wait-s", required_argument, 0, OPT_QUIET_WAIT},
-        {"list", no_argument, 0, OPT_LIST},
-        {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
     int have_single = 0;
-    opterr = 0;
-    optind = 0; /* reinitialise GNU getopt */
+    args_parser p;
+    args_init(&p, "measure", measure_options, argc, argv);
     int c;
-    while ((c = getopt_long(argc, argv, ":o:qh", lo, NULL)) != -1) {
-        const char *a = optarg;
+    while ((c = args_next(&p)) != ARGS_END) {
+        const char *a = p.val;
         int bad = 0;
         switch (c) {
-        case 'h':
-            mx_usage(stdout);
+        case ARGS_HELP:
+            measure_help(stdout);
             return 1;
+        case ARGS_ERR: return -args_usage_error("measure", "%s", p.err);
+        case ARGS_POS:
+            return -args_usage_error("measure", "unexpected argument \"%s\"", a);
         case 'q':
             o->quiet = 1;
             break;
@@ -424,32 +461,25 @@ static int mx_parse(int argc, char **argv, mx_opts *o, mx_list *l, int ncpu, vs_
             break;
         case 'o':
             if (!*a)
-                return err_input(err, "-o: expected a directory name, found \"\"");
+                return -args_usage_error("measure", "-o: expected a directory name, found \"\"");
             o->dir = a;
             break;
         case OPT_LOCK: o->locks = a; have_single = 1; break;
         case OPT_THREADS: o->threads = a; have_single = 1; break;
-        case OPT_THINK: bad = mx_num("--think-ns", a, 0, MX_MAX_NS, 1, &o->think, err); have_single = 1; break;
-        case OPT_HOLD: bad = mx_num("--hold-ns", a, 0, MX_MAX_NS, 1, &o->hold, err); have_single = 1; break;
-        case OPT_DUR: bad = mx_num("--duration-s", a, 0.01, 3600, 0, &o->dur, err); break;
-        case OPT_WARM: bad = mx_num("--warmup-s", a, 0, 3600, 0, &o->warm, err); break;
+        case OPT_THINK: bad = mx_time("--think-ns", a, 1, 0, MX_MAX_NS, 1, &o->think, err); have_single = 1; break;
+        case OPT_HOLD: bad = mx_time("--hold-ns", a, 1, 0, MX_MAX_NS, 1, &o->hold, err); have_single = 1; break;
+        case OPT_DUR: bad = mx_time("--duration-s", a, 1e9, 0.01, 3600, 0, &o->dur, err); break;
+        case OPT_WARM: bad = mx_time("--warmup-s", a, 1e9, 0, 3600, 0, &o->warm, err); break;
         case OPT_REPS: bad = mx_num("--reps", a, 1, 1000, 1, &o->reps, err); break;
         case OPT_SPIN: bad = mx_num("--spin-threshold", a, 1, 1099511627776.0, 1, &o->spin, err); break;
         case OPT_MATRIX: o->matrix = a; break;
         case OPT_NOISE: bad = mx_num("--max-noise", a, 0, 1, 0, &o->noise, err); break;
         case OPT_RETRIES: bad = mx_num("--retries", a, 0, 100, 1, &o->retries, err); break;
-        case OPT_QUIET_WAIT: bad = mx_num("--quiet-wait-s", a, 0, 600, 0, &o->qwait, err); break;
-        case ':':
-            return err_input(err, "%s: missing value", argv[optind - 1]);
-        default:
-            return err_input(err, "unknown option \"%s\" (see vmsim measure --help)",
-                             argv[optind - 1]);
+        case OPT_QUIET_WAIT: bad = mx_time("--quiet-wait-s", a, 1e9, 0, 600, 0, &o->qwait, err); break;
         }
         if (bad)
-            return -1;
+            return -args_usage_error("measure", "%s", err->msg);
     }
-    if (optind < argc)
-        return err_input(err, "unexpected argument \"%s\" (see vmsim measure --help)", argv[optind]);
     if (o->matrix && have_single)
         return err_input(err, "--matrix replaces --lock, --threads, --think-ns and --hold-ns; "
                               "give one or the other");
@@ -515,6 +545,8 @@ int cmd_measure(int argc, char **argv)
         free(l.v);
         if (prc > 0)
             return 0;
+        if (prc == -2)
+            return 2; /* a usage error, printed */
         fprintf(stderr, ME "%s\n", err.msg);
         return err.code ? err.code : 2;
     }

@@ -14,7 +14,7 @@
 #define MERGE_MAX_DIRS 65536
 #define MERGE_MAX_LISTED 64 /* missing points listed one by one, at most */
 
-static const char merge_usage[] =
+const char merge_usage[] =
     "usage: vmsim merge OUT DIR... [--allow-missing] [--quiet]\n"
     "\n"
     "Joins the output directories of one sweep - e.g. those of `vmsim sweep --shard I/N`\n"
@@ -28,6 +28,14 @@ static const char merge_usage[] =
     "\n"
     "Exit status: 0 every point merged, 1 points missing (they are listed) or an I/O\n"
     "error, 2 bad usage, a directory without a sweep, or directories of different sweeps.\n";
+
+enum { MERGE_ALLOW = 256 };
+
+const args_opt merge_options[] = {
+    {"allow-missing", 0, NULL, MERGE_ALLOW},
+    {"quiet", 'q', NULL, 'q'},
+    {0, 0, 0, 0},
+};
 
 /* Appends the missing points to buf as "3, 6-8, 20", at most
  * MERGE_MAX_LISTED items, then "... (K more)". */
@@ -60,33 +68,33 @@ int cmd_merge(int argc, char **argv)
     const char *out = NULL;
     const char **dirs = vs_xcalloc((size_t)argc, sizeof(char *));
     int ndirs = 0, allow = 0, quiet = 0, rc = VS_EXIT_INPUT;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+    args_parser p;
+    args_init(&p, "merge", merge_options, argc, argv);
+    int id;
+    while ((id = args_next(&p)) != ARGS_END) {
+        switch (id) {
+        case ARGS_HELP:
             fputs(merge_usage, stdout);
             free(dirs);
             return 0;
-        }
-        if (!strcmp(s, "--allow-missing")) {
-            allow = 1;
-        } else if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
-            quiet = 1;
-        } else if (s[0] == '-' && s[1]) {
-            fprintf(stderr, "vmsim merge: unknown option %s (see 'vmsim merge --help')\n", s);
-            goto out;
-        } else if (!s[0]) {
-            fprintf(stderr, "vmsim merge: empty directory name\n");
-            goto out;
-        } else if (!out) {
-            out = s;
-        } else {
-            dirs[ndirs++] = s;
+        case ARGS_ERR: args_usage_error("merge", "%s", p.err); goto out;
+        case MERGE_ALLOW: allow = 1; break;
+        case 'q': quiet = 1; break;
+        case ARGS_POS:
+            if (!p.val[0]) {
+                args_usage_error("merge", "empty directory name");
+                goto out;
+            }
+            if (!out)
+                out = p.val;
+            else
+                dirs[ndirs++] = p.val;
+            break;
         }
     }
     if (!out || ndirs == 0 || ndirs > MERGE_MAX_DIRS) {
-        fprintf(stderr, "vmsim merge: %s\n%s",
-                !out ? "missing OUT and DIR" : ndirs ? "too many directories" : "missing DIR",
-                merge_usage);
+        args_usage_error("merge", "%s",
+                         !out ? "missing OUT and DIR" : ndirs ? "too many directories" : "missing DIR");
         goto out;
     }
     merge_outcome mo;

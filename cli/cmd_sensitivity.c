@@ -17,7 +17,7 @@
 #include "sim/mem.h"
 
 
-static const char sens_usage[] =
+const char sens_usage[] =
     "usage: vmsim sensitivity SCENARIO --measured FILE.csv --param PATH --values A,B,...\n"
     "                         [--seeds N] [-o DIR] [--metric COLUMN] [-j N]\n"
     "                         [--set PATH=VALUE]... [--normalize first|max|none]\n"
@@ -32,7 +32,11 @@ static const char sens_usage[] =
     "  --param PATH      the parameter, e.g. hypervisor.ple.window or kernel\n"
     "  --values A,B,...  its values, comma-separated; each is read like a --set\n"
     "                    VALUE (JSON if it parses, else text)\n"
-    "  other options     as for vmsim validate\n"
+    "  --measured FILE   the measured CSV (required; - reads standard input)\n"
+    "  -o, --output DIR  output directory (default sensitivity-out)\n"
+    "  -j, --jobs N      run in N worker processes (default 1)\n"
+    "  -q, --quiet       no progress or file messages on stderr\n"
+    "  --seeds, --metric, --set, --normalize, --x   as for vmsim validate\n"
     "\n"
     "Exit status: 0 done, 2 bad input or usage, 1 internal error or a failed run,\n"
     "130 interrupted.\n";
@@ -150,8 +154,7 @@ int cmd_sensitivity(int argc, char **argv)
     validate_args a;
     vs_err err = {0};
     if (validate_parse(argc, argv, 1, &a, &err)) {
-        fprintf(stderr, "vmsim sensitivity: %s\n%s", err.msg, sens_usage);
-        return VS_EXIT_INPUT;
+        return args_usage_error("sensitivity", "%s", err.msg);
     }
     if (a.help) {
         fputs(sens_usage, stdout);

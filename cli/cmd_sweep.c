@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cmds.h"
 #include "cli/progress.h"
 #include "experiment/sweep_mpi.h"
@@ -20,17 +21,18 @@
 
 #define SWEEP_MAX_SETS 256
 
-static const char sweep_usage[] =
-    "usage: vmsim sweep SCENARIO -o DIR [-j N] [--resume] [--shard I/N] [--set PATH=VALUE]...\n"
-    "                   [--quiet]\n"
+const char sweep_usage[] =
+    "usage: vmsim sweep SCENARIO -o DIR [-j N] [--seeds N] [--resume] [--shard I/N]\n"
+    "                   [--set PATH=VALUE]... [--quiet]\n"
     "\n"
     "Runs every point of the scenario's \"sweep\" section (axes x seeds) and writes\n"
     "DIR/results.csv (one row per run), DIR/summary.csv (seeds aggregated: mean and\n"
     "95% confidence half-width), DIR/points/NNNNNN.json (each run's results) and\n"
     "DIR/sweep.json. See docs/sweep.md.\n"
     "\n"
-    "  -o DIR            output directory (created if missing)\n"
-    "  -j N              worker processes (default: the number of CPUs)\n"
+    "  -o, --output DIR  output directory (created if missing)\n"
+    "  -j, --jobs N      worker processes (default: the number of CPUs)\n"
+    "  --seeds N         run seeds 1..N (the same as --set 'sweep.seeds=[1,...,N]')\n"
     "  --resume          continue the sweep in DIR, skipping finished points\n"
     "  --shard I/N       run only the points p with p mod N = I - 1 (1 <= I <= N), e.g.\n"
     "                    one job of a job array; join the directories with vmsim merge\n"
@@ -59,55 +61,74 @@ typedef struct sweep_args {
     int shard_i, shard_n;            /* --shard I/N; 0/0 without */
     int quiet;                       /* --quiet */
     int help;                        /* --help */
-    char *sets[SWEEP_MAX_SETS];      /* --set assignments (borrowed from argv) */
+    char *sets[SWEEP_MAX_SETS + 1];  /* --set assignments (borrowed from argv), then --seeds */
     int nsets;                       /* number of --set */
+    int nsets_all;                   /* sets in use: nsets, + 1 with --seeds */
+    int seeds;                       /* --seeds N, 0 without */
+    char *seeds_set;                 /* "sweep.seeds=[1,...,N]" (owned), or NULL */
 } sweep_args;
+
+enum { SWEEP_RESUME = 256, SWEEP_SET, SWEEP_SHARD, SWEEP_SEEDS };
+
+const args_opt sweep_options[] = {
+    {"output", 'o', "DIR", 'o'},
+    {"jobs", 'j', "N", 'j'},
+    {"seeds", 0, "N", SWEEP_SEEDS},
+    {"resume", 0, NULL, SWEEP_RESUME},
+    {"shard", 0, "I/N", SWEEP_SHARD},
+    {"set", 0, "PATH=VALUE", SWEEP_SET},
+    {"quiet", 'q', NULL, 'q'},
+    {0, 0, 0, 0},
+};
 
 /* Parses argv (argv[0] is "sweep"); usage errors fill err. */
 static int sweep_parse_args(int argc, char **argv, sweep_args *a, vs_err *err)
 {
     memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i], *val = NULL;
-        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
-            a->help = 1;
-            return 0;
+    args_parser p;
+    args_init(&p, "sweep", sweep_options, argc, argv);
+    int id;
+    long long v;
+    while ((id = args_next(&p)) != ARGS_END) {
+        switch (id) {
+        case ARGS_HELP: a->help = 1; return 0;
+        case ARGS_ERR: return err_input(err, "%s", p.err);
+        case ARGS_POS:
+            if (a->file)
+                return err_input(err, "unexpected argument %s", p.val);
+            if (!(a->file = args_input(p.val, "stdin.json", err->msg, sizeof err->msg)))
+                return err_input(err, "%s", err->msg);
+            break;
+        case SWEEP_RESUME: a->resume = 1; break;
+        case 'q': a->quiet = 1; break;
+        case 'o': a->dir = p.val; break;
+        case 'j': a->jobs_text = p.val; break;
+        case SWEEP_SHARD: a->shard_text = p.val; break;
+        case SWEEP_SET:
+            if (a->nsets >= SWEEP_MAX_SETS)
+                return err_input(err, "more than %d --set options", SWEEP_MAX_SETS);
+            a->sets[a->nsets++] = (char *)p.val;
+            break;
+        case SWEEP_SEEDS:
+            if (args_int(p.val, 1, 100000, &v))
+                return err_input(err, "--seeds %s: expected a number of seeds from 1 to 100000",
+                                 p.val);
+            a->seeds = (int)v;
+            break;
         }
-        if (!strcmp(s, "--resume")) {
-            a->resume = 1;
-            continue;
+    }
+    a->nsets_all = a->nsets;
+    if (a->seeds) {
+        size_t n = 32 + 8 * (size_t)a->seeds, l;
+        a->seeds_set = vs_xmalloc(n);
+        snprintf(a->seeds_set, n, "sweep.seeds=[");
+        for (int k = 1; k <= a->seeds; k++) {
+            l = strlen(a->seeds_set);
+            snprintf(a->seeds_set + l, n - l, "%s%d", k > 1 ? "," : "", k);
         }
-        if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
-            a->quiet = 1;
-            continue;
-        }
-        if (!strncmp(s, "-j", 2) && s[2]) {
-            a->jobs_text = s + 2;
-            continue;
-        }
-        if (!strcmp(s, "-o") || !strcmp(s, "-j") || !strcmp(s, "--jobs") || !strcmp(s, "--set") ||
-            !strcmp(s, "--shard")) {
-            if (i + 1 >= argc)
-                return err_input(err, "%s needs a value", s);
-            val = argv[++i];
-            if (!strcmp(s, "-o")) {
-                a->dir = val;
-            } else if (!strcmp(s, "--shard")) {
-                a->shard_text = val;
-            } else if (!strcmp(s, "--set")) {
-                if (a->nsets >= SWEEP_MAX_SETS)
-                    return err_input(err, "more than %d --set options", SWEEP_MAX_SETS);
-                a->sets[a->nsets++] = (char *)val;
-            } else {
-                a->jobs_text = val;
-            }
-            continue;
-        }
-        if (s[0] == '-' && s[1])
-            return err_input(err, "unknown option %s (see 'vmsim sweep --help')", s);
-        if (a->file)
-            return err_input(err, "unexpected argument %s", s);
-        a->file = s;
+        l = strlen(a->seeds_set);
+        snprintf(a->seeds_set + l, n - l, "]");
+        a->sets[a->nsets_all++] = a->seeds_set;
     }
     if (!a->file)
         return err_input(err, "missing SCENARIO");
@@ -185,6 +206,10 @@ static void sweep_commands(const sweep_args *a, int ranks, char *run, size_t rn,
         snprintf(res + l, resn - l, " --set ");
         sweep_shell_quote(res, resn, a->sets[i]);
     }
+    if (a->seeds) {
+        l = strlen(res);
+        snprintf(res + l, resn - l, " --seeds %d", a->seeds);
+    }
     if (a->quiet) {
         l = strlen(res);
         snprintf(res + l, resn - l, " --quiet");
@@ -195,7 +220,7 @@ static void sweep_commands(const sweep_args *a, int ranks, char *run, size_t rn,
  * the document (and fills *sp), or NULL with err filled. */
 static json_t *sweep_load(const sweep_args *a, sweep_spec *sp, vs_err *err)
 {
-    json_t *doc = sweep_read_doc(a->file, a->sets, a->nsets, err);
+    json_t *doc = sweep_read_doc(a->file, a->sets, a->nsets_all, err);
     if (!doc)
         return NULL;
     if (sweep_parse(doc, a->file, sp, err)) {
@@ -322,18 +347,30 @@ static int sweep_cmd_mpi(const sweep_args *a, int rank, int ranks)
 }
 #endif
 
+static int sweep_cmd(sweep_args *a0);
+
 int cmd_sweep(int argc, char **argv)
 {
     sweep_args a;
     vs_err err = {0};
     if (sweep_parse_args(argc, argv, &a, &err)) {
-        fprintf(stderr, "vmsim sweep: %s\n%s", err.msg, sweep_usage);
-        return VS_EXIT_INPUT;
+        free(a.seeds_set);
+        return args_usage_error("sweep", "%s", err.msg);
     }
     if (a.help) {
         fputs(sweep_usage, stdout);
         return 0;
     }
+    int rc = sweep_cmd(&a);
+    free(a.seeds_set);
+    return rc;
+}
+
+/* The command after parsing. */
+static int sweep_cmd(sweep_args *a0)
+{
+    sweep_args a = *a0;
+    vs_err err = {0};
     char var[64];
     int launched = srun_launcher_size(var, sizeof var);
 #ifdef VMSIM_MPI

@@ -16,7 +16,7 @@
 #include "sim/mem.h"
 
 
-static const char validate_usage[] =
+const char validate_usage[] =
     "usage: vmsim validate SCENARIO --measured FILE.csv [-o DIR] [--metric COLUMN]\n"
     "                      [--seeds N | --sweep DIR] [-j N] [--set PATH=VALUE]...\n"
     "                      [--normalize first|max|none] [--x COLUMN] [--plot | --no-plot] [-q]\n"
@@ -28,8 +28,8 @@ static const char validate_usage[] =
     "is compared with the mean and its 95% confidence interval. See\n"
     "docs/validation.md.\n"
     "\n"
-    "  --measured FILE   the measured CSV (required)\n"
-    "  -o DIR            output directory (default validation-out): validation.json,\n"
+    "  --measured FILE   the measured CSV (required; - reads standard input)\n"
+    "  -o, --output DIR          output directory (default validation-out): validation.json,\n"
     "                    validation.csv, overlay.png/.svg, runs/ (the runs, a sweep\n"
     "                    directory, rewritten every time)\n"
     "  --metric COLUMN   the measured column (default: the first column that is\n"
@@ -37,7 +37,7 @@ static const char validate_usage[] =
     "  --seeds N         seeds per point (default 3: seeds 1..3)\n"
     "  --sweep DIR       take the predictions from the results.csv of a sweep of\n"
     "                    this scenario instead of running\n"
-    "  -j N              run in N worker processes (default 1: in this process)\n"
+    "  -j, --jobs N      run in N worker processes (default 1: in this process)\n"
     "  --set PATH=VALUE  override a scenario value (repeatable)\n"
     "  --normalize MODE  first: divide each series by its value at its smallest x\n"
     "                    (per seed for the predictions); max: by its largest\n"
@@ -66,6 +66,31 @@ static int validate_int(const char *opt, const char *s, int lo, int hi, int *out
     return 0;
 }
 
+enum { VAL_MEASURED = 256, VAL_METRIC, VAL_SEEDS, VAL_SET, VAL_NORMALIZE, VAL_X, VAL_SWEEP,
+       VAL_PLOT, VAL_NO_PLOT, VAL_PARAM, VAL_VALUES };
+
+#define VAL_COMMON_OPTS                                                                           \
+    {"measured", 0, "FILE", VAL_MEASURED}, {"output", 'o', "DIR", 'o'},                           \
+        {"metric", 0, "COLUMN", VAL_METRIC}, {"seeds", 0, "N", VAL_SEEDS},                        \
+        {"jobs", 'j', "N", 'j'}, {"set", 0, "PATH=VALUE", VAL_SET},                               \
+        {"normalize", 0, "MODE", VAL_NORMALIZE}, {"x", 0, "COLUMN", VAL_X},                       \
+        {"quiet", 'q', NULL, 'q'}
+
+const args_opt validate_options[] = {
+    VAL_COMMON_OPTS,
+    {"sweep", 0, "DIR", VAL_SWEEP},
+    {"plot", 0, NULL, VAL_PLOT},
+    {"no-plot", 0, NULL, VAL_NO_PLOT},
+    {0, 0, 0, 0},
+};
+
+const args_opt sens_options[] = {
+    VAL_COMMON_OPTS,
+    {"param", 0, "PATH", VAL_PARAM},
+    {"values", 0, "A,B,...", VAL_VALUES},
+    {0, 0, 0, 0},
+};
+
 int validate_parse(int argc, char **argv, int sensitivity, validate_args *a, vs_err *err)
 {
     const char *cmd = sensitivity ? "sensitivity" : "validate";
@@ -73,68 +98,58 @@ int validate_parse(int argc, char **argv, int sensitivity, validate_args *a, vs_
     a->dir = sensitivity ? "sensitivity-out" : "validation-out";
     a->nseeds = VAL_DEFAULT_SEEDS;
     a->jobs = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+    args_parser p;
+    args_init(&p, cmd, sensitivity ? sens_options : validate_options, argc, argv);
+    int id;
+    while ((id = args_next(&p)) != ARGS_END) {
+        const char *v = p.val;
+        if (id == ARGS_HELP) {
             a->help = 1;
             return 0;
         }
-        if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
-            a->quiet = 1;
-            continue;
-        }
-        if (!sensitivity && (!strcmp(s, "--plot") || !strcmp(s, "--no-plot"))) {
-            a->plot = s[2] == 'p' ? 1 : -1;
-            continue;
-        }
-        /* options with a value: both commands, then validate's, then sensitivity's */
-        static const char *const common[] = {"--measured", "-o", "--metric", "--seeds", "-j",
-                                             "--set", "--normalize", "--x", NULL};
-        static const char *const v_only[] = {"--sweep", NULL}, *const s_only[] = {"--param", "--values", NULL};
-        int known = 0;
-        for (const char *const *k = common; *k; k++)
-            known |= !strcmp(s, *k);
-        for (const char *const *k = sensitivity ? s_only : v_only; *k; k++)
-            known |= !strcmp(s, *k);
-        if (!known && s[0] == '-' && s[1])
-            return err_input(err, "unknown option %s (see 'vmsim %s --help')", s, cmd);
-        if (!known) {
+        if (id == ARGS_ERR)
+            return err_input(err, "%s", p.err);
+        if (id == ARGS_POS) {
             if (a->file)
-                return err_input(err, "unexpected argument %s (one SCENARIO)", s);
-            a->file = s;
+                return err_input(err, "unexpected argument %s (one SCENARIO)", v);
+            if (!(a->file = args_input(v, "stdin.json", err->msg, sizeof err->msg)))
+                return err_input(err, "%s", err->msg);
             continue;
         }
-        if (i + 1 >= argc || !argv[i + 1][0])
-            return err_input(err, "%s needs a value", s);
-        const char *v = argv[++i];
-        if (!strcmp(s, "--measured"))
-            a->measured = v;
-        else if (!strcmp(s, "-o"))
-            a->dir = v;
-        else if (!strcmp(s, "--metric"))
-            a->metric = v;
-        else if (!strcmp(s, "--sweep"))
-            a->sweep = v;
-        else if (!strcmp(s, "--param"))
-            a->param = v;
-        else if (!strcmp(s, "--values"))
-            a->values = v;
-        else if (!strcmp(s, "--x"))
-            a->xcol = v;
-        else if (!strcmp(s, "--normalize")) {
+        if (v && !v[0])
+            return err_input(err, "%s needs a value", p.opt);
+        switch (id) {
+        case 'q': a->quiet = 1; break;
+        case VAL_PLOT: a->plot = 1; break;
+        case VAL_NO_PLOT: a->plot = -1; break;
+        case VAL_MEASURED:
+            if (!(a->measured = args_input(v, "stdin.csv", err->msg, sizeof err->msg)))
+                return err_input(err, "%s", err->msg);
+            break;
+        case 'o': a->dir = v; break;
+        case VAL_METRIC: a->metric = v; break;
+        case VAL_SWEEP: a->sweep = v; break;
+        case VAL_PARAM: a->param = v; break;
+        case VAL_VALUES: a->values = v; break;
+        case VAL_X: a->xcol = v; break;
+        case VAL_NORMALIZE:
             if (val_parse_norm(v, &a->norm, err))
                 return -1;
-        } else if (!strcmp(s, "--seeds")) {
-            if (validate_int(s, v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
+            break;
+        case VAL_SEEDS:
+            if (validate_int("--seeds", v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
                 return -1;
             a->seeds_given = 1;
-        } else if (!strcmp(s, "-j")) {
-            if (validate_int(s, v, 1, SRUN_MAX_JOBS, &a->jobs, err))
+            break;
+        case 'j':
+            if (validate_int("-j", v, 1, SRUN_MAX_JOBS, &a->jobs, err))
                 return -1;
-        } else {
+            break;
+        case VAL_SET:
             if (a->nsets >= VALIDATE_MAX_SETS)
                 return err_input(err, "more than %d --set options", VALIDATE_MAX_SETS);
             a->sets[a->nsets++] = (char *)v;
+            break;
         }
     }
     if (!a->file)
@@ -223,8 +238,7 @@ int cmd_validate(int argc, char **argv)
     validate_args a;
     vs_err err = {0};
     if (validate_parse(argc, argv, 0, &a, &err)) {
-        fprintf(stderr, "vmsim validate: %s\n%s", err.msg, validate_usage);
-        return VS_EXIT_INPUT;
+        return args_usage_error("validate", "%s", err.msg);
     }
     if (a.help) {
         fputs(validate_usage, stdout);

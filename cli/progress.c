@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,8 +33,8 @@ static void prog_show(prog_bar *pr, int64_t done, int force)
     double now = srun_now();
     if (!force && now - pr->last < (pr->tty ? 0.2 : 5.0))
         return;
-    if (!pr->tty && !force && now - pr->t0 < 5.0)
-        return;
+    if (!force && now - pr->t0 < (pr->tty ? 2.0 : 5.0))
+        return; /* short runs show no progress */
     pr->last = now;
     int64_t ran = done - pr->before, left = pr->total - done;
     char eta[64];
@@ -55,10 +56,16 @@ static void prog_show(prog_bar *pr, int64_t done, int force)
     fflush(stderr);
 }
 
+int prog_is_terminal(void)
+{
+    const char *term = getenv("TERM");
+    return isatty(2) && term && *term && strcmp(term, "dumb") != 0;
+}
+
 /* "sweep: N points to run on K workers". */
 static void prog_start(prog_bar *pr, const srun_prog *ev)
 {
-    *pr = (prog_bar){.tty = isatty(2), .t0 = srun_now(), .total = ev->total,
+    *pr = (prog_bar){.tty = prog_is_terminal(), .t0 = srun_now(), .total = ev->total,
                      .before = ev->before};
     char shard[64] = "";
     if (ev->shard_n > 0)
@@ -97,4 +104,45 @@ void prog_attach(prog_bar *bar, srun_opts *o, int quiet)
     memset(bar, 0, sizeof *bar);
     o->progress = quiet ? NULL : prog_report;
     o->progress_ctx = quiet ? NULL : bar;
+}
+
+void prog_run_report(void *ctx, double done_s, double total_s)
+{
+    prog_run *pr = ctx;
+    double now = srun_now();
+    if (pr->t0 == 0) {
+        pr->t0 = now;
+        pr->tty = prog_is_terminal();
+        return;
+    }
+    if (now - pr->last < (pr->tty ? 0.2 : 5.0) || now - pr->t0 < (pr->tty ? 2.0 : 5.0))
+        return;
+    pr->last = now;
+    double frac = total_s > 0 ? done_s / total_s : 0;
+    frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
+    char eta[64];
+    prog_fmt_eta(eta, sizeof eta, frac > 0 ? (now - pr->t0) * (1 - frac) / frac : -1);
+    if (pr->tty) {
+        char bar[31];
+        int fill = (int)(30 * frac);
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[30] = 0;
+        fprintf(stderr, "\r\033[Krun %s [%s] %3.0f%%  %.3g of %.3g s simulated  eta %s",
+                pr->what, bar, 100 * frac, done_s, total_s, eta);
+        pr->drawn = 1;
+    } else {
+        fprintf(stderr, "run %s: %.0f%% (%.3g of %.3g s simulated), eta %s\n", pr->what,
+                100 * frac, done_s, total_s, eta);
+    }
+    fflush(stderr);
+}
+
+void prog_run_end(prog_run *pr)
+{
+    if (pr->drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        pr->drawn = 0;
+    }
 }

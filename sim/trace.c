@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,15 @@ struct trace {
     trace_ctr *ctr;    /* counter carry-in table */
     size_t ctr_cap;    /* slots in ctr */
     size_t ctr_n;      /* used slots */
+    uint64_t max_bytes;  /* trace_set_max_bytes; 0: no limit */
+    int full;            /* the limit was reached: events are dropped from then on */
+    sim_time full_at;    /* the time of the first dropped event */
+    uint64_t dropped;    /* events dropped since */
 };
+
+/* How many events pass between two looks at the file's size (ftello costs
+ * a system call): the limit is kept to within about this many events. */
+#define TRACE_SIZE_EVERY 1024
 
 /* ---- low-level output ---------------------------------------------------- */
 
@@ -201,7 +210,8 @@ static void put_ids(FILE *f, int pid, int tid)
     put_int(f, tid);
 }
 
-/* Ends an event with optional verbatim args and counts it. */
+/* Ends an event with optional verbatim args and counts it; every
+ * TRACE_SIZE_EVERY events checks the size limit. */
 static void end_event(trace *t, const char *args_json)
 {
     FILE *f = t->out.f;
@@ -211,6 +221,21 @@ static void end_event(trace *t, const char *args_json)
     }
     putc('}', f);
     t->events++;
+    if (t->max_bytes && t->events % TRACE_SIZE_EVERY == 0) {
+        off_t pos = ftello(f);
+        if (pos >= 0 && (uint64_t)pos >= t->max_bytes)
+            t->full = 1;
+    }
+}
+
+/* 1 (and counts it) when the size limit drops the event at `when`. */
+static int trace_drop(trace *t, sim_time when)
+{
+    if (!t->full)
+        return 0;
+    if (!t->dropped++)
+        t->full_at = when;
+    return 1;
 }
 
 /* A metadata event whose args hold one string or one integer. */
@@ -374,6 +399,8 @@ void trace_slice(trace *t, int pid, int tid, const char *name, const char *cat, 
     }
     sim_time s = start < t->t0 ? t->t0 : start;
     sim_time e = end > t->t1 ? t->t1 : end;
+    if (trace_drop(t, s))
+        return;
     begin_event(t, name, cat, "X", s);
     put_raw(t->out.f, ",\"dur\":");
     put_us_mag(t->out.f, 0, (uint64_t)e - (uint64_t)s); /* e >= s; exact even if e - s overflows */
@@ -384,7 +411,7 @@ void trace_slice(trace *t, int pid, int tid, const char *name, const char *cat, 
 void trace_instant(trace *t, int pid, int tid, const char *name, const char *cat, sim_time when,
                    const char *args_json)
 {
-    if (!t || when < t->t0 || when >= t->t1)
+    if (!t || when < t->t0 || when >= t->t1 || trace_drop(t, when))
         return;
     begin_event(t, name, cat, "i", when);
     put_raw(t->out.f, ",\"s\":\"t\"");
@@ -416,12 +443,27 @@ void trace_counter(trace *t, int pid, const char *name, sim_time when, const cha
         }
         return;
     }
+    if (trace_drop(t, when))
+        return;
     if (when == t->t0)
         ctr_get(t, pid, name, series)->at_t0 = 1;
     counter_event(t, pid, name, when, series, value);
 }
 
 uint64_t trace_events(const trace *t) { return t ? t->events : 0; }
+
+void trace_set_max_bytes(trace *t, uint64_t max_bytes)
+{
+    if (t)
+        t->max_bytes = max_bytes;
+}
+
+uint64_t trace_dropped(const trace *t, sim_time *first)
+{
+    if (t && t->dropped && first)
+        *first = t->full_at;
+    return t ? t->dropped : 0;
+}
 
 uint64_t trace_invalid(const trace *t) { return t ? t->invalid : 0; }
 
@@ -446,6 +488,12 @@ int trace_close(trace *t, vs_err *err)
         put_int(f, t->t1);
     put_raw(f, ",\"events\":");
     put_mag(f, 0, t->events);
+    if (t->dropped) {
+        put_raw(f, ",\"truncated_at_ns\":");
+        put_int(f, t->full_at);
+        put_raw(f, ",\"dropped_events\":");
+        put_mag(f, 0, t->dropped);
+    }
     put_raw(f, "}}\n");
     int rc = fsu_commit(&t->out, err);
     free(t->buf); /* only now: the stream used it until fclose */

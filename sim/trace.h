@@ -97,6 +97,18 @@ void trace_counter(trace *t, int pid, const char *name, sim_time when, const cha
  * added by trace_close). 0 for NULL. */
 uint64_t trace_events(const trace *t);
 
+/* Limits the file to about max_bytes (0: no limit, the default): once it
+ * is reached - checked every 1024 events, so the file may pass it by some
+ * 100 KB - every later slice, instant and counter sample is dropped and
+ * counted; the file stays valid, and its otherData gains
+ * "truncated_at_ns" (the first dropped event's time) and
+ * "dropped_events". Metadata is never dropped. */
+void trace_set_max_bytes(trace *t, uint64_t max_bytes);
+
+/* Events dropped by the size limit, and (if any and first is not NULL)
+ * the time of the first one in *first. 0 for NULL. */
+uint64_t trace_dropped(const trace *t, sim_time *first);
+
 /* Calls refused as malformed (slice ending before it starts, non-finite
  * counter value). 0 for NULL. */
 uint64_t trace_invalid(const trace *t);

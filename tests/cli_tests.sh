@@ -202,9 +202,9 @@ else
     grep -q '^{"benchmark":"hold"' "$TMP/out" && ok "bench hold --json (python3 not found: not parsed)" || bad "bench hold --json" "$(cat "$TMP/out")"
 fi
 expect "bench hold plain output" 0 "RESULT events=5000" bench hold --pending 10 --events 5000
-expect "bench without a benchmark: exit 2" 2 "usage: vmsim bench hold" bench
-expect "bench unknown benchmark: exit 2" 2 "usage: vmsim bench hold" bench frob
-expect "bench bad number: exit 2" 2 "bad option or value near --events" bench hold --events 1e5
+expect "bench without a benchmark: exit 2" 2 "missing BENCHMARK (hold)" bench
+expect "bench unknown benchmark: exit 2" 2 'unknown benchmark "frob"' bench frob
+expect "bench bad number: exit 2" 2 "--events 1e5: expected a non-negative integer" bench hold --events 1e5
 expect "bench --pending 0: exit 2" 2 "--pending must be in" bench hold --pending 0
 
 # --- fit -----------------------------------------------------------------------------
@@ -327,12 +327,12 @@ expect "measure: unknown lock suggests" 2 'unknown lock "tiket" (did you mean "t
 expect "measure: --threads 0" 2 "--threads: expected an integer from 1 to 1024" measure --threads 0 $MQ -o "$TMP/bad"
 expect "measure: --threads 1025" 2 "--threads: expected an integer from 1 to 1024" measure --threads 1025 $MQ -o "$TMP/bad"
 expect "measure: --threads abc" 2 'found "abc"' measure --threads abc $MQ -o "$TMP/bad"
-expect "measure: --think-ns -1" 2 "--think-ns: expected an integer" measure --think-ns -1 $MQ -o "$TMP/bad"
-expect "measure: --duration-s 0" 2 "--duration-s: expected a number from 0.01" measure --duration-s 0 -o "$TMP/bad"
+expect "measure: --think-ns -1" 2 "--think-ns: expected a time from 0 to 1000000000 ns" measure --think-ns -1 $MQ -o "$TMP/bad"
+expect "measure: --duration-s 0" 2 "--duration-s: expected a time from 0.01 to 3600 s" measure --duration-s 0 -o "$TMP/bad"
 expect "measure: --spin-threshold 1.5" 2 "--spin-threshold: expected an integer" measure --spin-threshold 1.5 $MQ -o "$TMP/bad"
 expect "measure: --max-noise 2" 2 "--max-noise: expected a number from 0 to 1" measure --max-noise 2 -o "$TMP/bad"
-expect "measure: unknown option" 2 'unknown option "--frob"' measure --frob
-expect "measure: missing value" 2 "--threads: missing value" measure --threads
+expect "measure: unknown option" 2 'unknown option --frob' measure --frob
+expect "measure: missing value" 2 "--threads needs a value" measure --threads
 expect "measure: --matrix and --lock" 2 "give one or the other" measure --matrix default --lock tas
 expect "measure: --matrix missing file" 2 "cannot open" measure --matrix "$TMP/nope.csv" $MQ -o "$TMP/bad"
 printf 'lock,threads,think_ns,hold_ns\nmcs,2,1000,100\npv-tiket,2,1000,100\n' >"$TMP/mxbad.csv"
@@ -340,6 +340,155 @@ expect "measure: bad lock in a matrix CSV names the line" 2 "mxbad.csv:3: unknow
 printf '{"configs": [{"lock": "tas", "threads": 0, "think_ns": 0, "hold_ns": 0}]}' >"$TMP/mxbad.json"
 expect "measure: bad threads in a matrix JSON" 2 "configs[0].threads: expected an integer from 1 to 1024" measure --matrix "$TMP/mxbad.json" $MQ -o "$TMP/bad"
 if [ ! -e "$TMP/bad" ]; then ok "measure: bad input writes nothing"; else bad "measure: bad input writes nothing"; fi
+
+
+# --- one parser for every command (cli/args.c) -------------------------------------
+# usage_error NAME ARGS...: exit 2, stderr exactly one line that names the
+# offending option and ends with the pointer to the command's --help.
+usage_error() {
+    name=$1 optname=$2
+    shift 2
+    cmd=$1
+    run_cmd "$@"
+    if [ "$rc" -ne 2 ]; then
+        bad "$name" "exit status $rc, want 2; stderr: $(head -c 300 "$TMP/err")"
+    elif [ "$(wc -l <"$TMP/err")" -ne 1 ]; then
+        bad "$name" "stderr is not one line: $(head -c 500 "$TMP/err")"
+    elif ! grep -qF -- "$optname" "$TMP/err" || ! grep -qF -- "; see 'vmsim $cmd --help'" "$TMP/err"; then
+        bad "$name" "stderr lacks $optname or the pointer: $(cat "$TMP/err")"
+    else
+        ok "$name"
+    fi
+}
+for c in run check bench fit sweep merge plot timeline validate sensitivity calibrate measure; do
+    usage_error "$c --frobnicate: one line naming it, then see 'vmsim $c --help'" --frobnicate $c --frobnicate
+    usage_error "$c -Z: one line naming it" "-Z" $c -Z
+    expect "vmsim help $c = vmsim $c --help" 0 "usage: vmsim $c" help $c
+    "$VMSIM" $c --help >"$TMP/h1" 2>&1
+    "$VMSIM" help $c >"$TMP/h2" 2>&1
+    if cmp -s "$TMP/h1" "$TMP/h2"; then ok "help $c is $c --help"; else bad "help $c is $c --help"; fi
+    # every option of the table (the completion's list) is in the --help text
+    opts=$("$VMSIM" help --bash-completion | sed -n "/^    $c)/{n;p;}" | sed 's/.*opts="//; s/"$//')
+    missing=
+    for o in $opts; do
+        case $o in --help) continue ;; esac
+        grep -qF -- "$o" "$TMP/h1" || missing="$missing $o"
+    done
+    if [ -z "$missing" ]; then ok "$c --help documents every option"; else bad "$c --help documents every option" "missing:$missing"; fi
+done
+usage_error "run --sed suggests --seed" "did you mean --seed?" run "$LOCKLOOP" --sed 3
+usage_error "a value missing names the option" "--seed needs a value" run "$LOCKLOOP" --seed
+usage_error "a flag given a value" "--quiet takes no value" run "$LOCKLOOP" --quiet=1
+usage_error "run --trace-from with a bad unit" "--trace-from 3parsecs" run "$LOCKLOOP" --trace-from 3parsecs
+usage_error "sweep --seeds 0" "--seeds 0" sweep "$LOCKLOOP" -o "$TMP/sw0" --seeds 0
+expect "unknown command suggests one" 2 'unknown command "ru" (did you mean "run"?)' ru
+# --opt=value, -oFILE, bundling, -- and - on the commands that have them
+expect "run --set=P=V --seed=N -qoFILE" 0 "" run "$LOCKLOOP" $SHORT --set=workload.threads=2 --seed=5 -qo"$TMP/eq.json"
+if grep -q '"seed": 5' "$TMP/eq.json" && grep -q '"vcpus": 8' "$TMP/eq.json"; then ok "run: --seed=5 and -oFILE took effect"; else bad "run: --seed=5 and -oFILE took effect"; fi
+expect "run --output=FILE -- SCENARIO" 0 "" run $SHORT --output="$TMP/eq2.json" -q -- "$LOCKLOOP"
+if [ -s "$TMP/eq2.json" ]; then ok "run: --output= and --"; else bad "run: --output= and --"; fi
+run_cmd run "$LOCKLOOP" $SHORT -q -o -
+if [ "$rc" -eq 0 ] && grep -q '"vmsim_version"' "$TMP/out"; then ok "run -o - writes stdout"; else bad "run -o - writes stdout" "$(head -c 300 "$TMP/err")"; fi
+if "$VMSIM" check - <"$LOCKLOOP" >"$TMP/out" 2>"$TMP/err" && grep -q "valid" "$TMP/out"; then ok "check - reads stdin"; else bad "check - reads stdin" "$(cat "$TMP/err")"; fi
+if "$VMSIM" run - $SHORT -q <"$LOCKLOOP" >"$TMP/out" 2>"$TMP/err" && grep -q '"ops"' "$TMP/out"; then ok "run - reads stdin"; else bad "run - reads stdin" "$(cat "$TMP/err")"; fi
+expect "run --trace-from=2ms --trace-to=0.004 (units and bare seconds)" 0 "" run "$LOCKLOOP" $SHORT -q -o "$TMP/t.json" --trace "$TMP/tr.json" --trace-from=2ms --trace-to=0.004
+expect "bench hold --events=1000 --pending=10" 0 "RESULT events=1000" bench hold --events=1000 --pending=10
+printf 'cores,throughput\n1,1000\n2,1900\n4,3400\n8,5600\n16,8000\n' >"$TMP/fit.csv"
+expect "fit --x=cores --y=throughput" 0 "sigma" fit "$TMP/fit.csv" --x=cores --y=throughput
+if "$VMSIM" fit - --x=cores <"$TMP/fit.csv" >"$TMP/out" 2>"$TMP/err" && grep -q sigma "$TMP/out"; then ok "fit - reads stdin"; else bad "fit - reads stdin" "$(cat "$TMP/err")"; fi
+expect "merge --allow-missing=x refused" 2 "--allow-missing takes no value" merge "$TMP/a" "$TMP/b" --allow-missing=x
+expect "measure --list --lock=tas --threads=1,2 --think-ns=2us --hold-ns=500" 0 "tas,2,2000,500" measure --list --lock=tas --threads=1,2 --think-ns=2us --hold-ns=500
+expect "measure -qo DIR --list" 0 "tas,1" measure -qo"$TMP/mq" --list --lock tas --threads 1
+
+SWP='sweep={"axes": [{"path": "workload.threads", "values": [1, 2]}], "seeds": [1]}'
+expect "sweep -oDIR -j1 --seeds=2 --set=..." 0 "" sweep "$LOCKLOOP" -o"$TMP/swq" -j1 --seeds=2 $SHORT --set="$SWP" -q
+if grep -q '"seeds": \[1, 2\]' "$TMP/swq/sweep.json" 2>/dev/null || grep -q '"seeds": \[$' "$TMP/swq/sweep.json"; then ok "sweep --seeds 2 runs seeds 1..2"; else bad "sweep --seeds 2 runs seeds 1..2" "$(head -c 300 "$TMP/swq/sweep.json")"; fi
+if [ "$(grep -c . "$TMP/swq/results.csv")" -eq 5 ]; then ok "sweep --seeds 2: 2 x 2 rows"; else bad "sweep --seeds 2: 2 x 2 rows" "$(cat "$TMP/swq/results.csv")"; fi
+if command -v gnuplot >/dev/null 2>&1; then
+    expect "plot --x=... -oPREFIX.svg: one SVG" 0 "wrote q.svg" plot "$TMP/swq" --x=workload.threads -o"$TMP/pl/q.svg"
+    if [ -s "$TMP/pl/q.svg" ] && [ ! -e "$TMP/pl/q.png" ]; then ok "plot -o q.svg writes only the SVG"; else bad "plot -o q.svg writes only the SVG"; fi
+    expect "plot -o q.pdf: a PDF" 0 "wrote q.pdf" plot "$TMP/swq" -o "$TMP/pl/q.pdf"
+    if grep -q "set xtics (1, 2)" "$TMP/pl/q.gp" && grep -q "threads" "$TMP/pl/q.gp"; then ok "plot: integer ticks and a human label for threads"; else bad "plot: integer ticks and a human label for threads" "$(grep -n 'xtics\|xlabel' "$TMP/pl/q.gp")"; fi
+    if grep -q "critical sections per second per VM" "$TMP/pl/q.gp"; then ok "plot: lockloop's default y reads critical sections per second per VM"; else bad "plot: lockloop's default y label"; fi
+    run_cmd run "$LOCKLOOP" $SHORT -q -o "$TMP/tl.json" --trace "$TMP/tl-trace.json" --trace-from=1ms --trace-to=3ms
+    expect "timeline -oFILE --from=1ms --to=2000 (bare: us)" 0 "wrote" timeline "$TMP/tl-trace.json" -o"$TMP/tl.png" --from=1ms --to=2000
+    if [ -s "$TMP/tl.png" ]; then ok "timeline -oFILE wrote the PNG"; else bad "timeline -oFILE wrote the PNG"; fi
+else
+    skipped "plot and timeline with --opt=value and -oFILE (gnuplot not found)"
+fi
+printf 'workload.threads,ops_per_s\n1,90000\n2,180000\n' >"$TMP/val.csv"
+expect "validate --measured=FILE --seeds=1 -oDIR --no-plot" 0 "" validate "$LOCKLOOP" --measured="$TMP/val.csv" --seeds=1 -o"$TMP/vq" --no-plot -q $SHORT
+if [ -s "$TMP/vq/validation.json" ]; then ok "validate -oDIR wrote validation.json"; else bad "validate -oDIR wrote validation.json"; fi
+expect "sensitivity --param=... --values=... -oDIR" 0 "" sensitivity "$LOCKLOOP" --measured="$TMP/val.csv" --param=workload.hold.mean_ns --values=100,200 --seeds=1 -o"$TMP/sq" -q $SHORT
+expect "calibrate --param=... --max-iter=2 -oDIR" 0 "" calibrate "$LOCKLOOP" --measured="$TMP/val.csv" --param=workload.hold.mean_ns:100:1000 --max-iter=2 --seeds=1 -o"$TMP/cq" -q $SHORT
+if [ -s "$TMP/cq/fitted.json" ]; then ok "calibrate -oDIR wrote fitted.json"; else bad "calibrate -oDIR wrote fitted.json"; fi
+
+# progress changes no number: a run cut into slices (progress on) equals one without (-q)
+run_cmd run "$LOCKLOOP" --set duration_s=1.5 -o "$TMP/pr1.json"
+run_cmd run "$LOCKLOOP" --set duration_s=1.5 -q -o "$TMP/pr2.json"
+if [ -n "$PY" ]; then
+    if $PY -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for d in (a, b):
+    d.pop("wall"); d.pop("command_line")
+assert a == b and a["events"] > 2000000, a["events"]
+' "$TMP/pr1.json" "$TMP/pr2.json" 2>"$TMP/pyerr"; then ok "run with progress (slices of events) = run -q, over 2M events"; else bad "run with progress = run -q" "$(tail -2 "$TMP/pyerr")"; fi
+else
+    skipped "run with progress = run -q (python3 not found)"
+fi
+
+# the trace: a size limit with a clear message, Perfetto-friendly ids
+OVC=$SRC/scenarios/teaching/overcommit.json
+run_cmd run "$OVC" -q -o /dev/null --trace "$TMP/big.json" --trace-max-mb=1
+if [ "$rc" -eq 0 ] && grep -q "warning: the trace reached --trace-max-mb 1 at" "$TMP/err" && [ "$(wc -c <"$TMP/big.json")" -lt 1400000 ]; then
+    ok "run --trace-max-mb=1: cut near 1 MB, with a warning"
+else
+    bad "run --trace-max-mb=1: cut near 1 MB, with a warning" "status $rc, $(wc -c <"$TMP/big.json") bytes: $(cat "$TMP/err")"
+fi
+usage_error "run --trace-max-mb x" "--trace-max-mb x" run "$LOCKLOOP" --trace "$TMP/x.json" --trace-max-mb x
+if [ -n "$PY" ]; then
+    if $PY -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+od = d["otherData"]
+assert od["dropped_events"] > 0 and od["truncated_at_ns"] > 0, od
+ids = {(e["pid"], e["tid"]) for e in d["traceEvents"] if e["name"] == "thread_name"}
+assert min(p for p, t in ids) >= 1 and min(t for p, t in ids) >= 1, ids
+assert len({t for p, t in ids}) == len(ids), "a tid used by two processes"
+' "$TMP/big.json" 2>"$TMP/pyerr"; then ok "trace: valid after the cut, says where; pid/tid unique and from 1"; else bad "trace: valid after the cut; ids" "$(tail -2 "$TMP/pyerr")"; fi
+else
+    skipped "trace ids (python3 not found)"
+fi
+
+# the time series: one row per interval, and it changes no number
+run_cmd run "$OVC" -q -o "$TMP/se1.json" --series "$TMP/se.csv" --interval=5ms
+run_cmd run "$OVC" -q -o "$TMP/se2.json"
+rows=$(grep -vc '^#' "$TMP/se.csv")
+if [ "$rows" -eq 101 ] && grep -q '^time_s,ops,ops_per_s,work_per_hour,running,spinning,halted,runnable,lhp,lwp' "$TMP/se.csv"; then
+    ok "run --series --interval=5ms: a header and 100 rows over 0.5 s"
+else
+    bad "run --series --interval=5ms: a header and 100 rows" "$rows rows: $(head -3 "$TMP/se.csv")"
+fi
+if [ -n "$PY" ]; then
+    if $PY -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for d in (a, b):
+    d.pop("wall"); d.pop("command_line")
+assert a == b
+rows = [l.split(",") for l in open(sys.argv[3]) if l[0].isdigit()]
+assert sum(int(r[1]) for r in rows) == a["ops"], "the series ops add up to the results"
+# an LHP counts when it ends; the results also end the ones open at the end
+assert sum(int(r[8]) for r in rows) + int(rows[-1][10]) == sum(l["lhp_count"] for l in a["locks"])
+' "$TMP/se1.json" "$TMP/se2.json" "$TMP/se.csv" 2>"$TMP/pyerr"; then ok "run --series changes no number; its ops and LHP add up to the results"; else bad "run --series changes no number" "$(tail -2 "$TMP/pyerr")"; fi
+fi
+usage_error "run --interval without --series" "--interval needs --series" run "$LOCKLOOP" --interval 1ms
+usage_error "run --series --interval 0" "--interval 0" run "$LOCKLOOP" --series "$TMP/x.csv" --interval 0
+if command -v gnuplot >/dev/null 2>&1; then
+    expect "plot --series FILE.csv -oPREFIX.png" 0 "wrote se.png" plot --series "$TMP/se.csv" -o"$TMP/pl/se.png"
+    if [ -s "$TMP/pl/se.png" ]; then ok "plot --series wrote the PNG"; else bad "plot --series wrote the PNG"; fi
+fi
 
 VMSIM="$VMSIM" VMSIM_SRC="$SRC" sh "$SRC/tests/bad_inputs.sh" && ok "bad-input catalogue (tests/bad_inputs.sh)" || bad "bad-input catalogue (tests/bad_inputs.sh)"
 echo "cli_tests: $pass passed, $fail failed, $skip skipped"

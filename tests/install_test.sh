@@ -60,9 +60,42 @@ P=$TMP/p
 if $MAKE -s -C "$SRC" install PREFIX="$P" DESTDIR= >"$TMP/make.out" 2>&1; then
     ok "make install PREFIX=$P"
     installed "PREFIX" "$P/bin/vmsim"
+    for f in share/man/man1/vmsim.1 share/bash-completion/completions/vmsim share/doc/vmsim/README.md \
+             share/doc/vmsim/docs/cli.md; do
+        if [ -s "$P/$f" ]; then ok "make install installs $f"; else bad "make install installs $f"; fi
+    done
+    # the man page shows every command
+    if command -v man >/dev/null 2>&1; then
+        MANWIDTH=100 man -l "$P/share/man/man1/vmsim.1" >"$TMP/man.txt" 2>"$TMP/man.err"
+        missing=
+        for c in $("$VMSIM" help --bash-completion | sed -n 's/^    \([a-z]*\))$/\1/p' | grep -v '^help$'); do
+            grep -q "vmsim $c" "$TMP/man.txt" || missing="$missing $c"
+        done
+        if [ -s "$TMP/man.txt" ] && [ -z "$missing" ]; then ok "man -l vmsim.1 shows every command"
+        else bad "man -l vmsim.1 shows every command" "missing:$missing $(head -3 "$TMP/man.err")"; fi
+    else
+        echo "skip man -l (man not installed)"
+    fi
+    # the completion completes commands and each command's options
+    if command -v bash >/dev/null 2>&1; then
+        comp() { # comp WORDS...: the completions of the last word
+            bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _vmsim; echo "${COMPREPLY[*]}"' \
+                comp "$P/share/bash-completion/completions/vmsim" "$@"
+        }
+        got=$(comp vmsim ru)
+        if [ "$got" = run ]; then ok "completion: vmsim ru -> run"; else bad "completion: vmsim ru -> run" "got: $got"; fi
+        got=$(comp vmsim run --se)
+        if [ "$(echo $got | tr ' ' '\n' | grep -cx -e --seed -e --set)" = 2 ] && ! echo "$got" | grep -q -- --trace; then ok "completion: vmsim run --se -> --seed --set (and --series)"
+        else bad "completion: vmsim run --se -> --seed --set" "got: $got"; fi
+        got=$(comp vmsim sweep --re)
+        if [ "$got" = --resume ]; then ok "completion: vmsim sweep --re -> --resume"; else bad "completion: vmsim sweep --re -> --resume" "got: $got"; fi
+    else
+        echo "skip the completion (bash not installed)"
+    fi
     $MAKE -s -C "$SRC" uninstall PREFIX="$P" DESTDIR= >>"$TMP/make.out" 2>&1
-    if [ ! -e "$P/bin/vmsim" ] && [ ! -e "$P/share/vmsim" ]; then ok "make uninstall removes bin/vmsim and share/vmsim"
-    else bad "make uninstall removes bin/vmsim and share/vmsim" "$(ls -R "$P" | head)"; fi
+    left=$(cd "$P" && find . -type f | head -5)
+    if [ ! -e "$P/bin/vmsim" ] && [ ! -e "$P/share/vmsim" ] && [ -z "$left" ]; then ok "make uninstall removes everything it installed"
+    else bad "make uninstall removes everything it installed" "$left"; fi
 else
     bad "make install PREFIX=$P" "$(tail -5 "$TMP/make.out")"
 fi

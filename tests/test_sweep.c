@@ -547,7 +547,7 @@ START_TEST(test_plot)
     const char *a1[] = {"plot", d, "--locks", NULL};
     ck_assert_int_eq(th_run(NULL, a1, e, NULL), 0);
     snprintf(p, sizeof p, "%s/plot.gp", d);
-    th_expect_file_contains(p, "yerrorlines");
+    th_expect_file_contains(p, "yerrorbars"); /* the intervals, drawn apart from the lines */
     snprintf(p, sizeof p, "%s/plot.dat", d);
     th_expect_file_contains(p, "# block 1, lock=mcs");
     snprintf(p, sizeof p, "%s/plot-locks.dat", d);
@@ -565,7 +565,7 @@ START_TEST(test_plot)
     const char *a2[] = {"plot", d, "--x", "lock", "--curve", "workload.threads", "-o", p, NULL};
     ck_assert_int_eq(th_run(NULL, a2, e, NULL), 0);
     snprintf(p, sizeof p, "%s/figs/lock.gp", d);
-    th_expect_file_contains(p, "xtic(4)");
+    th_expect_file_contains(p, "xtic(5)");
     /* errors */
     const char *a3[] = {"plot", d, "--y", "nope", NULL};
     ck_assert_int_eq(th_run(NULL, a3, e, NULL), 2);

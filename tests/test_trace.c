@@ -522,6 +522,37 @@ START_TEST(test_many_carried_counters)
 }
 END_TEST
 
+/* The size limit: the file stops near it, stays valid, and says where it
+ * was cut and how much was dropped. */
+START_TEST(test_max_bytes)
+{
+    make_tmpdir();
+    vs_err err = {0};
+    trace *t = trace_open(path, 0, SIM_TIME_MAX, &err);
+    ck_assert_ptr_nonnull(t);
+    trace_set_max_bytes(t, 100000);
+    trace_thread(t, 1, 1, "vcpu0", 0);
+    for (int k = 0; k < 20000; k++)
+        trace_slice(t, 1, 1, "running task 1", "running", 1000 * k, 1000 * k + 500, NULL);
+    sim_time first = -1;
+    uint64_t dropped = trace_dropped(t, &first);
+    ck_assert_uint_gt(dropped, 10000);
+    ck_assert_int_gt(first, 0);
+    ck_assert_int_eq(trace_close(t, &err), 0);
+    char *text = slurp(path);
+    size_t n = strlen(text);
+    ck_assert_msg(n >= 100000 && n < 100000 + 1024 * 200, "size %zu", n);
+    free(text);
+    json_t *root = load(path);
+    json_t *od = json_object_get(root, "otherData");
+    ck_assert_int_eq(json_integer_value(json_object_get(od, "dropped_events")), (long long)dropped);
+    ck_assert_int_eq(json_integer_value(json_object_get(od, "truncated_at_ns")), first);
+    ck_assert_int_eq(json_array_size(json_object_get(root, "traceEvents")) + dropped, 20002);
+    json_decref(root);
+    remove_tmpdir();
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("trace");
@@ -532,6 +563,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_abort_leaves_nothing);
     tcase_add_test(tc, test_open_errors_and_null);
     tcase_add_test(tc, test_many_carried_counters);
+    tcase_add_test(tc, test_max_bytes);
     suite_add_tcase(s, tc);
     return s;
 }
