@@ -114,12 +114,10 @@ static json_t *sc_apply_base(json_t *doc, const char *path, int depth, vs_err *e
     else
         snprintf(bp, sizeof bp, "%.*s/%s", (int)(slash - path), path, name);
     if (!sc_is_file(bp) && name[0] != '/') { /* a bundled scenario: "paper/fig1" */
-        char ext[4096];
+        char ext[4096], found[4096];
         snprintf(ext, sizeof ext, "%s.json", name);
-        if (dd_find(name, bp, sizeof bp) && dd_find(ext, bp, sizeof bp))
-            snprintf(bp, sizeof bp, "%.*s/%s", slash ? (int)(slash - path) : 0, path, name);
-        if (!slash && !sc_is_file(bp))
-            snprintf(bp, sizeof bp, "%s", name);
+        if (dd_find(name, found, sizeof found) == 0 || dd_find(ext, found, sizeof found) == 0)
+            snprintf(bp, sizeof bp, "%s", found);
     }
     json_t *base = sc_read_json_depth(bp, depth + 1, err);
     if (!base) {
