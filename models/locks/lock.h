@@ -162,6 +162,11 @@ sim_time lock_spin_iterations_ns(const world *w, double iterations);
 void lock_pv_resumed(world *w, lock *l, task *t, int after_halt);
 /* Restarts waiter t's spin budget (after a wake or a re-check). */
 void lock_respin(world *w, task *t, sim_time budget);
+/* oticket: the per-round spin budget (ns) of a waiter at arrival distance
+ * `dist` from the head (1 = next in line): SPIN_MAX_THRESHOLD >> (dist - 1)
+ * under TICKET_QUEUE_WAIT, else the stock l->spin_ns. For an oticket lock
+ * only. */
+sim_time lock_oticket_budget(const world *w, const lock *l, int dist);
 /* Waiter queue helpers (FIFO ring). */
 void lock_q_push(lock *l, task *t);
 task *lock_q_pop(lock *l);
