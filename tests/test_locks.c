@@ -416,6 +416,97 @@ START_TEST(test_iticket_doubling)
 }
 END_TEST
 
+/* 4.1's slow unlock: kvm_unlock_kick scans waiting_cpus in vCPU order up to
+ * the vCPU halted on the next ticket (pv_scan_ns 100 per registered vCPU
+ * read, paid by the unlocker with the 1000 ns kick), and the slow flag is
+ * cleared only by an acquirer with nobody queued behind it. Tasks 1, 2, 3
+ * run on vCPUs 3, 2, 1 and all halt while task 0 holds L: task 0's unlock
+ * reads vCPUs 1, 2, 3 (3 scanned), task 1's reads 1, 2 (2), task 2's reads 1
+ * (1); task 3 took L with nobody behind it and cleared the flag, so its
+ * unlock neither scans nor kicks. Each task's overhead shows in its next
+ * 1000 ns computation, measured up to its uncontended lock of M. */
+START_TEST(test_pv_ticket_slow_unlock_scan)
+{
+    static const char *steps = "[{\"lock\": \"L\"}, {\"compute_ns\": %d}, {\"unlock\": \"L\"}, {\"compute_ns\": 1000},"
+                               " {\"lock\": \"M\"}, {\"unlock\": \"M\"}]";
+    char s0[256], s1[256], text[4096];
+    snprintf(s0, sizeof s0, steps, 100000);
+    snprintf(s1, sizeof s1, steps, 100);
+    snprintf(text, sizeof text,
+             "{\"duration_s\": 0.002, \"host\": {\"sockets\": 1, \"cores_per_socket\": 4, \"ghz\": 2.0,"
+             " \"costs\": {\"line_same_core_ns\": 0, \"line_same_socket_ns\": 0, \"line_one_hop_ns\": 0,"
+             " \"line_two_hops_ns\": 0, \"pause_cycles\": 10, \"vmexit_ns\": 0, \"kick_ns\": 1000,"
+             " \"pv_scan_ns\": 100, \"ipi_ns\": 0, \"wake_ns\": 10000, \"native_wake_ns\": 0, \"ctx_switch_ns\": 0,"
+             " \"migrate_same_socket_ns\": 0}},"
+             " \"hypervisor\": {\"scheduler\": \"cfs\", \"ple\": {\"enabled\": false}},"
+             " \"guest\": {\"lock\": {\"algorithm\": \"pv-ticket\", \"spin_threshold\": 1024}},"
+             " \"workload\": {\"type\": \"script\", \"locks\": [{\"name\": \"L\", \"kernel\": true},"
+             "  {\"name\": \"M\", \"kernel\": true}], \"tasks\": ["
+             "   {\"vcpu\": 0, \"steps\": %s},"
+             "   {\"vcpu\": 3, \"start_ns\": 22000, \"steps\": %s},"
+             "   {\"vcpu\": 2, \"start_ns\": 24000, \"steps\": %s},"
+             "   {\"vcpu\": 1, \"start_ns\": 26000, \"steps\": %s}]}}",
+             s0, s1, s1, s1);
+    run_out o;
+    run_text(text, &rec, &o);
+    const sim_time want[] = {1000 + 300, 1000 + 200, 1000 + 100, 0};
+    for (int t = 0; t <= 3; t++) {
+        /* task t's second acquisition is of M */
+        sim_time d = rec_time(&rec, OBS_ACQUIRE, t, 1) - rec_time(&rec, OBS_RELEASE, t, 0) - 1000;
+        ck_assert_msg(d == want[t], "task %d: unlock overhead %lld ns, expected %lld", t, (long long)d,
+                      (long long)want[t]);
+    }
+    lock *l = o.w->vms[0].locks[0];
+    ck_assert_int_eq(l->kicks, 3);
+    ck_assert_int_eq(l->slow, 0);
+    run_free(&o);
+}
+END_TEST
+
+/* The slow flag is cleared by an acquirer with nobody queued behind it, not
+ * at the next unlock: task 1 halts on L and takes it (after task 0's kick)
+ * with nobody behind, clearing the flag; task 2 then queues and spins. Task
+ * 1's unlock finds the flag clear: no scan, although waiting_cpus is not
+ * empty (task 5 is halted on another lock, M, of the VM). With the flag
+ * left set, that unlock would read task 5's vCPU (100 ns). */
+START_TEST(test_pv_ticket_flag_cleared_by_acquirer)
+{
+    char text[4096];
+    snprintf(text, sizeof text,
+             "{\"duration_s\": 0.002, \"host\": {\"sockets\": 1, \"cores_per_socket\": 5, \"ghz\": 2.0,"
+             " \"costs\": {\"line_same_core_ns\": 0, \"line_same_socket_ns\": 0, \"line_one_hop_ns\": 0,"
+             " \"line_two_hops_ns\": 0, \"pause_cycles\": 10, \"vmexit_ns\": 0, \"kick_ns\": 1000,"
+             " \"pv_scan_ns\": 100, \"ipi_ns\": 0, \"wake_ns\": 10000, \"native_wake_ns\": 0, \"ctx_switch_ns\": 0,"
+             " \"migrate_same_socket_ns\": 0}},"
+             " \"hypervisor\": {\"scheduler\": \"cfs\", \"ple\": {\"enabled\": false}},"
+             " \"guest\": {\"lock\": {\"algorithm\": \"pv-ticket\", \"spin_threshold\": 1024}},"
+             " \"workload\": {\"type\": \"script\", \"locks\": [{\"name\": \"L\", \"kernel\": true},"
+             "  {\"name\": \"M\", \"kernel\": true}], \"tasks\": ["
+             "   {\"vcpu\": 0, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 100000}, {\"unlock\": \"L\"}]},"
+             "   {\"vcpu\": 1, \"start_ns\": 22000, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 4000},"
+             "     {\"unlock\": \"L\"}, {\"compute_ns\": 1000}, {\"lock\": \"L\"}, {\"unlock\": \"L\"}]},"
+             "   {\"vcpu\": 2, \"start_ns\": 0, \"steps\": [{\"lock\": \"M\"}, {\"compute_ns\": 1000000}, {\"unlock\": \"M\"}]},"
+             "   {\"vcpu\": 3, \"start_ns\": 30000, \"steps\": [{\"lock\": \"M\"}, {\"compute_ns\": 100}, {\"unlock\": \"M\"}]},"
+             "   {\"vcpu\": 4, \"start_ns\": %d, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 100}, {\"unlock\": \"L\"}]}]}}",
+             113000);
+    run_out o;
+    run_text(text, &rec, &o);
+    sim_time rel0 = rec_time(&rec, OBS_RELEASE, 0, 0), acq1 = rec_time(&rec, OBS_ACQUIRE, 1, 0);
+    sim_time rel1 = rec_time(&rec, OBS_RELEASE, 1, 0), w4 = rec_time(&rec, OBS_WAIT, 4, 0);
+    ck_assert_msg(acq1 < w4 && w4 < rel1, "task 4 must queue while task 1 holds L: acq %lld wait %lld rel %lld",
+                  (long long)acq1, (long long)w4, (long long)rel1);
+    ck_assert_int_eq(rec_count(&rec, OBS_HALT, 4), 0); /* it spins */
+    ck_assert_int_eq(rec_count(&rec, OBS_HALT, 3), 1); /* registered in waiting_cpus meanwhile */
+    ck_assert(rec_time(&rec, OBS_HALT, 3, 0) < rel1 && rel0 < acq1);
+    /* task 1's next step after its unlock is 1000 ns with no overhead ... */
+    sim_time d = rec_time(&rec, OBS_WAIT, 1, 1) - rel1;
+    if (d < 0) /* its second request found L free */
+        d = rec_time(&rec, OBS_ACQUIRE, 1, 1) - rel1;
+    ck_assert_msg(d == 1000, "task 1: %lld ns from its unlock to its next request, expected 1000", (long long)d);
+    run_free(&o);
+}
+END_TEST
+
 /* Lock-holder preemption, constructed: VM 0's task holds L for 15 ms on a
  * pCPU it shares (pinned, 10 ms slices) with VM 1's CPU hog. The holder is
  * preempted once, for exactly one slice. */
@@ -633,6 +724,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_oticket_budget_by_distance);
     tcase_add_test(tc, test_oticket_kick_reach);
     tcase_add_test(tc, test_iticket_doubling);
+    tcase_add_test(tc, test_pv_ticket_slow_unlock_scan);
+    tcase_add_test(tc, test_pv_ticket_flag_cleared_by_acquirer);
     tcase_add_test(tc, test_lhp_once);
     tcase_add_test(tc, test_lwp_once);
     tcase_add_test(tc, test_ple_yields_to_preempted_holder);

@@ -5,10 +5,13 @@
  * arch/x86/kernel/kvm.c): a ticket lock whose waiter spins SPIN_THRESHOLD
  * (2^15) PAUSE iterations, then records {lock, ticket}, sets the slow-path
  * flag, re-checks and halts; after any wake-up it spins another round.
- * Unlock with the flag set kicks only the vCPU that holds the next ticket,
- * and only if it is halted; a halted waiter further back stays halted until
- * its turn, so each halted next waiter puts its wake-up latency on the
- * critical path.
+ * The flag is cleared only by an acquirer with nobody queued behind it, so
+ * under contention it stays set. Unlock with the flag set runs
+ * kvm_unlock_kick: it scans the VM-wide waiting_cpus mask (pv_scan_ns per
+ * registered vCPU, paid by the unlocker) for the vCPU halted on the next
+ * ticket and kicks only that one; a halted waiter further back stays halted
+ * until its turn, so each halted next waiter puts its wake-up latency on
+ * the critical path.
  *
  * oticket (Kashyap, Min, Kim, APSys 2015 fig. 5; MODEL.md section 2a): the
  * same lock with two changes. (1) The distance to the head is computed once,
@@ -158,9 +161,43 @@ static void otw_spin_timeout(world *w, lock *l, task *t)
     pvt_slow_path(w, l, t);
 }
 
-/* Unlock: hand the lock to the next ticket; with the slow flag set kick
- * tickets head+1 .. head+nkick, each only if its waiter is registered
- * (halted on exactly that ticket). */
+/* A queued waiter took the lock: __ticket_check_and_clear_slowpath clears
+ * the slow flag only if nobody queued behind it (tail == head + INC), so
+ * under sustained contention the flag stays set and every unlock kicks
+ * (and scans). */
+static void pvt_acquired(world *w, lock *l, task *t)
+{
+    (void)w;
+    (void)t;
+    if (l->qn == 0)
+        l->slow = 0;
+}
+
+/* The i-th ticket after the old head: 0 = the new owner `next`, then the
+ * queued waiters; NULL past the last. */
+static task *pvt_ticket(const lock *l, task *next, int i) { return i == 0 ? next : lock_q_at(l, i - 1); }
+
+/* kvm_unlock_kick for ticket i: scan waiting_cpus (cost pv_scan_ns per
+ * registered vCPU read, charged to the unlocker), kick the waiter if it is
+ * registered, i.e. halted on exactly that ticket. Returns the vCPUs read. */
+static int pvt_unlock_kick(world *w, lock *l, task *by, task *t)
+{
+    int reg = t && t->pv_halted;
+    int n = lock_pv_scan(l, reg ? t : NULL);
+    if (reg)
+        lock_kick(w, l, by, t);
+    return n;
+}
+
+static void pvt_charge_scan(world *w, task *by, int scanned)
+{
+    w->lenv->charge(w, by, (sim_time)(scanned * w->sc->host.pv_scan_ns + 0.5));
+}
+
+/* Unlock (arch_spin_unlock): head += INC hands the lock to the next ticket;
+ * if the slow flag was set, kvm_unlock_kick for tickets head+1 ..
+ * head+nkick. A flag set with nobody queued cannot happen here (the last
+ * acquirer with an empty queue cleared it). */
 static void pvt_unlock(world *w, lock *l, task *by, int nkick)
 {
     task *next = lock_q_pop(l);
@@ -168,23 +205,21 @@ static void pvt_unlock(world *w, lock *l, task *by, int nkick)
         l->slow = 0;
         return;
     }
-    int halted = next->pv_halted;
     lock_fifo_grant(w, l, next);
     if (!l->slow)
         return;
-    if (halted)
-        lock_kick(w, l, by, next);
-    for (int i = 0; i < nkick - 1 && i < l->qn; i++) {
-        task *t = lock_q_at(l, i);
-        if (t->pv_halted)
-            lock_kick(w, l, by, t);
-    }
+    int scanned = 0;
+    for (int i = 0; i < nkick; i++)
+        scanned += pvt_unlock_kick(w, l, by, pvt_ticket(l, next, i));
+    pvt_charge_scan(w, by, scanned);
 }
 
 static void pvt_release(world *w, lock *l, task *by) { pvt_unlock(w, l, by, 1); }
 
 static void ot_release(world *w, lock *l, task *by) { pvt_unlock(w, l, by, (int)PVT(l)->wakeup_ncpu); }
 
+/* oticket-window: the next ticket as stock, then the next kick_ahead halted
+ * waiters that no kick has reached yet (one scan each). */
 static void otw_release(world *w, lock *l, task *by)
 {
     task *next = lock_q_pop(l);
@@ -192,15 +227,16 @@ static void otw_release(world *w, lock *l, task *by)
         l->slow = 0;
         return;
     }
-    int halted = next->pv_halted;
     lock_fifo_grant(w, l, next);
-    if (halted)
-        lock_kick(w, l, by, next);
+    if (!l->slow)
+        return;
+    int scanned = pvt_unlock_kick(w, l, by, next);
     for (int i = 0; i < PVT(l)->kick_ahead && i < l->qn; i++) {
         task *t = lock_q_at(l, i);
         if (t->pv_halted && t->vc->hs == VH_HALTED && !t->vc->wake_pending)
-            lock_kick(w, l, by, t);
+            scanned += pvt_unlock_kick(w, l, by, t);
     }
+    pvt_charge_scan(w, by, scanned);
 }
 
 static const lock_ops lock_pv_ticket_ops = {
@@ -210,6 +246,7 @@ static const lock_ops lock_pv_ticket_ops = {
     .release = pvt_release,
     .spin_timeout = pvt_spin_timeout,
     .resumed = lock_pv_resumed,
+    .acquired = pvt_acquired,
 };
 
 static const lock_ops lock_oticket_ops = {
@@ -219,6 +256,7 @@ static const lock_ops lock_oticket_ops = {
     .release = ot_release,
     .spin_timeout = pvt_spin_timeout,
     .resumed = ot_resumed,
+    .acquired = pvt_acquired,
 };
 
 static const lock_ops lock_oticket_longspin_ops = {
@@ -228,6 +266,7 @@ static const lock_ops lock_oticket_longspin_ops = {
     .release = pvt_release,
     .spin_timeout = pvt_spin_timeout,
     .resumed = lock_pv_resumed,
+    .acquired = pvt_acquired,
 };
 
 static const lock_ops lock_iticket_ops = {
@@ -237,6 +276,7 @@ static const lock_ops lock_iticket_ops = {
     .release = pvt_release,
     .spin_timeout = it_spin_timeout,
     .resumed = lock_pv_resumed,
+    .acquired = pvt_acquired,
 };
 
 static const lock_ops lock_oticket_window_ops = {
@@ -246,6 +286,7 @@ static const lock_ops lock_oticket_window_ops = {
     .release = otw_release,
     .spin_timeout = otw_spin_timeout,
     .resumed = lock_pv_resumed,
+    .acquired = pvt_acquired,
 };
 
 #define NPAR(tab) ((int)(sizeof tab / sizeof tab[0]))
