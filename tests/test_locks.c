@@ -94,6 +94,8 @@ static void run_free(run_out *o)
 
 static recorder rec;
 
+static const char *line_gap_text(const char *lock, const char *extra, int n, int hold, int whold, int gap);
+
 /* Ticket: FIFO. Task 0 holds L 50 us; tasks 1..3 arrive at 1, 2, 3 us. */
 static const char *fifo_text(const char *lock, int seed)
 {
@@ -225,6 +227,22 @@ START_TEST(test_pvqspinlock_double_kick)
     ck_assert_int_eq(rec_count(&rec, OBS_HALT, 2), 2);
     ck_assert_int_eq(rec_count(&rec, OBS_KICK, 2), 2);
     ck_assert_int_eq(rec_time(&rec, OBS_KICK, 2, 1), rec_time(&rec, OBS_RELEASE, 1, 0));
+    run_free(&o);
+}
+END_TEST
+
+/* 4.2: a node still spinning when it becomes head (its predecessor took
+ * the lock) starts pv_wait_head's own SPIN_THRESHOLD round: task 2 queues
+ * behind halted head task 1 shortly before task 1 is kicked and takes L, and
+ * halts exactly 1024 PAUSEs (5120 ns) after that, not after its arrival. */
+START_TEST(test_pvqspinlock_head_fresh_round)
+{
+    run_out o;
+    run_text(line_gap_text("pvqspinlock", ", \"spin_threshold\": 1024", 3, 100000, 20000, 44000), &rec, &o);
+    sim_time w2 = rec_time(&rec, OBS_WAIT, 2, 0), acq1 = rec_time(&rec, OBS_ACQUIRE, 1, 0);
+    ck_assert_msg(w2 < acq1 && acq1 < w2 + 5120, "task 2 must be spinning as a node when task 1 takes L: wait %lld acq %lld",
+                  (long long)w2, (long long)acq1);
+    ck_assert_int_eq(rec_time(&rec, OBS_HALT, 2, 0) - acq1, 5120);
     run_free(&o);
 }
 END_TEST
@@ -720,6 +738,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_tas_not_fifo);
     tcase_add_test(tc, test_pv_ticket_halt_and_kick);
     tcase_add_test(tc, test_pvqspinlock_double_kick);
+    tcase_add_test(tc, test_pvqspinlock_head_fresh_round);
     tcase_add_test(tc, test_oticket_zero_is_pv_ticket);
     tcase_add_test(tc, test_oticket_budget_by_distance);
     tcase_add_test(tc, test_oticket_kick_reach);
