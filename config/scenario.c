@@ -470,6 +470,7 @@ static int sc_host(jv_obj *root, const char *file, json_t *doc, host_cfg *h, jso
         jv_num(&c, "pause_cycles", 0, 10, 0.01, 1e6, &h->pause_cycles) ||
         jv_num(&c, "vmexit_ns", 0, 400, 0, MAX_COST_NS, &h->vmexit_ns) ||
         jv_num(&c, "kick_ns", 0, 1500, 0, MAX_COST_NS, &h->kick_ns) ||
+        jv_num(&c, "pv_scan_ns", 0, 100, 0, MAX_COST_NS, &h->pv_scan_ns) ||
         jv_num(&c, "ipi_ns", 0, 1500, 0, MAX_COST_NS, &h->ipi_ns) ||
         jv_num(&c, "wake_ns", 0, 10000, 0, MAX_COST_NS, &h->wake_ns) ||
         jv_num(&c, "native_wake_ns", 0, 1000, 0, MAX_COST_NS, &h->native_wake_ns) ||

@@ -19,11 +19,10 @@
  *   - the workload: lockloop with const think and hold (axis `think_hold`);
  *   - the lock (axis `lock`): guest.lock.algorithm of the same name;
  *     guest.lock.spin_threshold = --spin-threshold for the algorithms that
- *     take it (the pv locks; others reject the key); oticket's published
- *     constants approximated by the model's window/kick_ahead (window 17:
- *     a waiter at arrival distance d < 18 spins 2^34 >> (d - 1) rounds,
- *     far longer than any wait here, so it practically never halts;
- *     kick_ahead 3: unlock kicks head+1 .. head+4); preemptable-ticket's
+ *     take it (the pv locks; others reject the key); oticket with the
+ *     measured lock's constants, which are the published ones
+ *     (spin_max_threshold 2^34, queue_wait 18, wakeup_ncpu 4: the model
+ *     lock is the same algorithm); preemptable-ticket's
  *     timeout 2^14 spin rounds per position = 2^14 x the measured round;
  *   - mutex has no model lock: it is left out of the axes (and of
  *     measured.csv).
@@ -54,9 +53,11 @@ static json_t *mm_lock_set(const ml_ops *ops, const mr_machine *m, uint64_t spin
     const variant *v = lock_find(ops->model);
     if (v && variant_param(v, "spin_threshold"))
         json_object_set_new(s, "guest.lock.spin_threshold", json_integer((json_int_t)spin_threshold));
-    if (!strcmp(ops->model, "oticket")) {
-        json_object_set_new(s, "guest.lock.window", json_integer(ML_OT_QUEUE_WAIT - 1));
-        json_object_set_new(s, "guest.lock.kick_ahead", json_integer(ML_OT_WAKEUP_NCPU - 1));
+    if (!strcmp(ops->model, "oticket")) { /* the measured lock's constants, stated */
+        json_object_set_new(s, "guest.lock.spin_max_threshold",
+                            json_real(ldexp(1.0, ML_OT_SPIN_MAX_SHIFT)));
+        json_object_set_new(s, "guest.lock.queue_wait", json_integer(ML_OT_QUEUE_WAIT));
+        json_object_set_new(s, "guest.lock.wakeup_ncpu", json_integer(ML_OT_WAKEUP_NCPU));
     } else if (!strcmp(ops->model, "preemptable-ticket")) {
         double t = (double)ML_PMT_TIMEOUT_SPINS * (m->pause_ns > 0 ? m->pause_ns : 1);
         json_object_set_new(s, "guest.lock.timeout_ns", json_real(round(t)));

@@ -41,6 +41,7 @@ typedef struct host_cfg {
     double pause_cycles;              /* cycles one PAUSE spin iteration takes */
     double vmexit_ns;                 /* VM exit + entry */
     double kick_ns;                   /* kick hypercall cost paid by the kicker */
+    double pv_scan_ns;                /* pv-ticket unlock: per registered waiter scanned in waiting_cpus */
     double ipi_ns;                    /* guest IPI send cost paid by the sender */
     double wake_ns;                   /* halted vCPU -> running on an idle pCPU */
     double native_wake_ns;            /* idle core woken by an IPI on bare metal */

@@ -329,11 +329,18 @@ static void guest_kick(world *w, task *by, task *t)
     vcpu_wake(w, t->vc, vcpu_kick_delay(w));
 }
 
+static void guest_charge(world *w, task *by, sim_time ns)
+{
+    if (by && ns > 0 && vcpu_virtual(w))
+        task_add_overhead(by, ns);
+}
+
 static const lock_env guest_lock_env = {
     .set_activity = guest_set_activity,
     .spin_begins = guest_spin_begins,
     .halt = guest_halt,
     .kick = guest_kick,
+    .charge = guest_charge,
 };
 
 void guest_install(world *w)

@@ -62,6 +62,9 @@ struct task {
     struct {
         int timed_out;     /* preemptable-ticket: waited past its timeout */
     } pt;                  /* lock-algorithm private state of a waiter */
+    struct {
+        sim_time budget;   /* oticket: spin budget per round, from the distance at arrival */
+    } ot;
     int pv_halted;         /* spinning waiter has halted its vCPU (pv wait) */
     sim_time spin_left;    /* ns of spinning before the lock's spin timeout */
     sim_time wait_start;   /* when the current lock request started */

@@ -94,6 +94,8 @@ static void run_free(run_out *o)
 
 static recorder rec;
 
+static const char *line_gap_text(const char *lock, const char *extra, int n, int hold, int whold, int gap);
+
 /* Ticket: FIFO. Task 0 holds L 50 us; tasks 1..3 arrive at 1, 2, 3 us. */
 static const char *fifo_text(const char *lock, int seed)
 {
@@ -229,6 +231,22 @@ START_TEST(test_pvqspinlock_double_kick)
 }
 END_TEST
 
+/* 4.2: a node still spinning when it becomes head (its predecessor took
+ * the lock) starts pv_wait_head's own SPIN_THRESHOLD round: task 2 queues
+ * behind halted head task 1 shortly before task 1 is kicked and takes L, and
+ * halts exactly 1024 PAUSEs (5120 ns) after that, not after its arrival. */
+START_TEST(test_pvqspinlock_head_fresh_round)
+{
+    run_out o;
+    run_text(line_gap_text("pvqspinlock", ", \"spin_threshold\": 1024", 3, 100000, 20000, 44000), &rec, &o);
+    sim_time w2 = rec_time(&rec, OBS_WAIT, 2, 0), acq1 = rec_time(&rec, OBS_ACQUIRE, 1, 0);
+    ck_assert_msg(w2 < acq1 && acq1 < w2 + 5120, "task 2 must be spinning as a node when task 1 takes L: wait %lld acq %lld",
+                  (long long)w2, (long long)acq1);
+    ck_assert_int_eq(rec_time(&rec, OBS_HALT, 2, 0) - acq1, 5120);
+    run_free(&o);
+}
+END_TEST
+
 START_TEST(test_oticket_zero_is_pv_ticket)
 {
     /* an overcommitted run: 3 VMs x 4 vCPUs of lockloop on 4 pCPUs, no PLE */
@@ -240,7 +258,7 @@ START_TEST(test_oticket_zero_is_pv_ticket)
         "  \"think\": {\"dist\": \"exp\", \"mean_ns\": 5000}, \"hold\": {\"dist\": \"exp\", \"mean_ns\": 1000}}}";
     char a[4096], b[4096];
     snprintf(a, sizeof a, fmt, "pv-ticket", "");
-    snprintf(b, sizeof b, fmt, "oticket", ", \"window\": 0, \"kick_ahead\": 0");
+    snprintf(b, sizeof b, fmt, "oticket-window", ", \"window\": 0, \"kick_ahead\": 0");
     run_out oa, ob;
     run_text(a, NULL, &oa);
     run_text(b, NULL, &ob);
@@ -254,13 +272,256 @@ START_TEST(test_oticket_zero_is_pv_ticket)
         ck_assert(la->halts > 0); /* the case exercises the pv path */
     }
     /* and a real window changes the outcome */
-    snprintf(b, sizeof b, fmt, "oticket", ", \"window\": 2, \"kick_ahead\": 1");
+    snprintf(b, sizeof b, fmt, "oticket-window", ", \"window\": 2, \"kick_ahead\": 1");
     run_out oc;
     run_text(b, NULL, &oc);
     ck_assert(oc.w->vms[0].locks[0]->halts != oa.w->vms[0].locks[0]->halts);
+    /* the published oticket with no long spinning (queue_wait 1) and the
+     * stock kick (wakeup_ncpu 1) is pv-ticket too */
+    snprintf(b, sizeof b, fmt, "oticket", ", \"queue_wait\": 1, \"wakeup_ncpu\": 1");
+    run_out od;
+    run_text(b, NULL, &od);
+    ck_assert_int_eq(oa.w->sim.processed, od.w->sim.processed);
+    for (int v = 0; v < 3; v++) {
+        lock *la = oa.w->vms[v].locks[0], *ld = od.w->vms[v].locks[0];
+        ck_assert_int_eq(la->acquisitions, ld->acquisitions);
+        ck_assert_int_eq(la->kicks, ld->kicks);
+    }
     run_free(&oa);
     run_free(&ob);
     run_free(&oc);
+    run_free(&od);
+}
+END_TEST
+
+/* One VM, one pCPU per vCPU, no PLE: task 0 holds L `hold` ns; tasks
+ * 1..n-1 ask at 20 us + gap x i (queue distances 1..n-1 in order; gap 2 us
+ * in line_text) and hold it `whold` ns each. */
+static const char *line_gap_text(const char *lock, const char *extra, int n, int hold, int whold, int gap)
+{
+    static char buf[8192];
+    int k = snprintf(buf, sizeof buf,
+                     "{\"duration_s\": 0.004, \"host\": {\"sockets\": 1, \"cores_per_socket\": %d, \"ghz\": 2.0,"
+                     " \"costs\": {\"line_same_core_ns\": 0, \"line_same_socket_ns\": 0, \"line_one_hop_ns\": 0,"
+                     " \"line_two_hops_ns\": 0, \"pause_cycles\": 10, \"vmexit_ns\": 0, \"kick_ns\": 1000,"
+                     " \"ipi_ns\": 0, \"wake_ns\": 10000, \"native_wake_ns\": 0, \"ctx_switch_ns\": 0,"
+                     " \"migrate_same_socket_ns\": 0}},"
+                     " \"hypervisor\": {\"scheduler\": \"cfs\", \"ple\": {\"enabled\": false}},"
+                     " \"guest\": {\"lock\": {\"algorithm\": \"%s\"%s}},"
+                     " \"workload\": {\"type\": \"script\", \"locks\": [{\"name\": \"L\", \"kernel\": true}],"
+                     "  \"tasks\": ["
+                     "   {\"vcpu\": 0, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": %d}, {\"unlock\": \"L\"}]}",
+                     n, lock, extra, hold);
+    for (int i = 1; i < n; i++)
+        k += snprintf(buf + k, sizeof buf - (size_t)k,
+                      ", {\"vcpu\": %d, \"start_ns\": %d, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": %d},"
+                      " {\"unlock\": \"L\"}]}",
+                      i, 20000 + gap * i, whold);
+    snprintf(buf + k, sizeof buf - (size_t)k, "]}}");
+    return buf;
+}
+
+static const char *line_text(const char *lock, const char *extra, int n, int hold, int whold)
+{
+    return line_gap_text(lock, extra, n, hold, whold, 2000);
+}
+
+/* o-ticket's budget by the distance at arrival: with SPIN_MAX_THRESHOLD
+ * 8192 and TICKET_QUEUE_WAIT 3, distance 1 spins 8192 PAUSEs (40960 ns),
+ * distance 2 4096 (20480 ns), distances 3 and 4 the stock 1024 (5120 ns).
+ * After the unlock's kicks a woken waiter spins its full budget again: task
+ * 4 (distance 4) halts a second time exactly 5120 ns after its vCPU runs. */
+START_TEST(test_oticket_budget_by_distance)
+{
+    run_out o;
+    run_text(line_text("oticket", ", \"spin_threshold\": 1024, \"spin_max_threshold\": 8192, \"queue_wait\": 3", 5,
+                       1000000, 10000),
+             &rec, &o);
+    const sim_time want[] = {0, 40960, 20480, 5120, 5120};
+    for (int t = 1; t <= 4; t++) {
+        sim_time w0 = rec_time(&rec, OBS_WAIT, t, 0), h0 = rec_time(&rec, OBS_HALT, t, 0);
+        ck_assert_msg(w0 >= 0 && h0 >= 0, "task %d: wait %lld halt %lld", t, (long long)w0, (long long)h0);
+        ck_assert_msg(h0 - w0 == want[t], "task %d (distance %d) halted after %lld ns, expected %lld", t, t,
+                      (long long)(h0 - w0), (long long)want[t]);
+    }
+    sim_time rel0 = rec_time(&rec, OBS_RELEASE, 0, 0);
+    ck_assert_int_eq(rec_time(&rec, OBS_ACQUIRE, 1, 0) - rel0, 1000 + 10000);
+    sim_time h1 = rec_time(&rec, OBS_HALT, 4, 1);
+    ck_assert_msg(h1 - rel0 == 1000 + 10000 + 5120, "task 4 halted again %lld ns after the release",
+                  (long long)(h1 - rel0));
+    run_free(&o);
+    /* the published constants: 2^34 >> (dist - 1) below distance 18, 2^15 from there */
+    run_text(line_text("oticket", "", 2, 1000, 100), NULL, &o);
+    const world *w = o.w;
+    const lock *l = w->vms[0].locks[0];
+    ck_assert_int_eq(lock_oticket_budget(w, l, 1), lock_spin_iterations_ns(w, 17179869184.0));
+    ck_assert_int_eq(lock_oticket_budget(w, l, 2), lock_spin_iterations_ns(w, 8589934592.0));
+    ck_assert_int_eq(lock_oticket_budget(w, l, 17), lock_spin_iterations_ns(w, 262144.0));
+    ck_assert_int_eq(lock_oticket_budget(w, l, 18), lock_spin_iterations_ns(w, 32768.0));
+    ck_assert_int_eq(lock_oticket_budget(w, l, 100), lock_spin_iterations_ns(w, 32768.0));
+    run_free(&o);
+}
+END_TEST
+
+/* o-ticket's unlock kicks tickets head+1 .. head+4, each only if halted on
+ * it: the next in line (distance 1) spins 2^20 and never halts, so is not
+ * kicked; distances 2-6 halt; the release kicks exactly tasks 2, 3 and 4
+ * (head+2 .. head+4), not 5 or 6. */
+START_TEST(test_oticket_kick_reach)
+{
+    run_out o;
+    run_text(line_text("oticket", ", \"spin_threshold\": 1024, \"spin_max_threshold\": 1048576, \"queue_wait\": 2", 7,
+                       200000, 100),
+             &rec, &o);
+    ck_assert_int_eq(rec_count(&rec, OBS_HALT, 1), 0);
+    for (int t = 2; t <= 6; t++)
+        ck_assert_int_ge(rec_count(&rec, OBS_HALT, t), 1);
+    sim_time rel0 = rec_time(&rec, OBS_RELEASE, 0, 0);
+    int kicked[8] = {0}, n = 0;
+    for (int i = 0; i < rec.n; i++)
+        if (rec.ev[i].kind == OBS_KICK && rec.ev[i].t == rel0) {
+            kicked[rec.ev[i].task]++;
+            n++;
+        }
+    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(kicked[2], 1);
+    ck_assert_int_eq(kicked[3], 1);
+    ck_assert_int_eq(kicked[4], 1);
+    run_free(&o);
+    /* pv-ticket in the same case kicks only the next ticket */
+    run_text(line_text("pv-ticket", ", \"spin_threshold\": 1024", 7, 200000, 100), &rec, &o);
+    rel0 = rec_time(&rec, OBS_RELEASE, 0, 0);
+    n = 0;
+    for (int i = 0; i < rec.n; i++)
+        if (rec.ev[i].kind == OBS_KICK && rec.ev[i].t == rel0) {
+            ck_assert_int_eq(rec.ev[i].task, 1);
+            n++;
+        }
+    ck_assert_int_eq(n, 1);
+    run_free(&o);
+}
+END_TEST
+
+/* iticket: one threshold per lock, doubled whenever a waiter enters the
+ * slow path, read by each round when it starts. Tasks ask 12 us apart:
+ * task 1 spins 1024 PAUSEs (5120 ns) and halts (threshold 2048); task 2
+ * spins 10240 ns and halts (4096); task 3 spins 20480 ns (then 8192). Tasks
+ * that had begun waiting before a doubling keep their round: with asks 2 us
+ * apart all three spin 5120 ns. */
+START_TEST(test_iticket_doubling)
+{
+    run_out o;
+    run_text(line_gap_text("iticket", ", \"spin_threshold\": 1024", 4, 1000000, 100, 12000), &rec, &o);
+    const sim_time want[] = {0, 5120, 10240, 20480};
+    for (int t = 1; t <= 3; t++) {
+        sim_time d = rec_time(&rec, OBS_HALT, t, 0) - rec_time(&rec, OBS_WAIT, t, 0);
+        ck_assert_msg(d == want[t], "task %d halted after %lld ns, expected %lld", t, (long long)d,
+                      (long long)want[t]);
+    }
+    ck_assert_int_eq(o.w->vms[0].locks[0]->spin_ns, 8 * 5120);
+    run_free(&o);
+    run_text(line_text("iticket", ", \"spin_threshold\": 1024", 4, 1000000, 100), &rec, &o);
+    for (int t = 1; t <= 3; t++)
+        ck_assert_int_eq(rec_time(&rec, OBS_HALT, t, 0) - rec_time(&rec, OBS_WAIT, t, 0), 5120);
+    ck_assert_int_eq(o.w->vms[0].locks[0]->spin_ns, 8 * 5120);
+    run_free(&o);
+    /* the threshold stops at spin_max_threshold */
+    run_text(line_gap_text("iticket", ", \"spin_threshold\": 1024, \"spin_max_threshold\": 2048", 4, 1000000, 100,
+                           12000),
+             &rec, &o);
+    ck_assert_int_eq(o.w->vms[0].locks[0]->spin_ns, 2 * 5120);
+    run_free(&o);
+}
+END_TEST
+
+/* 4.1's slow unlock: kvm_unlock_kick scans waiting_cpus in vCPU order up to
+ * the vCPU halted on the next ticket (pv_scan_ns 100 per registered vCPU
+ * read, paid by the unlocker with the 1000 ns kick), and the slow flag is
+ * cleared only by an acquirer with nobody queued behind it. Tasks 1, 2, 3
+ * run on vCPUs 3, 2, 1 and all halt while task 0 holds L: task 0's unlock
+ * reads vCPUs 1, 2, 3 (3 scanned), task 1's reads 1, 2 (2), task 2's reads 1
+ * (1); task 3 took L with nobody behind it and cleared the flag, so its
+ * unlock neither scans nor kicks. Each task's overhead shows in its next
+ * 1000 ns computation, measured up to its uncontended lock of M. */
+START_TEST(test_pv_ticket_slow_unlock_scan)
+{
+    static const char *steps = "[{\"lock\": \"L\"}, {\"compute_ns\": %d}, {\"unlock\": \"L\"}, {\"compute_ns\": 1000},"
+                               " {\"lock\": \"M\"}, {\"unlock\": \"M\"}]";
+    char s0[256], s1[256], text[4096];
+    snprintf(s0, sizeof s0, steps, 100000);
+    snprintf(s1, sizeof s1, steps, 100);
+    snprintf(text, sizeof text,
+             "{\"duration_s\": 0.002, \"host\": {\"sockets\": 1, \"cores_per_socket\": 4, \"ghz\": 2.0,"
+             " \"costs\": {\"line_same_core_ns\": 0, \"line_same_socket_ns\": 0, \"line_one_hop_ns\": 0,"
+             " \"line_two_hops_ns\": 0, \"pause_cycles\": 10, \"vmexit_ns\": 0, \"kick_ns\": 1000,"
+             " \"pv_scan_ns\": 100, \"ipi_ns\": 0, \"wake_ns\": 10000, \"native_wake_ns\": 0, \"ctx_switch_ns\": 0,"
+             " \"migrate_same_socket_ns\": 0}},"
+             " \"hypervisor\": {\"scheduler\": \"cfs\", \"ple\": {\"enabled\": false}},"
+             " \"guest\": {\"lock\": {\"algorithm\": \"pv-ticket\", \"spin_threshold\": 1024}},"
+             " \"workload\": {\"type\": \"script\", \"locks\": [{\"name\": \"L\", \"kernel\": true},"
+             "  {\"name\": \"M\", \"kernel\": true}], \"tasks\": ["
+             "   {\"vcpu\": 0, \"steps\": %s},"
+             "   {\"vcpu\": 3, \"start_ns\": 22000, \"steps\": %s},"
+             "   {\"vcpu\": 2, \"start_ns\": 24000, \"steps\": %s},"
+             "   {\"vcpu\": 1, \"start_ns\": 26000, \"steps\": %s}]}}",
+             s0, s1, s1, s1);
+    run_out o;
+    run_text(text, &rec, &o);
+    const sim_time want[] = {1000 + 300, 1000 + 200, 1000 + 100, 0};
+    for (int t = 0; t <= 3; t++) {
+        /* task t's second acquisition is of M */
+        sim_time d = rec_time(&rec, OBS_ACQUIRE, t, 1) - rec_time(&rec, OBS_RELEASE, t, 0) - 1000;
+        ck_assert_msg(d == want[t], "task %d: unlock overhead %lld ns, expected %lld", t, (long long)d,
+                      (long long)want[t]);
+    }
+    lock *l = o.w->vms[0].locks[0];
+    ck_assert_int_eq(l->kicks, 3);
+    ck_assert_int_eq(l->slow, 0);
+    run_free(&o);
+}
+END_TEST
+
+/* The slow flag is cleared by an acquirer with nobody queued behind it, not
+ * at the next unlock: task 1 halts on L and takes it (after task 0's kick)
+ * with nobody behind, clearing the flag; task 2 then queues and spins. Task
+ * 1's unlock finds the flag clear: no scan, although waiting_cpus is not
+ * empty (task 5 is halted on another lock, M, of the VM). With the flag
+ * left set, that unlock would read task 5's vCPU (100 ns). */
+START_TEST(test_pv_ticket_flag_cleared_by_acquirer)
+{
+    char text[4096];
+    snprintf(text, sizeof text,
+             "{\"duration_s\": 0.002, \"host\": {\"sockets\": 1, \"cores_per_socket\": 5, \"ghz\": 2.0,"
+             " \"costs\": {\"line_same_core_ns\": 0, \"line_same_socket_ns\": 0, \"line_one_hop_ns\": 0,"
+             " \"line_two_hops_ns\": 0, \"pause_cycles\": 10, \"vmexit_ns\": 0, \"kick_ns\": 1000,"
+             " \"pv_scan_ns\": 100, \"ipi_ns\": 0, \"wake_ns\": 10000, \"native_wake_ns\": 0, \"ctx_switch_ns\": 0,"
+             " \"migrate_same_socket_ns\": 0}},"
+             " \"hypervisor\": {\"scheduler\": \"cfs\", \"ple\": {\"enabled\": false}},"
+             " \"guest\": {\"lock\": {\"algorithm\": \"pv-ticket\", \"spin_threshold\": 1024}},"
+             " \"workload\": {\"type\": \"script\", \"locks\": [{\"name\": \"L\", \"kernel\": true},"
+             "  {\"name\": \"M\", \"kernel\": true}], \"tasks\": ["
+             "   {\"vcpu\": 0, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 100000}, {\"unlock\": \"L\"}]},"
+             "   {\"vcpu\": 1, \"start_ns\": 22000, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 4000},"
+             "     {\"unlock\": \"L\"}, {\"compute_ns\": 1000}, {\"lock\": \"L\"}, {\"unlock\": \"L\"}]},"
+             "   {\"vcpu\": 2, \"start_ns\": 0, \"steps\": [{\"lock\": \"M\"}, {\"compute_ns\": 1000000}, {\"unlock\": \"M\"}]},"
+             "   {\"vcpu\": 3, \"start_ns\": 30000, \"steps\": [{\"lock\": \"M\"}, {\"compute_ns\": 100}, {\"unlock\": \"M\"}]},"
+             "   {\"vcpu\": 4, \"start_ns\": %d, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 100}, {\"unlock\": \"L\"}]}]}}",
+             113000);
+    run_out o;
+    run_text(text, &rec, &o);
+    sim_time rel0 = rec_time(&rec, OBS_RELEASE, 0, 0), acq1 = rec_time(&rec, OBS_ACQUIRE, 1, 0);
+    sim_time rel1 = rec_time(&rec, OBS_RELEASE, 1, 0), w4 = rec_time(&rec, OBS_WAIT, 4, 0);
+    ck_assert_msg(acq1 < w4 && w4 < rel1, "task 4 must queue while task 1 holds L: acq %lld wait %lld rel %lld",
+                  (long long)acq1, (long long)w4, (long long)rel1);
+    ck_assert_int_eq(rec_count(&rec, OBS_HALT, 4), 0); /* it spins */
+    ck_assert_int_eq(rec_count(&rec, OBS_HALT, 3), 1); /* registered in waiting_cpus meanwhile */
+    ck_assert(rec_time(&rec, OBS_HALT, 3, 0) < rel1 && rel0 < acq1);
+    /* task 1's next step after its unlock is 1000 ns with no overhead ... */
+    sim_time d = rec_time(&rec, OBS_WAIT, 1, 1) - rel1;
+    if (d < 0) /* its second request found L free */
+        d = rec_time(&rec, OBS_ACQUIRE, 1, 1) - rel1;
+    ck_assert_msg(d == 1000, "task 1: %lld ns from its unlock to its next request, expected 1000", (long long)d);
+    run_free(&o);
 }
 END_TEST
 
@@ -477,7 +738,13 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_tas_not_fifo);
     tcase_add_test(tc, test_pv_ticket_halt_and_kick);
     tcase_add_test(tc, test_pvqspinlock_double_kick);
+    tcase_add_test(tc, test_pvqspinlock_head_fresh_round);
     tcase_add_test(tc, test_oticket_zero_is_pv_ticket);
+    tcase_add_test(tc, test_oticket_budget_by_distance);
+    tcase_add_test(tc, test_oticket_kick_reach);
+    tcase_add_test(tc, test_iticket_doubling);
+    tcase_add_test(tc, test_pv_ticket_slow_unlock_scan);
+    tcase_add_test(tc, test_pv_ticket_flag_cleared_by_acquirer);
     tcase_add_test(tc, test_lhp_once);
     tcase_add_test(tc, test_lwp_once);
     tcase_add_test(tc, test_ple_yields_to_preempted_holder);

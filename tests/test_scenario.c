@@ -201,7 +201,7 @@ START_TEST(test_vm_array_form)
         "   \"think\": {\"dist\": \"exp\", \"mean_ns\": 5000},"
         "   \"hold\": {\"dist\": \"exp\", \"mean_ns\": 1000}},"
         " \"vms\": [{\"name\": \"web\", \"vcpus\": 2, \"_comment\": \"per-VM overrides\","
-        "            \"guest\": {\"lock\": {\"algorithm\": \"oticket\"}, \"slice_ns\": 1000000}},"
+        "            \"guest\": {\"lock\": {\"algorithm\": \"oticket-window\"}, \"slice_ns\": 1000000}},"
         "          {\"vcpus\": \"host\", \"workload\": {\"hold\": {\"dist\": \"const\", "
             "\"mean_ns\": 500}}},"
         "          {}]}";
@@ -211,9 +211,9 @@ START_TEST(test_vm_array_form)
     ck_assert_str_eq(sc.hv.sched->name, "cfs");
     ck_assert_str_eq(sc.vms[0].name, "web");
     ck_assert_int_eq(sc.vms[0].vcpus, 2);
-    ck_assert_ptr_eq(sc.vms[0].lock.algo, lock_find("oticket"));
+    ck_assert_ptr_eq(sc.vms[0].lock.algo, lock_find("oticket-window"));
     ck_assert_double_eq(LKP(sc.vms[0], "spin_threshold"), 1000); /* merged from the shared guest */
-    ck_assert_double_eq(LKP(sc.vms[0], "window"), 2);               /* oticket defaults */
+    ck_assert_double_eq(LKP(sc.vms[0], "window"), 2);               /* oticket-window defaults */
     ck_assert_double_eq(LKP(sc.vms[0], "kick_ahead"), 1);
     ck_assert_int_eq(sc.vms[0].slice, 1 * SIM_MS);
     ck_assert_int_eq(wld(&sc.vms[0], "hold")->kind, DIST_EXP);
@@ -296,7 +296,7 @@ START_TEST(test_misc_good)
         " \"hypervisor\": {\"_c\": 1, \"scheduler\": \"pinned\", \"pin\": [11, 10, 9],"
         "   \"ple\": {\"_c\": 1, \"enabled\": false, \"window_cycles\": 100}},"
         " \"vms\": {\"_c\": 1, \"vcpus\": 3},"
-        " \"guest\": {\"_c\": 1, \"lock\": {\"_c\": 1, \"algorithm\": \"oticket\", \"window\": 0,"
+        " \"guest\": {\"_c\": 1, \"lock\": {\"_c\": 1, \"algorithm\": \"oticket-window\", \"window\": 0,"
         "   \"kick_ahead\": 4}},"
         " \"workload\": {\"_c\": 1, \"type\": \"lockloop\", \"threads\": 6.0, \"kernel_lock\": "
             "true,"
@@ -501,7 +501,8 @@ static const bad_case bad[] = {
     /* enumerations */
     {NULL, {"guest.lock.algorithm=tickets"},
      {"guest.lock.algorithm: expected one of \"ticket\", \"tas\", \"mcs\", \"pv-ticket\", "
-      "\"pvqspinlock\", \"oticket\", \"preemptable-ticket\", found \"tickets\"",
+      "\"pvqspinlock\", \"oticket\", \"preemptable-ticket\", \"oticket-window\", "
+      "\"oticket-longspin\", \"iticket\", found \"tickets\"",
       "(did you mean \"ticket\"?)"}},
     {NULL, {"guest.lock.algorithm=rwlock"},
      {"guest.lock.algorithm: expected one of", "found \"rwlock\""}},
@@ -520,9 +521,9 @@ static const bad_case bad[] = {
     /* a key of another variant is an error naming the variants it applies to */
     {NULL, {"guest.lock.window=3"},
      {"guest.lock.window: not a parameter of lock algorithm \"pv-ticket\" (guest.lock.algorithm); "
-      "it applies to \"oticket\""}},
+      "it applies to \"oticket-window\""}},
     {NULL, {"guest.lock.kick_ahead=0"},
-     {"guest.lock.kick_ahead: not a parameter of lock algorithm \"pv-ticket\"", "\"oticket\""}},
+     {"guest.lock.kick_ahead: not a parameter of lock algorithm \"pv-ticket\"", "\"oticket-window\""}},
     {NULL, {"guest.lock.algorithm=ticket", "guest.lock.spin_threshold=100"},
      {"guest.lock.spin_threshold: not a parameter of lock algorithm \"ticket\"",
       "\"pv-ticket\", \"pvqspinlock\", \"oticket\""}},
@@ -535,7 +536,7 @@ static const bad_case bad[] = {
      {"hypervisor.pin: not a parameter of host scheduler \"cfs\"", "it applies to \"pinned\""}},
     {NULL, {"guest.lock.algorithm=pv-ticket", "guest.lock.windwo=1"},
      {"guest.lock.windwo: unknown key"}},
-    {NULL, {"guest.lock.algorithm=oticket", "guest.lock.window=2000"},
+    {NULL, {"guest.lock.algorithm=oticket-window", "guest.lock.window=2000"},
      {"guest.lock.window: expected an integer in [0, 1024], found 2000"}},
     /* cross-section checks */
     {NULL, {"hypervisor.scheduler=none"},

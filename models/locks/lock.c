@@ -347,6 +347,21 @@ void lock_fifo_grant(world *w, lock *l, task *t)
     lock_grant(w, l, t, lock_handoff_ns(w, l, t, lock_q_spinners(l) - t->spin_counted + 1));
 }
 
+int lock_pv_scan(const lock *l, const task *t)
+{
+    const vm *v = l->vm;
+    int n = 0;
+    for (int i = 0; i < v->nvcpus; i++) {
+        const task *c = v->vcpus[i].cur; /* a pv-halted task stays its vCPU's current one */
+        if (c && c->pv_halted) {
+            n++;
+            if (c == t)
+                break;
+        }
+    }
+    return n;
+}
+
 void lock_pv_resumed(world *w, lock *l, task *t, int after_halt)
 {
     if (after_halt)

@@ -59,6 +59,10 @@ typedef struct lock_env {
     /* Wakes halted waiter t's vCPU (a kick); `by` (NULL: nobody) pays the
      * hypercall on a virtual host. */
     void (*kick)(world *w, task *by, task *t);
+    /* Charges `by` ns of guest CPU time on a virtual host (work done by a
+     * pv lock's code, e.g. scanning the waiting vCPUs), nothing on bare
+     * metal. */
+    void (*charge)(world *w, task *by, sim_time ns);
 } lock_env;
 
 /* The lock algorithms vmsim knows (registry.c): variants whose ops are
@@ -162,6 +166,16 @@ sim_time lock_spin_iterations_ns(const world *w, double iterations);
 void lock_pv_resumed(world *w, lock *l, task *t, int after_halt);
 /* Restarts waiter t's spin budget (after a wake or a re-check). */
 void lock_respin(world *w, task *t, sim_time budget);
+/* oticket: the per-round spin budget (ns) of a waiter at arrival distance
+ * `dist` from the head (1 = next in line): SPIN_MAX_THRESHOLD >> (dist - 1)
+ * under TICKET_QUEUE_WAIT, else the stock l->spin_ns. For an oticket lock
+ * only. */
+sim_time lock_oticket_budget(const world *w, const lock *l, int dist);
+/* kvm_unlock_kick's scan (arch/x86/kernel/kvm.c): the VM-wide waiting_cpus
+ * mask walked in vCPU order up to the vCPU whose registered waiter is `t`
+ * (a pv-halted task), or all of it if t is NULL or not registered. Returns
+ * the number of registered vCPUs read. O(vCPUs of the VM). */
+int lock_pv_scan(const lock *l, const task *t);
 /* Waiter queue helpers (FIFO ring). */
 void lock_q_push(lock *l, task *t);
 task *lock_q_pop(lock *l);

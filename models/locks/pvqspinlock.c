@@ -57,14 +57,21 @@ static void pvq_release(world *w, lock *l, task *by)
 }
 
 /* The head took the lock: it leaves the queue and makes its successor the
- * new head, kicking it if it halted as a node. */
+ * new head (its node's `locked` set), kicking it if it halted as a node
+ * (pv_kick_node). A successor still spinning on its node leaves pv_wait_node
+ * and enters pv_wait_head, whose spin loop is a fresh SPIN_THRESHOLD round
+ * on the lock word. */
 static void pvq_acquired(world *w, lock *l, task *t)
 {
     if (lock_q_at(l, 0) == t)
         lock_q_pop(l);
     task *next = lock_q_at(l, 0);
-    if (next && next->pv_halted)
+    if (!next)
+        return;
+    if (next->pv_halted)
         lock_kick(w, l, t, next);
+    else
+        lock_respin(w, next, l->spin_ns);
 }
 
 static const lock_ops lock_pvqspinlock_ops = {
