@@ -197,6 +197,15 @@ int args_int(const char *s, long long lo, long long hi, long long *out)
     return 0;
 }
 
+int args_int_opt(const char *opt, const char *s, int lo, int hi, int *out, vs_err *err)
+{
+    long long v;
+    if (args_int(s, lo, hi, &v))
+        return err_input(err, "%s %s: expected an integer from %d to %d", opt, s, lo, hi);
+    *out = (int)v;
+    return 0;
+}
+
 /* The copy of standard input (args_stdin_path), removed at exit. */
 static char args_stdin_dir[64], args_stdin_file[96];
 static pid_t args_stdin_owner; /* forked workers (which _exit anyway) never remove it */

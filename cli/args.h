@@ -26,6 +26,8 @@
 
 #include <stdio.h>
 
+#include "sim/err.h"
+
 /* What args_next returns besides an option's id. */
 enum {
     ARGS_END = -1,  /* no more arguments */
@@ -75,6 +77,9 @@ int args_usage_error(const char *cmd, const char *fmt, ...) __attribute__((forma
 int args_time(const char *s, double bare_ns, double *ns);
 /* A decimal integer in [lo, hi]: 0, or -1 (*out untouched). */
 int args_int(const char *s, long long lo, long long hi, long long *out);
+/* args_int for the int value s of option opt: 0, or -1 with the input error
+ * "OPT S: expected an integer from LO to HI" in err (*out untouched). */
+int args_int_opt(const char *opt, const char *s, int lo, int hi, int *out, vs_err *err);
 
 /* For an operand "-" where a file is read: copies standard input to a
  * temporary file NAME ("stdin.json") that is removed at exit, and returns

@@ -14,6 +14,7 @@
 #include "analysis/calibrate.h"
 #include "analysis/sweep.h"
 #include "analysis/validate.h"
+#include "cli/args.h"
 #include "cli/cmds.h"
 #include "sim/err.h"
 #include "sim/fsutil.h"
@@ -102,18 +103,6 @@ const args_opt calib_options[] = {
     {0, 0, 0, 0},
 };
 
-/* A decimal integer in [lo, hi] for option opt. */
-static int calib_int(const char *opt, const char *s, int lo, int hi, int *out, vs_err *err)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno || v < lo || v > hi)
-        return err_input(err, "%s %s: expected an integer from %d to %d", opt, s, lo, hi);
-    *out = (int)v;
-    return 0;
-}
-
 /* Frees the parameters' paths. Safe after a failed parse. */
 static void calib_args_free(calib_args *a)
 {
@@ -178,7 +167,7 @@ static int calib_parse(int argc, char **argv, calib_args *a, vs_err *err)
                 return -1;
             break;
         case CAL_O_MAX_ITER:
-            if (calib_int("--max-iter", v, 1, CAL_MAX_EVALS, &a->max_evals, err))
+            if (args_int_opt("--max-iter", v, 1, CAL_MAX_EVALS, &a->max_evals, err))
                 return -1;
             break;
         case CAL_O_TOL: {
@@ -190,11 +179,11 @@ static int calib_parse(int argc, char **argv, calib_args *a, vs_err *err)
             break;
         }
         case CAL_O_SEEDS:
-            if (calib_int("--seeds", v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
+            if (args_int_opt("--seeds", v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
                 return -1;
             break;
         case 'j':
-            if (calib_int("-j", v, 1, SWEEP_MAX_JOBS, &a->jobs, err))
+            if (args_int_opt("-j", v, 1, SWEEP_MAX_JOBS, &a->jobs, err))
                 return -1;
             break;
         case CAL_O_SET:

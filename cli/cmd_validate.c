@@ -10,6 +10,7 @@
 
 #include "analysis/validate.h"
 #include "cli/cmd_validate.h"
+#include "cli/args.h"
 #include "cli/cmds.h"
 #include "cli/progress.h"
 #include "sim/err.h"
@@ -53,18 +54,6 @@ const char validate_usage[] =
     "run, 130 interrupted.\n";
 
 /* The parsed command line. */
-
-/* A decimal integer in [lo, hi] for option opt. */
-static int validate_int(const char *opt, const char *s, int lo, int hi, int *out, vs_err *err)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno || v < lo || v > hi)
-        return err_input(err, "%s %s: expected an integer from %d to %d", opt, s, lo, hi);
-    *out = (int)v;
-    return 0;
-}
 
 enum { VAL_MEASURED = 256, VAL_METRIC, VAL_SEEDS, VAL_SET, VAL_NORMALIZE, VAL_X, VAL_SWEEP,
        VAL_PLOT, VAL_NO_PLOT, VAL_PARAM, VAL_VALUES };
@@ -137,12 +126,12 @@ int validate_parse(int argc, char **argv, int sensitivity, validate_args *a, vs_
                 return -1;
             break;
         case VAL_SEEDS:
-            if (validate_int("--seeds", v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
+            if (args_int_opt("--seeds", v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
                 return -1;
             a->seeds_given = 1;
             break;
         case 'j':
-            if (validate_int("-j", v, 1, SRUN_MAX_JOBS, &a->jobs, err))
+            if (args_int_opt("-j", v, 1, SRUN_MAX_JOBS, &a->jobs, err))
                 return -1;
             break;
         case VAL_SET:
