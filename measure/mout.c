@@ -85,6 +85,13 @@ static int mo_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Sorts v[0..n-1] (n >= 1) and returns its median. */
+static double mo_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof v[0], mo_cmp);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 /* Median, min, max and sample sd of metric m over the kept reps of config
  * c; returns how many values (NaN values left out). */
 static int mo_stats(const mo_set *s, int c, const mo_metric *m, double *med, double *lo,
@@ -103,8 +110,7 @@ static int mo_stats(const mo_set *s, int c, const mo_metric *m, double *med, dou
     *med = *lo = *hi = *sd = NAN;
     if (!n)
         return 0;
-    qsort(v, (size_t)n, sizeof v[0], mo_cmp);
-    *med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    *med = mo_median(v, n);
     *lo = v[0];
     *hi = v[n - 1];
     double mean = 0, ss = 0;
@@ -291,12 +297,6 @@ static int mo_json_file(const char *dir, const char *name, json_t *doc, vs_err *
     return rc;
 }
 
-static int mo_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The median foreign CPU share of the kept runs: the machine's own activity
  * while it measured (0 when nothing was kept). */
 static double mo_background(const mo_set *s)
@@ -306,8 +306,7 @@ static double mo_background(const mo_set *s)
     for (int i = 0; i < s->ncfg * s->reps; i++)
         if (s->kept[i] >= 0)
             v[n++] = s->att[s->kept[i]].r.foreign_share;
-    qsort(v, (size_t)n, sizeof(double), mo_cmp_double);
-    double med = n == 0 ? 0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    double med = n ? mo_median(v, n) : 0;
     free(v);
     return med;
 }
