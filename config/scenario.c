@@ -87,6 +87,17 @@ static json_t *sc_read_json_depth(const char *path, int depth, vs_err *err);
 
 json_t *sc_read_json(const char *path, vs_err *err) { return sc_read_json_depth(path, 0, err); }
 
+/* The file `name` names from the file `file` into buf: name itself when it
+ * is absolute or file has no directory part, else FILE'S DIR/name. */
+static void sc_beside(const char *file, const char *name, char *buf, size_t n)
+{
+    const char *slash = strrchr(file, '/');
+    if (name[0] == '/' || !slash)
+        snprintf(buf, n, "%s", name);
+    else
+        snprintf(buf, n, "%.*s/%s", (int)(slash - file), file, name);
+}
+
 /* "base": "other.json" - the document is that file (path relative to this
  * one) with this document's keys merged over it (objects recursively,
  * everything else replaced). Bases may chain, at most 4 deep. */
@@ -108,11 +119,8 @@ static json_t *sc_apply_base(json_t *doc, const char *path, int depth, vs_err *e
         return NULL;
     }
     char bp[4096];
-    const char *name = json_string_value(b), *slash = strrchr(path, '/');
-    if (name[0] == '/' || !slash)
-        snprintf(bp, sizeof bp, "%s", name);
-    else
-        snprintf(bp, sizeof bp, "%.*s/%s", (int)(slash - path), path, name);
+    const char *name = json_string_value(b);
+    sc_beside(path, name, bp, sizeof bp);
     if (!sc_is_file(bp) && name[0] != '/') { /* a bundled scenario: "paper/fig1" */
         char ext[4096], found[4096];
         snprintf(ext, sizeof ext, "%s.json", name);
@@ -156,16 +164,6 @@ int sc_resolve_file(const char *arg, char *buf, size_t n)
     return 0;
 }
 
-/* The directory part of path (".") into buf. */
-static void sc_dirname(const char *path, char *buf, size_t n)
-{
-    const char *slash = strrchr(path, '/');
-    if (slash)
-        snprintf(buf, n, "%.*s", (int)(slash - path), path);
-    else
-        snprintf(buf, n, ".");
-}
-
 /* Replaces the relative file name at doc.key (a string) with the same file
  * seen from the current directory: relative to `file`'s directory. */
 static void sc_anchor_path(json_t *obj, const char *key, const char *file)
@@ -173,9 +171,8 @@ static void sc_anchor_path(json_t *obj, const char *key, const char *file)
     json_t *v = json_object_get(obj, key);
     if (!json_is_string(v) || json_string_value(v)[0] == '/' || !json_string_value(v)[0])
         return;
-    char dir[4096], p[8200];
-    sc_dirname(file, dir, sizeof dir);
-    snprintf(p, sizeof p, "%s/%s", dir, json_string_value(v));
+    char p[8200];
+    sc_beside(file, json_string_value(v), p, sizeof p);
     json_object_set_new(obj, key, json_string(p));
 }
 
@@ -285,15 +282,7 @@ int sc_find_preset(const char *file, const char *kind, const char *name, char *b
                    vs_err *err)
 {
     if (strchr(name, '/') || strstr(name, ".json")) { /* a path, relative to the scenario */
-        if (name[0] == '/') {
-            snprintf(buf, n, "%s", name);
-        } else {
-            const char *slash = strrchr(file, '/');
-            if (slash)
-                snprintf(buf, n, "%.*s/%s", (int)(slash - file), file, name);
-            else
-                snprintf(buf, n, "%s", name);
-        }
+        sc_beside(file, name, buf, n);
         if (sc_is_file(buf))
             return 0;
         struct stat st; /* "not found" would mislead for a directory or a device */
