@@ -23,6 +23,7 @@
 
 const char sweep_usage[] =
     "usage: vmsim sweep SCENARIO -o DIR [-j N] [--seeds N] [--resume] [--shard I/N]\n"
+    "                   [--precision REL [--precision-metric COLUMN] [--min-seeds K]]\n"
     "                   [--set PATH=VALUE]... [--quiet]\n"
     "\n"
     "Runs every point of the scenario's \"sweep\" section (axes x seeds) and writes\n"
@@ -33,6 +34,13 @@ const char sweep_usage[] =
     "  -o, --output DIR  output directory (created if missing)\n"
     "  -j, --jobs N      worker processes (default: the number of CPUs)\n"
     "  --seeds N         run seeds 1..N (the same as --set 'sweep.seeds=[1,...,N]')\n"
+    "  --precision REL   stop adding seeds to a combination once the 95% half-width of\n"
+    "                    its metric is at most REL x its mean (e.g. 0.05): first K seeds\n"
+    "                    each, then twice as many where needed, up to the sweep's seeds\n"
+    "                    (the cap; raise it with --seeds). Not with --shard or MPI\n"
+    "  --precision-metric COLUMN\n"
+    "                    the results column judged (default throughput_per_vm)\n"
+    "  --min-seeds K     the seeds every combination runs first (default 3)\n"
     "  --resume          continue the sweep in DIR, skipping finished points\n"
     "  --shard I/N       run only the points p with p mod N = I - 1 (1 <= I <= N), e.g.\n"
     "                    one job of a job array; join the directories with vmsim merge\n"
@@ -66,14 +74,22 @@ typedef struct sweep_args {
     int nsets_all;                   /* sets in use: nsets, + 1 with --seeds */
     int seeds;                       /* --seeds N, 0 without */
     char *seeds_set;                 /* "sweep.seeds=[1,...,N]" (owned), or NULL */
+    const char *precision_text;      /* --precision as given, or NULL */
+    double precision;                /* --precision, 0 without */
+    const char *precision_metric;    /* --precision-metric, or NULL */
+    int min_seeds;                   /* --min-seeds, 0 without */
 } sweep_args;
 
-enum { SWEEP_RESUME = 256, SWEEP_SET, SWEEP_SHARD, SWEEP_SEEDS };
+enum { SWEEP_RESUME = 256, SWEEP_SET, SWEEP_SHARD, SWEEP_SEEDS, SWEEP_PRECISION, SWEEP_PMETRIC,
+       SWEEP_MINSEEDS };
 
 const args_opt sweep_options[] = {
     {"output", 'o', "DIR", 'o'},
     {"jobs", 'j', "N", 'j'},
     {"seeds", 0, "N", SWEEP_SEEDS},
+    {"precision", 0, "REL", SWEEP_PRECISION},
+    {"precision-metric", 0, "COLUMN", SWEEP_PMETRIC},
+    {"min-seeds", 0, "K", SWEEP_MINSEEDS},
     {"resume", 0, NULL, SWEEP_RESUME},
     {"shard", 0, "I/N", SWEEP_SHARD},
     {"set", 0, "PATH=VALUE", SWEEP_SET},
@@ -115,8 +131,31 @@ static int sweep_parse_args(int argc, char **argv, sweep_args *a, vs_err *err)
                                  p.val);
             a->seeds = (int)v;
             break;
+        case SWEEP_PRECISION: {
+            char *end;
+            double x = strtod(p.val, &end);
+            if (!*p.val || *end || !(x > 0 && x < 1))
+                return err_input(err, "--precision %s: expected a relative half-width between 0 "
+                                      "and 1, e.g. 0.05 for +-5 %%", p.val);
+            a->precision_text = p.val;
+            a->precision = x;
+            break;
+        }
+        case SWEEP_PMETRIC: a->precision_metric = p.val; break;
+        case SWEEP_MINSEEDS:
+            if (args_int(p.val, 2, 100000, &v))
+                return err_input(err, "--min-seeds %s: expected a number of seeds from 2 to 100000",
+                                 p.val);
+            a->min_seeds = (int)v;
+            break;
         }
     }
+    if ((a->precision_metric || a->min_seeds) && !a->precision_text)
+        return err_input(err, "%s needs --precision", a->precision_metric ? "--precision-metric"
+                                                                          : "--min-seeds");
+    if (a->precision_text && a->shard_text)
+        return err_input(err, "--precision and --shard: a shard cannot judge a combination whose "
+                              "seeds other shards run; run the sweep in one process with -j");
     a->nsets_all = a->nsets;
     if (a->seeds) {
         size_t n = 32 + 8 * (size_t)a->seeds, l;
@@ -210,10 +249,46 @@ static void sweep_commands(const sweep_args *a, int ranks, char *run, size_t rn,
         l = strlen(res);
         snprintf(res + l, resn - l, " --seeds %d", a->seeds);
     }
+    if (a->precision_text) {
+        l = strlen(res);
+        snprintf(res + l, resn - l, " --precision %s", a->precision_text);
+        if (a->precision_metric) {
+            l = strlen(res);
+            snprintf(res + l, resn - l, " --precision-metric ");
+            sweep_shell_quote(res, resn, a->precision_metric);
+        }
+        if (a->min_seeds) {
+            l = strlen(res);
+            snprintf(res + l, resn - l, " --min-seeds %d", a->min_seeds);
+        }
+    }
     if (a->quiet) {
         l = strlen(res);
         snprintf(res + l, resn - l, " --quiet");
     }
+}
+
+/* The precision line after a sweep with --precision. */
+static void sweep_report_precision(const sweep_args *a, const sweep_spec *sp,
+                                   const srun_outcome *out)
+{
+    const srun_prec *pr = &out->prec;
+    char desc[1024] = "";
+    if (pr->combos > 0)
+        sweep_point_desc(sp, pr->worst_combo * sp->nseeds, desc, sizeof desc);
+    char *seed = strstr(desc, ", seed=");
+    if (seed)
+        *seed = 0;
+    else if (!strncmp(desc, "seed=", 5))
+        desc[0] = 0;
+    fprintf(stderr, "sweep: precision %s: %lld of %lld combinations within +-%.3g %% of the "
+                    "mean (%d-%d seeds, %d rounds, %lld of %lld points needed); %lld at the cap "
+                    "of %d seeds; widest +-%.3g %%%s%s%s\n",
+            a->precision_metric ? a->precision_metric : SRUN_PRECISION_METRIC,
+            (long long)pr->precise, (long long)pr->combos, 100 * a->precision, pr->seeds_min,
+            pr->seeds_max, pr->rounds, (long long)out->npoints,
+            (long long)(out->npoints + out->unselected), (long long)pr->capped, sp->nseeds,
+            100 * pr->worst, desc[0] ? " (" : "", desc, desc[0] ? ")" : "");
 }
 
 /* Reads the scenario, applies --set, parses and checks the sweep. Returns
@@ -380,6 +455,13 @@ static int sweep_cmd(sweep_args *a0)
             fprintf(stderr, "vmsim sweep: %s\n", err.msg);
             return err.code ? err.code : VS_EXIT_INPUT;
         }
+        if (ranks > 1 && a.precision > 0) {
+            if (rank == 0)
+                fprintf(stderr, "vmsim sweep: --precision works in one process with -j workers, "
+                                "not under MPI\n");
+            sweep_mpi_end(VS_EXIT_INPUT);
+            return VS_EXIT_INPUT;
+        }
         if (ranks > 1)
             return sweep_cmd_mpi(&a, rank, ranks);
     }
@@ -406,12 +488,15 @@ static int sweep_cmd(sweep_args *a0)
     sweep_commands(&a, 1, run, sizeof run, res, sizeof res);
     srun_opts o = {.dir = a.dir, .jobs = a.jobs, .resume = a.resume, .quiet = a.quiet,
                    .run_cmd = run, .resume_cmd = res, .shard_i = a.shard_i,
-                   .shard_n = a.shard_n};
+                   .shard_n = a.shard_n, .precision = a.precision,
+                   .precision_metric = a.precision_metric, .min_seeds = a.min_seeds};
     prog_bar bar;
     prog_attach(&bar, &o, a.quiet);
     srun_outcome out;
     int rc = srun_run(&sp, doc, a.file, &o, &out, &err);
     rc = sweep_report(&a, rc, &out, &err, res);
+    if (rc == 0 && a.precision > 0 && !a.quiet)
+        sweep_report_precision(&a, &sp, &out);
     sweep_free(&sp);
     json_decref(doc);
     return rc;

@@ -4,6 +4,7 @@
  * the pool callbacks; the tables; srun_run; the launcher. */
 #include "experiment/sweep_run.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,8 @@ int64_t srun_queue_next(srun_queue *q)
             q->si = 0;
             q->oi++;
         }
-        if (!store_done(q->done, p) && sweep_in_shard(q->shard_i, q->shard_n, p))
+        if (!store_done(q->done, p) && (!q->want || store_done(q->want, p)) &&
+            sweep_in_shard(q->shard_i, q->shard_n, p))
             return p;
     }
     return -1;
@@ -131,6 +133,7 @@ typedef struct srun_ctx {
     const srun_opts *o;   /* options */
     srun_queue q;         /* the points to hand out */
     uint8_t *done;        /* bitmap of finished points */
+    const uint8_t *want;  /* bitmap of the points to run (precision rounds), or NULL: all */
     int64_t ndone;        /* finished points of this run */
     int64_t total;        /* points of this run */
 } srun_ctx;
@@ -199,6 +202,7 @@ static int srun_points(srun_ctx *c, const int locks[2], srun_outcome *out, vs_er
     int nw = o->inprocess ? 1 : o->jobs < todo ? o->jobs : (int)todo;
     int rc = 0;
     srun_queue_init(&c->q, c->sp, o->shard_i, o->shard_n, c->done);
+    c->q.want = c->want;
     srun_report(o, SRUN_PROG_START, c->total, before, before, nw, "worker");
     if (o->inprocess) {
         out->jobs = 1;
@@ -226,7 +230,122 @@ static int srun_points(srun_ctx *c, const int locks[2], srun_outcome *out, vs_er
     }
     srun_report(o, SRUN_PROG_END, c->total, before, c->ndone, nw, NULL);
     srun_queue_free(&c->q);
-    out->ran = c->ndone - before;
+    out->ran += c->ndone - before;
+    return rc;
+}
+
+/* --- precision: seeds per combination until the interval is narrow enough ------------ */
+
+/* Marks in want[] the first nsel[k] seeds of every combination k and
+ * returns how many points that is; *ndone: of them, finished. */
+static int64_t srun_select(const sweep_spec *sp, const int *nsel, const uint8_t *done,
+                           uint8_t *want, int64_t *ndone)
+{
+    memset(want, 0, (size_t)(sp->npoints + 7) / 8);
+    int64_t n = 0;
+    *ndone = 0;
+    for (int64_t k = 0; k < sp->ncombos; k++)
+        for (int s = 0; s < nsel[k]; s++) {
+            int64_t p = k * sp->nseeds + s;
+            store_mark(want, p);
+            n++;
+            *ndone += store_done(done, p);
+        }
+    return n;
+}
+
+/* After a round: the relative 95 % half-width of the metric over the
+ * selected seeds of every combination, from the point files in dir; the
+ * combinations still too wide get twice their seeds (at most the sweep's).
+ * Returns 1 when some combination got more seeds, 0 when none did, -1 with
+ * err filled when the metric is no column of the results. */
+static int srun_widen(const sweep_spec *sp, const srun_opts *o, int *nsel, srun_prec *pr,
+                      vs_err *err)
+{
+    const char *metric = o->precision_metric ? o->precision_metric : SRUN_PRECISION_METRIC;
+    rtab t;
+    int64_t found;
+    store_load_table(sp, o->dir, &t, &found);
+    int col = rtab_col_index(&t, metric);
+    if (col < 0) {
+        rtab_free(&t);
+        return err_input(err, "--precision-metric %s: the results have no such column (see the "
+                              "header of results.csv)", metric);
+    }
+    double *xs = vs_xcalloc((size_t)sp->nseeds, sizeof(double));
+    int more = 0;
+    pr->precise = pr->capped = 0;
+    pr->seeds_min = sp->nseeds;
+    pr->seeds_max = 0;
+    pr->worst = 0;
+    pr->worst_combo = 0;
+    int64_t r = 0;
+    for (int64_t k = 0; k < sp->ncombos; k++) {
+        int m = 0;
+        for (; r < t.nrows && t.group[r] < k; r++)
+            ;
+        for (; r < t.nrows && t.group[r] == k; r++) {
+            double v = rtab_get(&t, r, col);
+            if (t.point[r] % sp->nseeds < nsel[k] && !isnan(v))
+                xs[m++] = v;
+        }
+        double mean = NAN, half = NAN, rel = INFINITY;
+        if (m >= 2) {
+            summ_ci95(xs, m, &mean, &half);
+            rel = half == 0 ? 0 : mean != 0 ? half / fabs(mean) : INFINITY;
+        }
+        if (rel <= o->precision)
+            pr->precise++;
+        else if (nsel[k] < sp->nseeds) {
+            nsel[k] = nsel[k] * 2 < sp->nseeds ? nsel[k] * 2 : sp->nseeds;
+            more = 1;
+        } else
+            pr->capped++;
+        if (rel > pr->worst) {
+            pr->worst = rel;
+            pr->worst_combo = k;
+        }
+        pr->seeds_min = nsel[k] < pr->seeds_min ? nsel[k] : pr->seeds_min;
+        pr->seeds_max = nsel[k] > pr->seeds_max ? nsel[k] : pr->seeds_max;
+    }
+    free(xs);
+    rtab_free(&t);
+    return more;
+}
+
+/* The rounds of a sweep with precision (see srun_run); want[] is left
+ * holding the points the sweep needs. */
+static int srun_precise(srun_ctx *c, const int locks[2], uint8_t *want, srun_outcome *out,
+                        vs_err *err)
+{
+    const sweep_spec *sp = c->sp;
+    const srun_opts *o = c->o;
+    int first = o->min_seeds > 0 ? o->min_seeds : SRUN_MIN_SEEDS;
+    if (first > sp->nseeds)
+        first = sp->nseeds;
+    int *nsel = vs_xcalloc((size_t)sp->ncombos, sizeof(int));
+    for (int64_t k = 0; k < sp->ncombos; k++)
+        nsel[k] = first;
+    out->prec.combos = sp->ncombos;
+    int rc = 0;
+    for (;;) {
+        c->total = srun_select(sp, nsel, c->done, want, &c->ndone);
+        c->want = want;
+        out->prec.rounds++;
+        rc = srun_points(c, locks, out, err);
+        if (rc || out->interrupted)
+            break;
+        int more = srun_widen(sp, o, nsel, &out->prec, err);
+        if (more <= 0) {
+            rc = more < 0 ? -1 : 0;
+            break;
+        }
+    }
+    c->total = srun_select(sp, nsel, c->done, want, &c->ndone);
+    out->npoints = c->total;
+    out->unselected = sp->npoints - c->total;
+    free(nsel);
+    c->want = NULL;
     return rc;
 }
 
@@ -292,7 +411,13 @@ int srun_run(const sweep_spec *sp, json_t *base, const char *file, const srun_op
     int locks[2];
     if (dlock_take(o->dir, o->shard_i, o->shard_n, locks, err))
         return -1;
+    if (o->precision > 0 && (o->shard_n > 1 || o->mpi)) {
+        dlock_release(locks);
+        return err_input(err, "--precision works in one process with -j workers, not with %s",
+                         o->mpi ? "MPI" : "--shard");
+    }
     uint8_t *done = vs_xcalloc((size_t)(sp->npoints + 7) / 8, 1);
+    uint8_t *want = o->precision > 0 ? vs_xcalloc((size_t)(sp->npoints + 7) / 8, 1) : NULL;
     int64_t ndone = 0, found = 0;
     int rc = store_prepare(sp, base, file, o->dir, o->resume, o->shard_i, o->shard_n, done,
                            &ndone, err);
@@ -309,6 +434,9 @@ int srun_run(const sweep_spec *sp, json_t *base, const char *file, const srun_op
             srun_queue_free(&q);
         } else
 #endif
+            if (want)
+            rc = srun_precise(&c, locks, want, out, err);
+        else
             rc = srun_points(&c, locks, out, err);
         vs_err e2 = {0};
         if (srun_collect(sp, o->dir, &found, rc ? NULL : o->table, rc ? &e2 : err)) {
@@ -321,6 +449,8 @@ int srun_run(const sweep_spec *sp, json_t *base, const char *file, const srun_op
         struct stat st;
         for (int64_t p = o->shard_n > 1 ? o->shard_i - 1 : 0; p < sp->npoints;
              p += o->shard_n > 1 ? o->shard_n : 1) {
+            if (want && !store_done(want, p))
+                continue; /* not needed for the precision asked */
             store_point_path(o->dir, p, path, sizeof path);
             out->missing += stat(path, &st) != 0;
         }
@@ -328,6 +458,7 @@ int srun_run(const sweep_spec *sp, json_t *base, const char *file, const srun_op
         out->missing = total;
     }
     free(done);
+    free(want);
     dlock_release(locks);
     out->wall_s = srun_now() - t0;
     return rc;

@@ -66,7 +66,26 @@ typedef struct srun_opts {
     void *progress_ctx;     /* passed to progress */
     rtab *table;            /* if not NULL: receives the results table of the point files
                                the tables were built from (free with rtab_free) */
+    double precision;       /* > 0: seeds per combination until the 95 % half-width of
+                               precision_metric is at most this share of its mean (below);
+                               0: every seed of the sweep */
+    const char *precision_metric; /* the results column judged (NULL: SRUN_PRECISION_METRIC) */
+    int min_seeds;          /* seeds every combination runs first (0: SRUN_MIN_SEEDS) */
 } srun_opts;
+
+#define SRUN_PRECISION_METRIC "throughput_per_vm"
+#define SRUN_MIN_SEEDS 3
+
+/* What a sweep with precision did (srun_outcome.prec). */
+typedef struct srun_prec {
+    int rounds;           /* rounds of points run (the first: min_seeds per combination) */
+    int64_t combos;       /* axis combinations */
+    int64_t precise;      /* of them, within the target */
+    int64_t capped;       /* of them, not within it after every seed of the sweep */
+    int seeds_min, seeds_max; /* seeds a combination ended with, least and most */
+    double worst;         /* the largest relative half-width of any combination */
+    int64_t worst_combo;  /* the combination it belongs to */
+} srun_prec;
 
 /* What srun_run did. */
 typedef struct srun_outcome {
@@ -78,10 +97,18 @@ typedef struct srun_outcome {
     int interrupted;  /* stopped by SIGINT or SIGTERM */
     int jobs;         /* workers actually started */
     double wall_s;    /* wall seconds of the run */
+    int64_t unselected; /* with precision: points of the sweep never needed (not run) */
+    srun_prec prec;   /* with precision: how far it got */
 } srun_outcome;
 
 /* Runs the sweep into o->dir: checks or creates the directory (an existing
- * sweep there needs o->resume and the same sweep), runs the missing points,
+ * sweep there needs o->resume and the same sweep), runs the missing points
+ * (with o->precision > 0, in rounds: first the first min_seeds seeds of
+ * every combination; then, while a combination's 95 % confidence
+ * half-width of precision_metric exceeds precision x |mean| and the sweep
+ * has seeds left, twice as many of its seeds, in the sweep's seed order -
+ * so which points run depends only on their results, never on -j or on
+ * interruptions; not with shards or MPI),
  * then rebuilds results.csv and summary.csv from the point files (also
  * after an interruption or a failed point). Returns 0 when the points all
  * ran or when interrupted by SIGINT/SIGTERM (out->interrupted set; the
@@ -97,11 +124,12 @@ int srun_collect(const sweep_spec *sp, const char *dir, int64_t *found, rtab *t,
 
 /* The points still to hand out, most expensive combination first, the seeds
  * of a combination in order. Invariant: every point returned by
- * srun_queue_next is in the shard, not marked in done[] at the time of the
- * call, and returned once. */
+ * srun_queue_next is in the shard, marked in want[] (if given), not marked
+ * in done[] at the time of the call, and returned once. */
 typedef struct srun_queue {
     const sweep_spec *sp;  /* the sweep */
     const uint8_t *done;   /* bitmap of finished points (borrowed; experiment/store.h) */
+    const uint8_t *want;   /* bitmap of the points to run, or NULL: all (borrowed) */
     int shard_i, shard_n;  /* the shard (shard_n 0: all points) */
     uint32_t *order;       /* combinations, most expensive first (owned) */
     int64_t oi;            /* next combination in order */

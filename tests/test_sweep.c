@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "analysis/csv.h"
+#include "analysis/summary.h"
 #include "analysis/sweep.h"
 #include "config/scenario.h"
 #include "sim/fsutil.h"
@@ -601,6 +602,112 @@ START_TEST(test_cli_usage_errors)
 }
 END_TEST
 
+/* --- --precision ------------------------------------------------------------------- */
+
+/* Runs the precision sweep (3 thread counts x seeds 1..8) into dir with
+ * --precision rel (text) and -j jobs; returns the status. */
+static int precision_sweep(const char *dir, const char *rel, const char *jobs, const char *errfile)
+{
+    const char *args[] = {"sweep", lockloop(), "-o", dir, "-j", jobs, "--quiet",
+                          "--set", "duration_s=0.02", "--set", "warmup_s=0.002",
+                          "--set",
+                          "sweep={\"axes\": [{\"path\": \"workload.threads\", \"values\": [1, 4, 8]}],"
+                          " \"seeds\": [1, 2, 3, 4, 5, 6, 7, 8]}",
+                          "--precision", rel, "--precision-metric", "ops_per_s", NULL};
+    return th_run(th_vmsim_bin(), args, errfile, NULL);
+}
+
+/* The ops_per_s of results.csv in dir, per combination: the values in
+ * x[combo][seed index], the number of rows in n[combo]. */
+static void precision_rows(const char *dir, double x[3][8], int n[3])
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/results.csv", dir);
+    csv_table t;
+    vs_err err = {0};
+    ck_assert_msg(csv_read(p, &t, &err) == 0, "%s", err.msg);
+    int col = csv_col(&t, "ops_per_s"), pcol = csv_col(&t, "point");
+    ck_assert_int_ge(col, 0);
+    ck_assert_int_ge(pcol, 0);
+    memset(n, 0, 3 * sizeof(int));
+    for (int r = 0; r < t.nrows; r++) {
+        double v, pt;
+        ck_assert_int_eq(csv_num(&t, r, pcol, &pt, NULL), 0);
+        ck_assert_int_eq(csv_num(&t, r, col, &v, NULL), 0);
+        int k = (int)pt / 8, s = (int)pt % 8;
+        ck_assert_msg(s == n[k], "point %g: combination %d has no seed index %d before it", pt, k,
+                      n[k]);
+        x[k][s] = v;
+        n[k]++;
+    }
+    csv_free(&t);
+}
+
+/* Each combination runs its first 3 seeds, then twice as many while its
+ * relative 95 % half-width is above the target: a loose target stops at 3,
+ * an impossible one runs all 8 (the cap), one in between splits the
+ * combinations exactly by the rule; -j 1 and -j 2 run the same points. */
+START_TEST(test_precision)
+{
+    char *d1 = th_make_tmpdir("prec"), *d2 = th_make_tmpdir("prec"), *d3 = th_make_tmpdir("prec"),
+         e[4200];
+    snprintf(e, sizeof e, "%s.err", d1);
+    double x[3][8];
+    int n[3];
+    ck_assert_int_eq(precision_sweep(d1, "0.9", "2", e), 0);
+    precision_rows(d1, x, n);
+    double rel[3], lo = INFINITY, hi = 0;
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(n[k], 3);
+        double mean, half;
+        summ_ci95(x[k], 3, &mean, &half);
+        rel[k] = half / fabs(mean);
+        lo = rel[k] < lo ? rel[k] : lo;
+        hi = rel[k] > hi ? rel[k] : hi;
+    }
+    ck_assert_msg(hi > 1.05 * lo, "the combinations' widths %g..%g do not differ enough", lo, hi);
+    char mid[64];
+    snprintf(mid, sizeof mid, "%.17g", sqrt(lo * hi));
+    ck_assert_int_eq(precision_sweep(d2, mid, "2", e), 0);
+    double y[3][8];
+    int m[3];
+    precision_rows(d2, y, m);
+    for (int k = 0; k < 3; k++) {
+        if (rel[k] <= atof(mid))
+            ck_assert_msg(m[k] == 3, "combination %d (+-%g) ran %d seeds", k, rel[k], m[k]);
+        else
+            ck_assert_msg(m[k] >= 6, "combination %d (+-%g) ran only %d seeds", k, rel[k], m[k]);
+        for (int s = 0; s < 3; s++) /* the first seeds are the same runs */
+            ck_assert(x[k][s] == y[k][s]);
+    }
+    ck_assert_int_eq(precision_sweep(d3, mid, "1", e), 0);
+    char *a = th_results_sans_wall(d2), *b = th_results_sans_wall(d3);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    th_rm_rf(d3);
+    ck_assert_int_eq(precision_sweep(d3, "1e-12", "2", e), 0);
+    precision_rows(d3, y, m);
+    for (int k = 0; k < 3; k++)
+        ck_assert_int_eq(m[k], 8);
+    /* refused: with --shard, and a target outside (0, 1) */
+    const char *args[] = {"sweep", lockloop(), "-o", d1, "--precision", "0.1", "--shard", "1/2",
+                          NULL};
+    ck_assert_int_eq(th_run(th_vmsim_bin(), args, e, NULL), 2);
+    th_expect_file_contains(e, "--shard");
+    const char *args2[] = {"sweep", lockloop(), "-o", d1, "--precision", "1.5", NULL};
+    ck_assert_int_eq(th_run(th_vmsim_bin(), args2, e, NULL), 2);
+    th_expect_file_contains(e, "between 0 and 1");
+    th_rm_rf(d1);
+    th_rm_rf(d2);
+    th_rm_rf(d3);
+    remove(e);
+    free(d1);
+    free(d2);
+    free(d3);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("sweep");
@@ -620,6 +727,7 @@ static Suite *make_suite(void)
     tcase_add_test(cli, test_worker_crash);
     tcase_add_test(cli, test_plot);
     tcase_add_test(cli, test_cli_usage_errors);
+    tcase_add_test(cli, test_precision);
     tcase_set_timeout(cli, 300);
     suite_add_tcase(s, cli);
     return s;
