@@ -479,12 +479,22 @@ static int sc_vm(json_t *gdoc, json_t *wdoc, const char *file, const char *gpath
     } else {
         jv_open(&g, NULL, file, gpath, err);
     }
-    int64_t slice;
+    int64_t slice, nodes = -1;
     if (sec_lock(&g, &v->lock, v->vcpus, npcpus) ||
-        jv_int(&g, "slice_ns", 0, 3000000, 1000, 10000000000LL, &slice) ||
-        jv_done(&g))
+        jv_int(&g, "slice_ns", 0, 3000000, 1000, 10000000000LL, &slice))
+        return -1;
+    json_t *nn = jv_get(&g, "numa_nodes");
+    if (nn && json_is_string(nn) && !strcmp(json_string_value(nn), "host"))
+        nodes = 0;
+    else if (nn && (!json_is_integer(nn) || json_integer_value(nn) < 1 ||
+                    json_integer_value(nn) > v->vcpus))
+        return jv_fail(&g, "numa_nodes", nn, "an integer from 1 to the vCPU count, or \"host\"");
+    else if (nn)
+        nodes = json_integer_value(nn);
+    if (jv_done(&g))
         return -1;
     v->slice = slice;
+    v->numa_nodes = (int)nodes;
     if (!wdoc)
         return err_input(err, "%s: %s: required key missing", file, wpath);
     if (jv_open(&wo, wdoc, file, wpath, err))

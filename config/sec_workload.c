@@ -149,6 +149,15 @@ static int sc_gmake(jv_obj *wo, wl_cfg *wl, int nvcpus)
             jv_num(&lo, "run_weight", 0, 0, 0, 1e6, &c->run_weight) ||
             jv_num(&lo, "fork_weight", 0, 0, 0, 1e6, &c->fork_weight))
             return -1;
+        static const char *const scopes[] = {"os", "node", "build", "process"};
+        int had_scope = jv_get(&lo, "scope") != NULL;
+        if (jv_enum(&lo, "scope", 0, scopes, 4, c->private_lock ? KS_PROCESS : KS_OS, &c->scope))
+            return -1;
+        if (had_scope && c->private_lock && c->scope != KS_PROCESS)
+            return jv_fail(&lo, "scope", jv_get(&lo, "scope"),
+                           "\"process\" or no scope with \"private\": true (a private lock is "
+                           "per process)");
+        c->private_lock = c->scope == KS_PROCESS;
         if (!name[0] || strlen(name) >= CFG_NAME)
             return jv_fail(&lo, "name", jv_get(&lo, "name"), "a name of 1 to 63 characters");
         snprintf(c->name, sizeof c->name, "%s", name);

@@ -73,10 +73,20 @@ typedef struct lock_cfg {
 
 #define CFG_MAX_KLOCKS 8
 
+/* How many instances of a kernel lock class an OS has (gmake's
+ * kernel_locks[].scope; replay knows only KS_OS and KS_PROCESS). */
+typedef enum klock_scope {
+    KS_OS,      /* one lock for the whole OS (tasklist_lock) */
+    KS_NODE,    /* one per NUMA node the OS sees; a CPU takes its node's (zone->lock) */
+    KS_BUILD,   /* one per build instance (the hot dentries of its source tree) */
+    KS_PROCESS, /* per process: never contended, modelled as CPU time only */
+} klock_scope;
+
 /* gmake, replay: one kernel spinlock class taken in kernel sections. */
 typedef struct klock_cfg {
     char name[CFG_NAME];  /* e.g. "zone" */
-    int private_lock;     /* per process: never contended, modelled as CPU time only */
+    int private_lock;     /* per process (scope KS_PROCESS): never contended, CPU time only */
+    int scope;            /* klock_scope */
     double run_weight;    /* share of the sections taken while a job runs */
     double fork_weight;   /* share of the sections at exec and exit */
     dist hold;            /* critical-section length */
@@ -124,6 +134,8 @@ typedef struct vm_cfg {
     int vcpus;           /* vCPU count */
     lock_cfg lock;       /* guest kernel's spinlock algorithm */
     sim_time slice;      /* guest scheduler time slice */
+    int numa_nodes;      /* NUMA nodes the guest OS sees: >= 1, or 0 = the host's (the
+                            sockets its CPUs span); -1 = default: 0 on bare metal, 1 in a VM */
     wl_cfg wl;           /* workload */
 } vm_cfg;
 

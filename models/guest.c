@@ -351,6 +351,8 @@ void guest_install(world *w)
 
 /* --- workload API ---------------------------------------------------------- */
 
+int guest_bare_metal(const world *w) { return !vcpu_virtual(w); }
+
 lock *guest_lock_new(world *w, vm *v, const char *name, int kernel)
 {
     return lock_new(w, v, name, kernel);

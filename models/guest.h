@@ -32,6 +32,9 @@ void guest_install(world *w);
 task *task_new(world *w, vm *v);
 /* Makes a blocked task runnable and places it on a vCPU. */
 void guest_wake_task(world *w, task *t);
+/* 1 when the guest is the host's own OS (bare metal: no hypervisor, vCPU i
+ * is core i), 0 in a VM. */
+int guest_bare_metal(const world *w);
 /* Creates a lock of VM v with the VM's lock algorithm (kernel: a kernel
  * spinlock, which disables preemption). */
 lock *guest_lock_new(world *w, vm *v, const char *name, int kernel);

@@ -80,6 +80,7 @@ struct task {
     sim_time wl_budget;    /* workload-private: CPU time left */
     int wl_count;          /* workload-private counter */
     int wl_lock;           /* workload-private: lock of the current section */
+    int wl_inst;           /* workload-private: which instance of that lock */
     sim_time wl_nominal;   /* workload-private: nominal CPU this process stands for */
     task *wl_next;         /* workload-private list link (free lists) */
     int phase;             /* workload-private step counter */
@@ -128,6 +129,11 @@ struct vcpu {
     gsl_rng *rng;
 };
 
+/* Locks of one VM (or bare-metal OS) at most: the script workload's named
+ * locks, or gmake's lock classes times their instances (per NUMA node, per
+ * build). */
+#define VM_MAX_LOCKS 256
+
 struct vm {
     int id;
     vm_cfg cfg;            /* its configuration (copied) */
@@ -136,7 +142,7 @@ struct vm {
     int ntasks, cap_tasks;
     task **tasks;
     int nlocks;
-    lock *locks[CFG_MAX_LOCKS];
+    lock *locks[VM_MAX_LOCKS];
     int last_boosted;      /* PLE directed yield round robin */
     uint64_t *pre_bits;    /* bitmap of vCPUs preempted while runnable (PLE candidates) */
     uint64_t ops;          /* workload operations completed (window) */

@@ -4,6 +4,7 @@
  * so builds per hour = 3600 / that. */
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "analysis/report.h"
 #include "config/scenario.h"
@@ -64,12 +65,170 @@ START_TEST(test_critical_path)
 }
 END_TEST
 
+/* Runs a small gmake scenario (2 sockets x 4 cores) with the given host
+ * scheduler, extra guest keys and lock-class keys; returns the results
+ * document (caller frees). */
+static json_t *scope_run(const char *sched, int vms, const char *guest_extra, const char *zone_scope,
+                         const char *dcache_scope, int instances)
+{
+    char text[4096];
+    snprintf(text, sizeof text,
+             "{\"duration_s\": 0.2, \"warmup_s\": 0.05, \"seed\": 5,"
+             " \"host\": {\"sockets\": 2, \"cores_per_socket\": 4},"
+             " \"hypervisor\": {\"scheduler\": \"%s\"}, \"vms\": {\"count\": %d, \"vcpus\": 8},"
+             " \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}%s},"
+             " \"workload\": {\"type\": \"gmake\", \"compile_jobs\": 40, \"instances\": %d,"
+             "  \"job_cpu\": {\"dist\": \"const\", \"mean_ns\": 2000000},"
+             "  \"serial_start_ns\": 100000, \"serial_end_ns\": 100000,"
+             "  \"kentry\": {\"dist\": \"exp\", \"mean_ns\": 20000},"
+             "  \"kernel_locks\": ["
+             "   {\"name\": \"zone\", \"scope\": \"%s\", \"run_weight\": 1, \"fork_weight\": 1,"
+             "    \"hold\": {\"dist\": \"exp\", \"mean_ns\": 1000}},"
+             "   {\"name\": \"dcache\", \"scope\": \"%s\", \"run_weight\": 1, \"fork_weight\": 1,"
+             "    \"hold\": {\"dist\": \"exp\", \"mean_ns\": 500}}]}}",
+             sched, vms, guest_extra, instances, zone_scope, dcache_scope);
+    json_error_t je;
+    json_t *doc = json_loads(text, 0, &je);
+    ck_assert_msg(doc != NULL, "bad JSON: %s", je.text);
+    scenario sc;
+    vs_err err = {0};
+    ck_assert_msg(sc_load_doc(doc, "scope.json", &sc, &err) == 0, "%s", err.msg);
+    world *w = world_new(&sc);
+    world_run(w);
+    world_finish(w);
+    report_meta m = {0};
+    json_t *r = report_build(w, &m);
+    world_free(w);
+    scenario_free(&sc);
+    json_decref(doc);
+    return r;
+}
+
+/* The acquisitions of lock `name` of VM `vm` in results r (-1: no such lock). */
+static long long lock_acq(json_t *r, const char *vm, const char *name)
+{
+    json_t *locks = json_object_get(r, "locks"), *l;
+    size_t i;
+    json_array_foreach(locks, i, l) {
+        if (!strcmp(json_string_value(json_object_get(l, "vm")), vm) &&
+            !strcmp(json_string_value(json_object_get(l, "name")), name))
+            return (long long)json_integer_value(json_object_get(l, "acquisitions"));
+    }
+    return -1;
+}
+
+/* A "node" lock class has one lock per NUMA node the OS sees: bare metal
+ * sees the host's 2 sockets, a guest one node unless guest.numa_nodes says
+ * otherwise; every CPU takes its own node's, so with cores 0-3 on socket 0
+ * and 4-7 on socket 1 both get used. A "build" class has one lock per
+ * build instance; "os" one lock. */
+START_TEST(test_lock_scopes)
+{
+    json_t *r = scope_run("none", 1, "", "node", "build", 3);
+    ck_assert_int_gt(lock_acq(r, "vm0", "zone/n0"), 100);
+    ck_assert_int_gt(lock_acq(r, "vm0", "zone/n1"), 100);
+    ck_assert_int_eq(lock_acq(r, "vm0", "zone/n2"), -1);
+    ck_assert_int_eq(lock_acq(r, "vm0", "zone"), -1);
+    for (int b = 0; b < 3; b++) {
+        char name[32];
+        snprintf(name, sizeof name, "dcache/b%d", b);
+        ck_assert_int_gt(lock_acq(r, "vm0", name), 100);
+    }
+    ck_assert_int_eq(lock_acq(r, "vm0", "dcache/b3"), -1);
+    json_decref(r);
+    /* bare metal "VMs" are builds in one OS: 2 x 3 instances */
+    r = scope_run("none", 2, "", "os", "build", 3);
+    ck_assert_int_gt(lock_acq(r, "vm0", "zone"), 100);
+    ck_assert_int_gt(lock_acq(r, "vm0", "dcache/b5"), 100);
+    json_decref(r);
+    /* a VM: one node by default (QEMU without -numa), 2 when asked */
+    r = scope_run("cfs", 1, "", "node", "os", 1);
+    ck_assert_int_gt(lock_acq(r, "vm0", "zone/n0"), 100);
+    ck_assert_int_eq(lock_acq(r, "vm0", "zone/n1"), -1);
+    ck_assert_int_gt(lock_acq(r, "vm0", "dcache"), 100);
+    json_decref(r);
+    r = scope_run("cfs", 1, ", \"numa_nodes\": 2", "node", "os", 1);
+    long long n0 = lock_acq(r, "vm0", "zone/n0"), n1 = lock_acq(r, "vm0", "zone/n1");
+    ck_assert_int_gt(n0, 100);
+    ck_assert_int_gt(n1, 100);
+    json_decref(r);
+    r = scope_run("cfs", 1, ", \"numa_nodes\": \"host\"", "node", "os", 1);
+    ck_assert_int_gt(lock_acq(r, "vm0", "zone/n1"), 100);
+    json_decref(r);
+}
+END_TEST
+
+/* Splitting one contended lock into per-node locks lowers the wait: the
+ * same load spread over two locks of half the traffic each. */
+START_TEST(test_node_scope_relieves)
+{
+    json_t *a = scope_run("none", 1, "", "os", "process", 1);
+    json_t *b = scope_run("none", 1, "", "node", "process", 1);
+    double ta = json_real_value(json_object_get(json_object_get(a, "metrics"), "throughput_total"));
+    double tb = json_real_value(json_object_get(json_object_get(b, "metrics"), "throughput_total"));
+    ck_assert_msg(tb > ta, "per-node locks %g builds/h, one lock %g", tb, ta);
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
+
+/* Bad scopes and node counts are errors naming the path. */
+START_TEST(test_scope_errors)
+{
+    static const struct {
+        const char *guest, *zone, *frag;
+    } bad[] = {
+        {"", "bogus", "kernel_locks[0].scope"},
+        {", \"numa_nodes\": 0", "os", "guest.numa_nodes"},
+        {", \"numa_nodes\": 9", "os", "guest.numa_nodes"},
+        {", \"numa_nodes\": \"all\"", "os", "guest.numa_nodes"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[2048];
+        snprintf(text, sizeof text,
+                 "{\"duration_s\": 0.1, \"host\": {\"sockets\": 2, \"cores_per_socket\": 4},"
+                 " \"hypervisor\": {\"scheduler\": \"cfs\"}, \"vms\": {\"count\": 1, \"vcpus\": 8},"
+                 " \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}%s},"
+                 " \"workload\": {\"type\": \"gmake\", \"kernel_locks\": ["
+                 "  {\"name\": \"zone\", \"scope\": \"%s\", \"run_weight\": 1, \"fork_weight\": 1,"
+                 "   \"hold\": {\"dist\": \"exp\", \"mean_ns\": 1000}}]}}",
+                 bad[i].guest, bad[i].zone);
+        json_error_t je;
+        json_t *doc = json_loads(text, 0, &je);
+        ck_assert_msg(doc != NULL, "bad JSON: %s", je.text);
+        scenario sc;
+        vs_err err = {0};
+        ck_assert_msg(sc_load_doc(doc, "bad.json", &sc, &err) != 0, "accepted case %zu", i);
+        ck_assert_msg(strstr(err.msg, bad[i].frag), "case %zu: \"%s\" lacks \"%s\"", i, err.msg,
+                      bad[i].frag);
+        json_decref(doc);
+    }
+    /* private and a scope other than process contradict each other */
+    const char *text =
+        "{\"duration_s\": 0.1, \"host\": {\"sockets\": 1, \"cores_per_socket\": 2},"
+        " \"hypervisor\": {\"scheduler\": \"none\"},"
+        " \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
+        " \"workload\": {\"type\": \"gmake\", \"kernel_locks\": ["
+        "  {\"name\": \"mm\", \"private\": true, \"scope\": \"node\", \"run_weight\": 1,"
+        "   \"fork_weight\": 1, \"hold\": {\"dist\": \"exp\", \"mean_ns\": 1000}}]}}";
+    json_t *doc = json_loads(text, 0, NULL);
+    scenario sc;
+    vs_err err = {0};
+    ck_assert(sc_load_doc(doc, "bad.json", &sc, &err) != 0);
+    ck_assert_msg(strstr(err.msg, "scope"), "%s", err.msg);
+    json_decref(doc);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("gmake");
     TCase *tc = tcase_create("critical-path");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_critical_path);
+    tcase_add_test(tc, test_lock_scopes);
+    tcase_add_test(tc, test_node_scope_relieves);
+    tcase_add_test(tc, test_scope_errors);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -18,8 +18,8 @@ sim_time lock_spin_iterations_ns(const world *w, double iterations)
 
 lock *lock_new(world *w, vm *v, const char *name, int kernel)
 {
-    if (v->nlocks >= CFG_MAX_LOCKS) {
-        fprintf(stderr, "vmsim: internal error: more than %d locks in a VM\n", CFG_MAX_LOCKS);
+    if (v->nlocks >= VM_MAX_LOCKS) {
+        fprintf(stderr, "vmsim: internal error: more than %d locks in a VM\n", VM_MAX_LOCKS);
         exit(1);
     }
     lock *l = vs_xcalloc(1, sizeof(lock));

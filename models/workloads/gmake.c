@@ -7,9 +7,14 @@
  * final link). Each job is a process: exec_sections kernel sections when it
  * starts (fork, exec, page faults), then user computation broken every
  * ~kentry of CPU by a kernel section, then exit_sections at exit. A kernel
- * section takes one kernel spinlock chosen by weight (global locks are
- * shared by every CPU of the OS; "private" ones - per process - are
- * uncontended and cost CPU time only), holds it ~hold, releases it. When a
+ * section takes one kernel spinlock class chosen by weight, holds it ~hold,
+ * releases it. A class has instances by its scope: "os" one lock shared by
+ * every CPU of the OS (tasklist_lock); "node" one per NUMA node the OS sees,
+ * a CPU taking its own node's (zone->lock: one zone per node,
+ * include/linux/mmzone.h; a guest sees guest.numa_nodes nodes, one unless
+ * QEMU is given -numa, bare metal the sockets its cores span); "build" one
+ * per build instance (the hot dentries of that build's source tree);
+ * "process" (private) uncontended, CPU time only. When a
  * job exits, make forks the next after spawn_delay. `instances` builds run
  * side by side in the same OS (bare metal hosting several "tenants").
  *
@@ -131,7 +136,9 @@ typedef struct gm_state {
     int ninst;
     gm_inst *inst;
     task *free;         /* finished processes, reused */
-    lock *klock[CFG_MAX_KLOCKS];
+    lock **klock[CFG_MAX_KLOCKS]; /* per class its instances (NULL: private), owned */
+    int nnodes;         /* NUMA nodes the OS sees */
+    int *node_of;       /* nvcpus: the node of each vCPU, owned */
     double run_cum[CFG_MAX_KLOCKS], fork_cum[CFG_MAX_KLOCKS]; /* cumulative weights */
 } gm_state;
 
@@ -223,6 +230,33 @@ static void gm_begin_build(world *w, vm *v, int i)
     gm_spawn(w, v, i, GM(v)->serial_start, GM(v)->spawn_delay);
 }
 
+/* The NUMA nodes the OS of v sees and each vCPU's node: bare metal sees
+ * the sockets of the cores it runs on (vCPU i is core i); a guest sees
+ * cfg.numa_nodes nodes (0: as many as the host sockets in use), vCPUs
+ * assigned to them in consecutive blocks as QEMU's -numa node,cpus= does. */
+static void gm_nodes(world *w, vm *v, gm_state *g)
+{
+    g->node_of = vs_xcalloc((size_t)v->nvcpus, sizeof(int));
+    int want = v->cfg.numa_nodes < 0 ? (guest_bare_metal(w) ? 0 : 1) : v->cfg.numa_nodes;
+    int sockets = 0, dense[CFG_MAX_SOCKETS];
+    for (int s = 0; s < CFG_MAX_SOCKETS; s++)
+        dense[s] = -1;
+    for (int i = 0; i < w->npcpus; i++)
+        if (dense[w->pcpus[i].socket] < 0)
+            dense[w->pcpus[i].socket] = sockets++;
+    if (want == 0 && guest_bare_metal(w)) {
+        g->nnodes = sockets;
+        for (int k = 0; k < v->nvcpus; k++)
+            g->node_of[k] = dense[w->pcpus[v->vcpus[k].gid % w->npcpus].socket];
+        return;
+    }
+    g->nnodes = want == 0 ? sockets : want;
+    if (g->nnodes > v->nvcpus)
+        g->nnodes = v->nvcpus;
+    for (int k = 0; k < v->nvcpus; k++)
+        g->node_of[k] = (int)((int64_t)k * g->nnodes / v->nvcpus);
+}
+
 static void gmake_start(world *w, vm *v)
 {
     const wl_cfg *c = &v->cfg.wl;
@@ -231,14 +265,27 @@ static void gmake_start(world *w, vm *v)
     g->jobs = (int)lround(GM(v)->jobs_per_vcpu * v->nvcpus);
     if (g->jobs < 1)
         g->jobs = 1;
+    g->ninst = GM(v)->instances * v->fold; /* k bare-metal "VMs": k x the builds in one OS */
+    gm_nodes(w, v, g);
     double rc = 0, fc = 0;
     for (int k = 0; k < c->nklocks; k++) {
         const klock_cfg *kc = &c->klocks[k];
-        g->klock[k] = kc->private_lock ? NULL : guest_lock_new(w, v, kc->name, 1);
+        int n = kc->scope == KS_NODE ? g->nnodes : kc->scope == KS_BUILD ? g->ninst : 1;
+        if (kc->scope != KS_PROCESS) {
+            g->klock[k] = vs_xcalloc((size_t)n, sizeof(lock *));
+            for (int j = 0; j < n; j++) {
+                char name[CFG_NAME + 16];
+                if (kc->scope == KS_OS)
+                    snprintf(name, sizeof name, "%s", kc->name);
+                else
+                    snprintf(name, sizeof name, "%s/%c%d", kc->name,
+                             kc->scope == KS_NODE ? 'n' : 'b', j);
+                g->klock[k][j] = guest_lock_new(w, v, name, 1);
+            }
+        }
         g->run_cum[k] = rc += kc->run_weight;
         g->fork_cum[k] = fc += kc->fork_weight;
     }
-    g->ninst = GM(v)->instances * v->fold; /* k bare-metal "VMs": k x the builds in one OS */
     v->tenants = g->ninst;
     g->inst = vs_xcalloc((size_t)g->ninst, sizeof(gm_inst));
     for (int i = 0; i < g->ninst; i++) {
@@ -255,17 +302,23 @@ static int gm_section(world *w, task *t, const double *cum, int step)
     gm_state *g = v->wl_state;
     const wl_cfg *c = &v->cfg.wl;
     switch (step) {
-    case 0:
-        t->wl_lock = gm_pick(cum, c->nklocks, t->rng);
-        if (g->klock[t->wl_lock])
-            task_lock(w, t, g->klock[t->wl_lock]);
+    case 0: {
+        int k = t->wl_lock = gm_pick(cum, c->nklocks, t->rng);
+        if (g->klock[k]) {
+            int j = c->klocks[k].scope == KS_NODE    ? g->node_of[t->vc->id]
+                    : c->klocks[k].scope == KS_BUILD ? t->wl_data
+                                                     : 0;
+            t->wl_inst = j; /* the instance it releases, wherever it runs then */
+            task_lock(w, t, g->klock[k][j]);
+        }
         return 1;
+    }
     case 1:
         task_compute(w, t, dist_sample(&c->klocks[t->wl_lock].hold, t->rng));
         return 2;
     default:
         if (g->klock[t->wl_lock])
-            task_unlock(w, t, g->klock[t->wl_lock]);
+            task_unlock(w, t, g->klock[t->wl_lock][t->wl_inst]);
         return 3;
     }
 }
@@ -344,6 +397,9 @@ static void gmake_destroy(world *w, vm *v)
         free(g->inst[i].cpu);
         gsl_rng_free(g->inst[i].rng);
     }
+    for (int k = 0; k < CFG_MAX_KLOCKS; k++)
+        free(g->klock[k]);
+    free(g->node_of);
     free(g->inst);
     free(g);
     v->wl_state = NULL;
