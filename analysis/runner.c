@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "analysis/report.h"
+#include "analysis/batches.h"
 #include "analysis/series.h"
 #include "config/scenario.h"
 #include "models/run.h"
@@ -47,27 +48,35 @@ int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t *
             return -1;
         }
     }
+    batches *bat = batches_new(w);
     double t0 = runner_now();
     ev_stop stop;
-    if (ser) {
-        /* in slices of simulated time ending at the interval boundaries:
-         * ev_run stops before the first event after a slice's end (only
-         * while events are pending: an empty queue stops it first), so the
-         * events and their order are those of one uninterrupted run */
-        sim_time end = w->sim.end, next = w->sim.now + o->series_interval_ns;
+    if (ser || bat) {
+        /* in slices of simulated time ending at the interval and batch
+         * boundaries: ev_run stops before the first event after a slice's
+         * end (only while events are pending: an empty queue stops it
+         * first), so the events and their order are those of one
+         * uninterrupted run */
+        sim_time end = w->sim.end, next = ser ? w->sim.now + o->series_interval_ns : SIM_TIME_MAX;
         double end_s = (double)end / 1e9;
         for (;;) {
-            w->sim.end = next < end ? next : end;
+            sim_time cut = bat && batches_next(bat) < next ? batches_next(bat) : next;
+            w->sim.end = cut < end ? cut : end;
             stop = world_run(w);
             if (stop != EV_STOP_TIME || w->sim.end >= end)
                 break;
-            series_sample(ser, w);
-            if (o->progress)
+            if (ser && w->sim.end == next) {
+                series_sample(ser, w);
+                next += o->series_interval_ns;
+            }
+            if (bat && w->sim.end == batches_next(bat))
+                batches_sample(bat, w);
+            if (o && o->progress)
                 o->progress(o->progress_ctx, (double)w->sim.now / 1e9, end_s);
-            next += o->series_interval_ns;
         }
         w->sim.end = end;
-        series_sample(ser, w); /* the last (maybe shorter) interval */
+        if (ser)
+            series_sample(ser, w); /* the last (maybe shorter) interval */
     } else if (o && o->progress) {
         /* in slices of a million events: ev_run stops at a slice's event
          * budget without touching the clock, so the events, their order and
@@ -99,6 +108,7 @@ int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t *
     if (ser && (stop == EV_STOP_STUCK ? (series_abort(ser), 0) : series_close(ser, err))) {
         if (tr)
             tracer_abort(tr, w);
+        batches_free(bat);
         world_free(w);
         scenario_free(&sc);
         return -1;
@@ -109,6 +119,7 @@ int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t *
                      file, (unsigned long long)EV_MAX_SAME_TIME, (double)w->sim.now / 1e9);
         if (tr)
             tracer_abort(tr, w);
+        batches_free(bat);
         world_free(w);
         scenario_free(&sc);
         return -1;
@@ -116,6 +127,7 @@ int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t *
     uint64_t dropped = 0;
     sim_time first = 0;
     if (tr && tracer_close(tr, w, &dropped, &first, err)) {
+        batches_free(bat);
         world_free(w);
         scenario_free(&sc);
         return -1;
@@ -126,6 +138,8 @@ int runner_run_doc(json_t *doc, const char *file, const runner_opts *o, json_t *
     }
     report_meta m = {o ? o->command_line : NULL, file, wall, report_stop_name(stop)};
     *results = report_build(w, &m);
+    if (bat)
+        batches_report(bat, w, *results);
     world_free(w);
     scenario_free(&sc);
     return 0;

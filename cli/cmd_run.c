@@ -403,6 +403,12 @@ int cmd_run(int argc, char **argv)
                         "there). Keep a window with --trace-from/--trace-to, or raise "
                         "--trace-max-mb\n",
                 max_mb, tinfo.dropped_from_s, (unsigned long long)tinfo.dropped, a.trace);
+    json_t *lag = json_object_get(json_object_get(res, "batches"), "lag1");
+    if (json_is_real(lag) && json_real_value(lag) > 0.3) /* the interval would be too narrow */
+        fprintf(stderr, "vmsim run: warning: the batch means are correlated (lag-1 "
+                        "autocorrelation %.2f > 0.3), so batches.ci95 understates the "
+                        "uncertainty: use fewer, longer batches or a longer run\n",
+                json_real_value(lag));
     char *text = jw_text(res); /* round-trip precision: 17 significant digits */
     int rc = 0;
     if (!text) {

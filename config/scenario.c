@@ -512,7 +512,7 @@ int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err)
         return -1;
     const char *name;
     double dur, warm;
-    int64_t seed, maxev;
+    int64_t seed, maxev, nbatch;
     if (jv_str(&root, "name", 0, NULL, &name))
         goto out;
     if (!name) {
@@ -525,8 +525,13 @@ int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err)
     if (jv_int(&root, "seed", 0, 1, 0, INT64_MAX, &seed) ||
         jv_num(&root, "duration_s", 1, 0, 1e-9, MAX_DURATION_S, &dur) ||
         jv_num(&root, "warmup_s", 0, 0, 0, MAX_DURATION_S, &warm) ||
-        jv_int(&root, "max_events", 0, 0, 0, (int64_t)EV_MAX_SEQ - 1, &maxev))
+        jv_int(&root, "max_events", 0, 0, 0, (int64_t)EV_MAX_SEQ - 1, &maxev) ||
+        jv_int(&root, "batches", 0, 0, 0, BATCH_MAX, &nbatch))
         goto out;
+    if (nbatch == 1) {
+        jv_fail(&root, "batches", jv_get(&root, "batches"), "0 (none) or 2 to 1000 batches");
+        goto out;
+    }
     if (warm >= dur) {
         jv_fail(&root, "warmup_s", jv_get(&root, "warmup_s"), "a number below duration_s");
         goto out;
@@ -535,6 +540,7 @@ int sc_load_doc(json_t *doc, const char *file, scenario *sc, vs_err *err)
     sc->duration = (sim_time)llround(dur * 1e9);
     sc->warmup = (sim_time)llround(warm * 1e9);
     sc->max_events = (uint64_t)maxev;
+    sc->batches = (int)nbatch;
     jv_get(&root, "host");
     if (sc_host(&root, file, doc, &sc->host, &hostdoc))
         goto out;

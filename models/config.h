@@ -145,6 +145,9 @@ typedef struct scenario {
     sim_time duration;    /* simulated end time */
     sim_time warmup;      /* statistics start here */
     uint64_t max_events;  /* event budget (0 = none) */
+#define BATCH_MAX 1000 /* batches at most */
+    int batches;          /* batch means: the measurement window in this many equal batches
+                             (0: none; analysis/batches.h) */
     host_cfg host;
     hv_cfg hv;
     int nvms;
