@@ -56,7 +56,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPS     := $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d)
 
-.PHONY: all test check bench bench-growth asan install uninstall clean deps demo demo-quick check-deps valgrind fmt man completion docs-img trace-cost
+.PHONY: all test check bench bench-growth asan install uninstall clean deps demo demo-quick check-deps valgrind fmt man completion docs-img docs-tables trace-cost
 
 all: check-deps $(BIN)/vmsim
 
@@ -184,6 +184,11 @@ docs-img: all
 	  --normalize first -o $(DOCS_OUT)/validation-lkml -j $(JOBS) -q
 	cp $(DOCS_OUT)/validation-lkml/overlay.png docs/img/validation-lkml-2015.png
 	@echo "docs-img: every picture in docs/img regenerated (scripts and data in $(DOCS_OUT))"
+
+# The fig1 tables and finding ratios of docs/results.md, from the summary the
+# figure is drawn from (docs/tools/fig1_tables.py fills the marked block).
+docs-tables:
+	python3 docs/tools/fig1_tables.py docs/data/fig1-summary.csv docs/results.md
 
 # GNU conventions: PREFIX (and DESTDIR for staging) are read here, at install
 # time; the binary finds $(PREFIX)/share/vmsim relative to itself, so one
