@@ -45,6 +45,7 @@ void lock_free(lock *l)
     if (!l)
         return;
     gsl_rng_free(l->rng);
+    free(l->uf);
     free(l->q);
     free(l);
 }

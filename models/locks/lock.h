@@ -86,6 +86,10 @@ struct lock {
     int ticket_head;       /* ticket of the queue's first waiter */
     int nspin;             /* queued waiters spinning on a running vCPU */
     int slow;              /* pv slow-path flag / _Q_SLOW_VAL */
+    int pending;           /* pvqspinlock-hybrid: the queue head is in its active spin loop
+                            * with the pending bit set (no stealing) */
+    task **uf;             /* pvqspinlock-hybrid: waiters spinning in unfair (steal) mode, not queued */
+    int ufn, ufcap;        /* their number, the array's room (allocated by the algorithm's init) */
     sim_time spin_ns;      /* pv: SPIN_THRESHOLD converted to ns (set by ops->init) */
     int last_pcpu;         /* pCPU of the last releaser (handoff distance) */
     sim_time owner_since;  /* when the owner took it */
