@@ -502,7 +502,7 @@ static const bad_case bad[] = {
     {NULL, {"guest.lock.algorithm=tickets"},
      {"guest.lock.algorithm: expected one of \"ticket\", \"tas\", \"mcs\", \"pv-ticket\", "
       "\"pvqspinlock\", \"oticket\", \"preemptable-ticket\", \"oticket-window\", "
-      "\"oticket-longspin\", \"iticket\", found \"tickets\"",
+      "\"oticket-longspin\", \"iticket\", \"pvqspinlock-hybrid\", found \"tickets\"",
       "(did you mean \"ticket\"?)"}},
     {NULL, {"guest.lock.algorithm=rwlock"},
      {"guest.lock.algorithm: expected one of", "found \"rwlock\""}},
