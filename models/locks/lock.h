@@ -198,10 +198,11 @@ int lock_is_free(const lock *l);
 /* FIFO locks: take a free lock with nobody queued, else queue and spin with
  * `budget`. */
 void lock_fifo_acquire(world *w, lock *l, task *t, sim_time budget);
-/* Number of queued waiters currently spinning on a running vCPU (kept
- * up to date by lock_spin_refresh; O(1)). */
+/* Number of waiters currently spinning on a running vCPU: the queued ones
+ * and pvqspinlock-hybrid's unqueued ones (kept up to date by
+ * lock_spin_refresh; O(1)). */
 static inline int lock_q_spinners(const lock *l) { return l->nspin; }
-/* The same by scanning the queue (for checks). */
+/* The same by scanning the queue and the unqueued spinners (for checks). */
 int lock_q_spinners_scan(const lock *l);
 /* Recounts whether waiter t spins on a running vCPU; call after anything
  * that may change it (activity, pv halt, vCPU or guest switch). */
