@@ -234,9 +234,11 @@ START_TEST(test_ebizzy_loop_counts)
     ck_assert_uint_gt(v->ops, 100);
     ck_assert_int_eq(v->nlocks, 2);
     double r = (double)v->ops;
-    ck_assert_rel((double)v->ipi_calls, r, 8.0 / r + 1e-9);
-    ck_assert_rel((double)v->locks[0]->acquisitions, 10 * r, 80.0 / (10 * r));
-    ck_assert_rel((double)v->locks[1]->acquisitions, 18 * r, 144.0 / (18 * r));
+    double th = 8; /* 2 threads per vCPU */
+    ck_assert_rel((double)v->ipi_calls, r, 2 * th / r + 1e-9);
+    ck_assert_rel((double)v->locks[0]->acquisitions, 10 * r, 20 * th / (10 * r));
+    ck_assert_rel((double)v->locks[1]->acquisitions, 18 * r, 36 * th / (18 * r));
+    ck_assert_int_eq(v->ntasks, 8);
     /* every shootdown goes to the 3 other vCPUs (all run a thread) */
     ck_assert_uint_eq(v->ipi_targets, 3 * v->ipi_calls);
     run_free(&o);

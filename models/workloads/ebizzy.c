@@ -1,5 +1,8 @@
 /* ebizzy: one multi-threaded process per VM (ebizzy 0.3, `ebizzy -M`, the
- * benchmark of MODEL.md section 4, L2 and L5). Each thread loops: take a
+ * benchmark of MODEL.md section 4, L2 and L5), with ebizzy's default of two
+ * threads per online CPU (ebizzy.c: threads = 2 * _SC_NPROCESSORS_ONLN;
+ * -M = never mmap, so malloc; chunk_size = 64 Ki records of 8 bytes). Each
+ * thread loops: take a
  * chunk of chunk_size bytes with malloc, copy one of the process's chunks
  * into it, binary-search it, free it; one loop is one record (records/s =
  * loop iterations per second of the VM).
@@ -48,8 +51,8 @@ typedef struct ez_params {
 VP_FITS(ez_params);
 
 static const vparam ez_params_tab[] = {
-    {.key = "threads_per_vcpu", .type = VP_NUM, .def = 1, .lo = 0.01, .hi = 64, .unit = "",
-     .doc = "threads = round(this x vCPUs); ebizzy's default is one per online CPU [est: the brief's reading]",
+    {.key = "threads_per_vcpu", .type = VP_NUM, .def = 2, .lo = 0.01, .hi = 64, .unit = "",
+     .doc = "threads = round(this x vCPUs): ebizzy's default -t is 2 x online CPUs [src: ebizzy.c read_options and usage]",
      .off = offsetof(ez_params, threads_per_vcpu)},
     {.key = "faults", .type = VP_INTV, .def = 128, .lo = 1, .hi = 1e6, .unit = "pages",
      .doc = "pages faulted in and freed per loop: the 512 KiB default chunk (64 Ki records of 8 bytes) / 4 KiB [src: ebizzy.c]",
