@@ -130,6 +130,14 @@ json_t *report_build(const world *w, const report_meta *m)
         }
         if (wm.has_makespans)
             report_replay(vo, &wm, &replay_all);
+        if (v->ipi_calls) /* synchronous IPIs (models/ipi.h); absent when none was sent */
+            json_object_set_new(
+                vo, "ipi",
+                json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "calls", (json_int_t)v->ipi_calls, "targets",
+                          (json_int_t)v->ipi_targets, "targets_not_running", (json_int_t)v->ipi_late,
+                          "skipped_preempted", (json_int_t)v->ipi_skipped, "sched_yields",
+                          (json_int_t)v->ipi_yields, "ple_exits", (json_int_t)v->ipi_ple, "wait_ns_mean",
+                          v->ipi_wait.mean, "wait_ns_max", v->ipi_wait.max));
         sim_time run = 0, steal = 0, halt = 0, spin = 0;
         for (int k = 0; k < v->nvcpus; k++) {
             const vcpu *vc = &v->vcpus[k];

@@ -73,7 +73,8 @@ void series_sample(series *s, const world *w)
         switch (vc->hs) {
         case VH_RUNNING:
             running++;
-            spinning += vc->cur && vc->cur->act == TA_SPIN && !vc->cur->pv_halted;
+            spinning += vc->cur && ((vc->cur->act == TA_SPIN && !vc->cur->pv_halted) ||
+                                    vc->cur->act == TA_IPI); /* csd_lock_wait spins too */
             break;
         case VH_HALTED: halted++; break;
         case VH_RUNNABLE: runnable++; break;

@@ -38,6 +38,15 @@ int sec_hypervisor(jv_obj *root, hv_cfg *c, int npcpus)
     if (jv_child(&o, "ple", &p, NULL) || cfg_params(&p, &vcpu_ple_variant, c) ||
         cfg_check(&p, &vcpu_ple_variant, c, &ctx) || jv_done(&p))
         return -1;
+    /* KVM hypercall options: the vCPU layer's, for every scheduler but bare metal */
+    json_t *kvm = json_object_get(o.obj, "kvm");
+    if (((const hv_ops *)c->sched->ops)->native && kvm)
+        return err_input(o.err, "%s: %s.kvm: KVM options apply to a hypervisor; scheduler \"%s\" "
+                                "is bare metal (remove \"kvm\")",
+                         o.file, o.path, c->sched->name);
+    if (jv_child(&o, "kvm", &p, NULL) || cfg_params(&p, &vcpu_kvm_variant, c) ||
+        cfg_check(&p, &vcpu_kvm_variant, c, &ctx) || jv_done(&p))
+        return -1;
     if (!variant_param(c->sched, "pin")) {
         c->npin = 0;
         c->pin_per_vm = 0;

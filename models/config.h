@@ -59,6 +59,7 @@ typedef struct hv_cfg {
     double ple_window;        /* cycles of spinning before an exit */
     double ple_grow;          /* window multiplier per exit */
     double ple_window_max;    /* cap on the grown window, cycles */
+    int kick_yield;           /* KVM_HC_KICK_CPU also yields to the kicked vCPU (queue-head boost) */
     int npin;                 /* pinned: entries in pin[] (0 = vCPU i on pCPU i mod n) */
     int pin_per_vm;           /* pinned: pin[] is indexed by global vCPU (VMs in order) */
     int pin[CFG_MAX_VCPUS * 4]; /* pinned: pCPU of vCPU i (of every VM, or global index) */

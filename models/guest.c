@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "models/ipi.h"
 #include "models/locks/lock.h"
 #include "models/observe.h"
 #include "models/vcpu.h"
@@ -148,6 +149,7 @@ static void guest_next(world *w, vcpu *vc)
 /* vcpu_ops.exec_begins: vc was scheduled in. */
 static void guest_vcpu_in(world *w, vcpu *vc)
 {
+    ipi_vcpu_in(w, vc); /* interrupts first: the handlers pending here */
     task *t = vc->cur;
     if (!t) { /* the idle vCPU runs: find it something to do */
         guest_next(w, vc);
@@ -282,6 +284,16 @@ static void guest_spun(world *w, task *t, sim_time ns)
     lock_add_spin(t->wlock, ns);
 }
 
+static void guest_ple_exit(world *w, task *t)
+{
+    if (t->act == TA_IPI) {
+        if (world_measuring(w))
+            t->vm->ipi_ple++;
+        return;
+    }
+    lock_ple_exit(w, t);
+}
+
 static const vcpu_ops guest_vcpu_ops = {
     .work_done = task_continue,
     .transfer_done = guest_transfer_done,
@@ -290,7 +302,7 @@ static const vcpu_ops guest_vcpu_ops = {
     .exec_begins = guest_vcpu_in,
     .exec_ends = guest_vcpu_out,
     .spun = guest_spun,
-    .ple_exit = lock_ple_exit,
+    .ple_exit = guest_ple_exit,
 };
 
 /* --- what the locks may do to a task (lock_env) ---------------------------- */
@@ -326,7 +338,10 @@ static void guest_kick(world *w, task *by, task *t)
         t->vc->n_kick++;
     if (by && vcpu_virtual(w))
         task_add_overhead(by, (sim_time)w->sc->host.kick_ns);
-    vcpu_wake(w, t->vc, vcpu_kick_delay(w));
+    if (by && by->vc && w->sc->hv.kick_yield && vcpu_virtual(w))
+        vcpu_wake_yield(w, t->vc, vcpu_kick_delay(w), by->vc); /* queue-head boost */
+    else
+        vcpu_wake(w, t->vc, vcpu_kick_delay(w));
 }
 
 static void guest_charge(world *w, task *by, sim_time ns)
@@ -397,3 +412,7 @@ void task_sleep(world *w, task *t, sim_time ns)
 }
 
 void task_add_overhead(task *t, sim_time ns) { t->overhead += ns; }
+
+void guest_ipi_init(world *w, vm *v) { ipi_vm_init(w, v); }
+
+void task_ipi_many(world *w, task *t, const ipi_opts *o) { ipi_send(w, t, o); }

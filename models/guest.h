@@ -22,6 +22,7 @@
 #ifndef VMSIM_GUEST_H
 #define VMSIM_GUEST_H
 
+#include "models/ipi.h"
 #include "models/world.h"
 
 /* Installs the guest's tables (w->vops, w->lenv); call once after
@@ -50,5 +51,11 @@ void task_exit(world *w, task *t);
 /* CPU time the task must additionally spend before its next computation
  * (hypercalls, IPIs it sent). */
 void task_add_overhead(task *t, sim_time ns);
+/* Prepares VM v for synchronous IPIs (call from the workload's start). */
+void guest_ipi_init(world *w, vm *v);
+/* t sends a synchronous IPI to the other vCPUs running its VM's tasks and
+ * waits for every handler (smp_call_function_many / TLB shootdown;
+ * models/ipi.h says how each target and option behaves). */
+void task_ipi_many(world *w, task *t, const ipi_opts *o);
 
 #endif

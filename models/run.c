@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "models/guest.h"
+#include "models/ipi.h"
 #include "models/host/hv.h"
 #include "models/locks/lock.h"
 #include "models/topo.h"
@@ -106,6 +107,7 @@ void world_free(world *w)
         free(v->tasks);
         for (int k = 0; k < v->nvcpus; k++)
             gsl_rng_free(v->vcpus[k].rng);
+        ipi_vm_free(v);
         free(v->vcpus);
         free(v->pre_bits);
     }

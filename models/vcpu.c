@@ -52,6 +52,23 @@ const variant vcpu_ple_variant = {
     .check = vcpu_ple_check,
 };
 
+/* --- KVM hypercall options (hypervisor.kvm) ------------------------------ */
+
+static const vparam vcpu_kvm_tab[] = {
+    {.key = "kick_yield", .type = VP_BOOL, .def = 0, .lo = 0, .hi = 1, .unit = "",
+     .doc = "KVM_HC_KICK_CPU also yields the kicker to the kicked vCPU: the queue-head boost of commit "
+            "266e85a5ec91 (Linux 5.2 host); off in earlier hosts",
+     .off = offsetof(hv_cfg, kick_yield)},
+};
+
+const variant vcpu_kvm_variant = {
+    .name = "kvm",
+    .summary = "KVM hypercall handling options",
+    .params = vcpu_kvm_tab,
+    .nparams = (int)(sizeof vcpu_kvm_tab / sizeof vcpu_kvm_tab[0]),
+    .size = sizeof(hv_cfg),
+};
+
 void vcpu_settle(world *w, vcpu *vc)
 {
     task *t = vc->cur;
@@ -74,6 +91,10 @@ void vcpu_settle(world *w, vcpu *vc)
             vc->t_spin += win;
             w->vops->spun(w, t, win);
         }
+        break;
+    case TA_IPI: /* csd_lock_wait: a spin loop PLE sees like any other */
+        vc->ple_left -= e;
+        vc->t_spin += world_window(w, now - e, now);
         break;
     default:
         break;
@@ -112,6 +133,10 @@ void vcpu_arm(world *w, vcpu *vc)
             if (w->sc->hv.ple && vcpu_virtual(w) && vc->ple_left < d)
                 d = vc->ple_left;
         }
+        break;
+    case TA_IPI: /* waits for acks (events of models/ipi.c); only PLE is due */
+        if (w->sc->hv.ple && vcpu_virtual(w))
+            d = vc->ple_left;
         break;
     default:
         vcpu_disarm(w, vc);
@@ -172,7 +197,7 @@ static void vcpu_ple_exit(world *w, vcpu *vc)
             vcpu *c = &v->vcpus[i];
             if (c == vc || c->hs != VH_RUNNABLE || !c->preempted)
                 continue;
-            if (c->cur && c->cur->act == TA_SPIN) { /* in a spin loop itself */
+            if (c->cur && (c->cur->act == TA_SPIN || c->cur->act == TA_IPI)) { /* in a spin loop itself */
                 c->dy_eligible = !c->dy_eligible;
                 if (!c->dy_eligible)
                     continue;
@@ -207,6 +232,8 @@ static void vcpu_progress(ev_sim *sim, void *ctx, uint64_t arg)
     } else if (t->act == TA_ACQ && t->left <= 0) {
         w->vops->transfer_done(w, t);
     } else if (t->act == TA_SPIN && !t->pv_halted && ple_on && vc->ple_left <= 0) {
+        vcpu_ple_exit(w, vc);
+    } else if (t->act == TA_IPI && ple_on && vc->ple_left <= 0) {
         vcpu_ple_exit(w, vc);
     } else if (t->act == TA_SPIN && !t->pv_halted && t->spin_left <= 0) {
         w->vops->spin_out(w, t);
@@ -301,14 +328,23 @@ void vcpu_halt(world *w, vcpu *vc)
     w->hv->block(w, vc);
 }
 
+/* arg: 0, or 1 + the global index of a kicker that yields to vc once it
+ * is woken (vcpu_wake_yield). */
 static void vcpu_wake_ev(ev_sim *sim, void *ctx, uint64_t arg)
 {
-    (void)arg;
     vcpu *vc = ctx;
     world *w = world_of(sim);
     vc->wake_pending = 0;
     if (vc->hs == VH_HALTED)
         w->hv->wake(w, vc);
+    if (arg) {
+        vcpu *by = w->all_vcpus[arg - 1];
+        if (by != vc && by->hs == VH_RUNNING && vc->hs == VH_RUNNABLE) {
+            obs_emit(w, OBS_YIELD, by, by->cur, NULL, NULL, vc);
+            if (w->hv->yield_to(w, by, vc) && world_measuring(w))
+                by->n_dy++;
+        }
+    }
 }
 
 void vcpu_wake(world *w, vcpu *vc, sim_time delay)
@@ -317,6 +353,26 @@ void vcpu_wake(world *w, vcpu *vc, sim_time delay)
         return;
     vc->wake_pending = 1;
     ev_after(&w->sim, delay, vcpu_wake_ev, vc, 0);
+}
+
+void vcpu_wake_yield(world *w, vcpu *vc, sim_time delay, vcpu *by)
+{
+    if (vc->hs != VH_HALTED || vc->wake_pending)
+        return;
+    vc->wake_pending = 1;
+    ev_after(&w->sim, delay, vcpu_wake_ev, vc, by ? (uint64_t)by->gid + 1 : 0);
+}
+
+int vcpu_yield_to(world *w, vcpu *self, vcpu *target)
+{
+    if (!vcpu_virtual(w) || self == target || target->hs != VH_RUNNABLE)
+        return 0;
+    vcpu_stall(w, self, (sim_time)w->sc->host.vmexit_ns); /* the hypercall exits */
+    obs_emit(w, OBS_YIELD, self, self->cur, NULL, NULL, target);
+    int ok = w->hv->yield_to(w, self, target);
+    if (ok && world_measuring(w))
+        self->n_dy++;
+    return ok;
 }
 
 sim_time vcpu_kick_delay(const world *w)

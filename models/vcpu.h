@@ -56,6 +56,9 @@ typedef struct vcpu_ops {
  * itself (models/config.h): a parameter table in the variant shape
  * (models/variant.h) that applies to every host scheduler but bare metal. */
 extern const variant vcpu_ple_variant;
+/* KVM's hypercall options (hypervisor.kvm: kick_yield), stored in hv_cfg
+ * like PLE's; they apply to every scheduler but bare metal. */
+extern const variant vcpu_kvm_variant;
 
 /* Installs the vCPU layer below the guest: w->hvc, the table host
  * schedulers report through. Can't fail. */
@@ -71,6 +74,17 @@ void vcpu_halt(world *w, vcpu *vc);
 /* Wakes a halted vc through the host scheduler after `delay` ns (the kick
  * or IPI delivery). No effect if vc is not halted or a wake is in flight. */
 void vcpu_wake(world *w, vcpu *vc, sim_time delay);
+/* vcpu_wake, then, once vc is runnable, the running vCPU `by` (NULL:
+ * nobody) yields to it through the host scheduler's directed yield: KVM's
+ * KVM_HC_KICK_CPU handler with the queue-head boost (hypervisor.kvm.
+ * kick_yield, commit 266e85a5ec91). */
+void vcpu_wake_yield(world *w, vcpu *vc, sim_time delay, vcpu *by);
+/* The guest on running vCPU self asks the host to run target
+ * (KVM_HC_SCHED_YIELD -> kvm_vcpu_yield_to): self pays a VM exit; only a
+ * runnable (preempted or woken, not running) target can be boosted.
+ * Returns 1 if the host scheduler boosted it. Self may be scheduled out on
+ * return. */
+int vcpu_yield_to(world *w, vcpu *self, vcpu *target);
 /* Delay and stall of waking a halted vCPU from another CPU on this host:
  * kick/IPI delivery (virtual) or 0 (bare metal). */
 sim_time vcpu_kick_delay(const world *w);

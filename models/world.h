@@ -43,7 +43,10 @@ typedef enum task_act {
     TA_SPIN,  /* waiting for `wlock`, spinning (or halted if `pv_halted`) */
     TA_ACQ,   /* granted `wlock`; `left` ns of transfer cost remain */
     TA_BLOCK, /* blocked (sleeping), not on any run queue */
-    TA_DEAD
+    TA_DEAD,
+    TA_IPI    /* sent a synchronous IPI, spinning until every target acked
+               * (`ipi_left`; models/ipi.h); like TA_SPIN it burns the vCPU
+               * and PLE can fire, but no lock is involved */
 } task_act;
 
 #define TASK_MAX_HELD 8
@@ -85,6 +88,10 @@ struct task {
     task *wl_next;         /* workload-private list link (free lists) */
     int phase;             /* workload-private step counter */
     int wl_data;           /* workload-private */
+    int ipi_left;          /* TA_IPI: targets that have not acked yet */
+    sim_time ipi_start;    /* TA_IPI: when the IPI was sent */
+    sim_time ipi_until;    /* TA_IPI: when the latest handler so far finishes */
+    sim_time ipi_handler;  /* TA_IPI: handler CPU time on each target */
     gsl_rng *rng;          /* the task's own stream */
 };
 
@@ -106,6 +113,9 @@ struct vcpu {
     double ple_window;      /* current PLE window, cycles */
     sim_time ple_left;      /* ns of spinning until the next PLE exit */
     int wake_pending;       /* a wake-up is in flight (no double wakes) */
+    uint64_t *ipi_pend;     /* synchronous IPIs not yet handled here: bit i = the sender
+                             * on vCPU i of the VM (models/ipi.c; NULL until the VM sends one) */
+    int ipi_npend;          /* bits set in ipi_pend */
     /* host-scheduler private state, one named part per scheduler */
     struct {
         int64_t vruntime;   /* virtual runtime, ns */
@@ -150,6 +160,14 @@ struct vm {
     int tenants;           /* independent workload instances (per-tenant figures) */
     int fold;              /* scenario VMs folded into this one OS as tenants (bare metal), else 1 */
     void *wl_state;        /* workload-private */
+    /* synchronous IPIs (models/ipi.c), measurement window */
+    uint64_t ipi_calls;    /* IPIs sent (one per call, to many targets) */
+    uint64_t ipi_targets;  /* targets that had to ack */
+    uint64_t ipi_late;     /* targets not running at delivery (preempted or halted) */
+    uint64_t ipi_skipped;  /* preempted targets skipped (pv TLB flush) */
+    uint64_t ipi_yields;   /* pv sched yield hypercalls to a preempted target */
+    uint64_t ipi_ple;      /* PLE exits of senders waiting for acks */
+    stat_acc ipi_wait;     /* send -> last ack, ns */
     /* The workload's step function and name, installed by world_new: the
      * guest steps tasks through it without knowing the workloads above it. */
     void (*wl_step)(world *w, task *t);

@@ -247,6 +247,80 @@ START_TEST(test_pvqspinlock_head_fresh_round)
 }
 END_TEST
 
+/* pvqspinlock-hybrid (4.14+): task 1 queues as head and halts (pending
+ * cleared, _Q_SLOW_VAL); task 2 arrives while the queue exists and pending
+ * is clear, so it spins in unfair mode - never halting - and takes the lock
+ * the moment task 0 releases it, while the kicked head is still waking:
+ * order 0, 2, 1 (4.2's pvqspinlock keeps 0, 1, 2). */
+START_TEST(test_pvq_hybrid_steals)
+{
+    run_out o;
+    run_text(pv_text("pvqspinlock-hybrid", ""), &rec, &o);
+    int order[3];
+    acquire_order(&rec, order, 3);
+    ck_assert_int_eq(order[0], 0);
+    ck_assert_int_eq(order[1], 2);
+    ck_assert_int_eq(order[2], 1);
+    sim_time rel0 = rec_time(&rec, OBS_RELEASE, 0, 0);
+    ck_assert_int_eq(rec_time(&rec, OBS_HALT, 1, 0) - rec_time(&rec, OBS_WAIT, 1, 0), 5120);
+    ck_assert_int_eq(rec_count(&rec, OBS_HALT, 2), 0); /* unfair spinners do not halt */
+    ck_assert_int_eq(rec_time(&rec, OBS_KICK, 1, 0), rel0);
+    ck_assert_int_eq(rec_time(&rec, OBS_ACQUIRE, 2, 0), rel0);
+    /* the head takes the lock as soon as its vCPU runs again (kick + wake) */
+    ck_assert_int_eq(rec_time(&rec, OBS_ACQUIRE, 1, 0), rel0 + 1000 + 10000);
+    lock *l = o.w->vms[0].locks[0];
+    ck_assert_int_eq(l->kicks, 1);
+    ck_assert_int_eq(l->halts, 1);
+    run_free(&o);
+    run_text(pv_text("pvqspinlock", ""), &rec, &o);
+    acquire_order(&rec, order, 3);
+    ck_assert_int_eq(order[1], 1);
+    run_free(&o);
+}
+END_TEST
+
+/* A head halted behind a busy pCPU (pinned, vCPUs 1 and 2 share pCPU 1):
+ * task 1 halts as head, vCPU 2's long computation takes pCPU 1. Task 0's
+ * unlock kicks task 1; without the boost vCPU 1 waits behind vCPU 2 until it
+ * finishes (5 ms); with hypervisor.kvm.kick_yield the kicker yields to it
+ * and it takes the lock one kick delay after the unlock. */
+static const char *boost_text(int kick_yield)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf,
+             "{\"duration_s\": 0.01, " HOST(2) ","
+             " \"hypervisor\": {\"scheduler\": \"pinned\", \"pin\": [0, 1, 1], \"ple\": {\"enabled\": false},"
+             "  \"kvm\": {\"kick_yield\": %s}}, \"vms\": {\"count\": 1, \"vcpus\": 3},"
+             " \"guest\": {\"lock\": {\"algorithm\": \"pvqspinlock-hybrid\", \"spin_threshold\": 1024}},"
+             " \"workload\": {\"type\": \"script\", \"locks\": [{\"name\": \"L\", \"kernel\": true}],"
+             "  \"tasks\": ["
+             "   {\"vcpu\": 0, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 100000}, {\"unlock\": \"L\"},"
+             "     {\"compute_ns\": 1000000}]},"
+             "   {\"vcpu\": 1, \"steps\": [{\"compute_ns\": 20000}, {\"lock\": \"L\"}, {\"compute_ns\": 100},"
+             "     {\"unlock\": \"L\"}]},"
+             "   {\"vcpu\": 2, \"start_ns\": 1, \"steps\": [{\"compute_ns\": 5000000}]}]}}",
+             kick_yield ? "true" : "false");
+    return buf;
+}
+
+START_TEST(test_kick_yield_boosts_head)
+{
+    run_out o;
+    run_text(boost_text(0), &rec, &o);
+    sim_time rel0 = rec_time(&rec, OBS_RELEASE, 0, 0), acq1 = rec_time(&rec, OBS_ACQUIRE, 1, 0);
+    ck_assert_int_eq(rec_count(&rec, OBS_HALT, 1), 1);
+    ck_assert_msg(acq1 - rel0 > 4000000, "without the boost the head waits for pCPU 1: %lld ns", (long long)(acq1 - rel0));
+    ck_assert_int_eq(o.w->vms[0].vcpus[0].n_dy, 0);
+    run_free(&o);
+    run_text(boost_text(1), &rec, &o);
+    rel0 = rec_time(&rec, OBS_RELEASE, 0, 0);
+    ck_assert_int_eq(rec_time(&rec, OBS_KICK, 1, 0), rel0);
+    ck_assert_int_eq(rec_time(&rec, OBS_ACQUIRE, 1, 0), rel0 + 1000);
+    ck_assert_int_eq(o.w->vms[0].vcpus[0].n_dy, 1);
+    run_free(&o);
+}
+END_TEST
+
 START_TEST(test_oticket_zero_is_pv_ticket)
 {
     /* an overcommitted run: 3 VMs x 4 vCPUs of lockloop on 4 pCPUs, no PLE */
@@ -739,6 +813,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_pv_ticket_halt_and_kick);
     tcase_add_test(tc, test_pvqspinlock_double_kick);
     tcase_add_test(tc, test_pvqspinlock_head_fresh_round);
+    tcase_add_test(tc, test_pvq_hybrid_steals);
+    tcase_add_test(tc, test_kick_yield_boosts_head);
     tcase_add_test(tc, test_oticket_zero_is_pv_ticket);
     tcase_add_test(tc, test_oticket_budget_by_distance);
     tcase_add_test(tc, test_oticket_kick_reach);

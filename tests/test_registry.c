@@ -311,6 +311,7 @@ static void check_documented(const vregistry *r, const variant *extra, const cha
 START_TEST(test_docs_cover_tables)
 {
     check_documented(&hv_registry, &vcpu_ple_variant, "## hypervisor", "\n## vms", 1);
+    check_documented(&hv_registry, &vcpu_kvm_variant, "## hypervisor", "\n## vms", 1);
     check_documented(&lock_registry, NULL, "### guest.lock", "\n## workload", 1);
     check_documented(&wl_registry, NULL, "## workload", "\n## Distributions", 0);
 }

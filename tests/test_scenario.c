@@ -416,6 +416,12 @@ static const bad_case bad[] = {
      {"host.costs.kick_nss: unknown key", "did you mean \"kick_ns\""}},
     {NULL, {"gust.lock.algorithm=mcs"}, {"gust: unknown key", "did you mean \"guest\""}},
     {NULL, {"hypervisor.ple.enable=false"}, {"hypervisor.ple.enable: unknown key", "\"enabled\""}},
+    {NULL, {"hypervisor.kvm.kick_yeld=true"}, {"hypervisor.kvm.kick_yeld: unknown key", "\"kick_yield\""}},
+    {NULL, {"hypervisor.scheduler=\"none\"", "hypervisor.kvm.kick_yield=true"},
+     {"hypervisor.kvm: KVM options apply to a hypervisor", "remove \"kvm\""}},
+    {NULL, {"workload={\"type\": \"ebizzy\", \"faults\": 0}"}, {"workload.faults: expected an integer in [1, 1000000], found 0"}},
+    {NULL, {"guest.lock.algorithm=\"pvqspinlock-hybrid\"", "guest.lock.window=2"},
+     {"guest.lock.window: not a parameter of lock algorithm \"pvqspinlock-hybrid\""}},
     {NULL, {"vms={\"count\": 1, \"vpcus\": 2}"}, {"vms.vpcus: unknown key", "\"vcpus\""}},
     {NULL, {"vms=[{\"vcpu\": 2}]"}, {"vms[0].vcpu: unknown key", "did you mean \"vcpus\""}},
     /* missing keys */
@@ -502,7 +508,7 @@ static const bad_case bad[] = {
     {NULL, {"guest.lock.algorithm=tickets"},
      {"guest.lock.algorithm: expected one of \"ticket\", \"tas\", \"mcs\", \"pv-ticket\", "
       "\"pvqspinlock\", \"oticket\", \"preemptable-ticket\", \"oticket-window\", "
-      "\"oticket-longspin\", \"iticket\", found \"tickets\"",
+      "\"oticket-longspin\", \"iticket\", \"pvqspinlock-hybrid\", found \"tickets\"",
       "(did you mean \"ticket\"?)"}},
     {NULL, {"guest.lock.algorithm=rwlock"},
      {"guest.lock.algorithm: expected one of", "found \"rwlock\""}},

@@ -45,6 +45,7 @@ void lock_free(lock *l)
     if (!l)
         return;
     gsl_rng_free(l->rng);
+    free(l->uf);
     free(l->q);
     free(l);
 }
@@ -129,6 +130,9 @@ int lock_q_spinners_scan(const lock *l)
         if (t->act == TA_SPIN && !t->pv_halted && task_executing(t))
             n++;
     }
+    for (int i = 0; i < l->ufn; i++) /* pvqspinlock-hybrid's unqueued (unfair) spinners */
+        if (l->uf[i]->act == TA_SPIN && task_executing(l->uf[i]))
+            n++;
     return n;
 }
 

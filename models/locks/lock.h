@@ -86,6 +86,10 @@ struct lock {
     int ticket_head;       /* ticket of the queue's first waiter */
     int nspin;             /* queued waiters spinning on a running vCPU */
     int slow;              /* pv slow-path flag / _Q_SLOW_VAL */
+    int pending;           /* pvqspinlock-hybrid: the queue head is in its active spin loop
+                            * with the pending bit set (no stealing) */
+    task **uf;             /* pvqspinlock-hybrid: waiters spinning in unfair (steal) mode, not queued */
+    int ufn, ufcap;        /* their number, the array's room (allocated by the algorithm's init) */
     sim_time spin_ns;      /* pv: SPIN_THRESHOLD converted to ns (set by ops->init) */
     int last_pcpu;         /* pCPU of the last releaser (handoff distance) */
     sim_time owner_since;  /* when the owner took it */
@@ -194,10 +198,11 @@ int lock_is_free(const lock *l);
 /* FIFO locks: take a free lock with nobody queued, else queue and spin with
  * `budget`. */
 void lock_fifo_acquire(world *w, lock *l, task *t, sim_time budget);
-/* Number of queued waiters currently spinning on a running vCPU (kept
- * up to date by lock_spin_refresh; O(1)). */
+/* Number of waiters currently spinning on a running vCPU: the queued ones
+ * and pvqspinlock-hybrid's unqueued ones (kept up to date by
+ * lock_spin_refresh; O(1)). */
 static inline int lock_q_spinners(const lock *l) { return l->nspin; }
-/* The same by scanning the queue (for checks). */
+/* The same by scanning the queue and the unqueued spinners (for checks). */
 int lock_q_spinners_scan(const lock *l);
 /* Recounts whether waiter t spins on a running vCPU; call after anything
  * that may change it (activity, pv halt, vCPU or guest switch). */

@@ -5,12 +5,14 @@
 
 extern const variant lock_ticket_variant, lock_tas_variant, lock_mcs_variant, lock_pv_ticket_variant,
     lock_pvqspinlock_variant, lock_oticket_variant, lock_preemptable_ticket_variant,
-    lock_oticket_window_variant, lock_oticket_longspin_variant, lock_iticket_variant;
+    lock_oticket_window_variant, lock_oticket_longspin_variant, lock_iticket_variant,
+    lock_pvqspinlock_hybrid_variant;
 
 vregistry lock_registry = {
     "lock algorithm",
     "algorithm",
     {&lock_ticket_variant, &lock_tas_variant, &lock_mcs_variant, &lock_pv_ticket_variant,
      &lock_pvqspinlock_variant, &lock_oticket_variant, &lock_preemptable_ticket_variant,
-     &lock_oticket_window_variant, &lock_oticket_longspin_variant, &lock_iticket_variant},
+     &lock_oticket_window_variant, &lock_oticket_longspin_variant, &lock_iticket_variant,
+     &lock_pvqspinlock_hybrid_variant},
 };
