@@ -37,6 +37,7 @@ static const ev_hent ev_sentinel = {UINT64_MAX, UINT64_MAX};
 #ifndef EV_FAR_MAXNB
 #define EV_FAR_MAXNB (1u << 16)  /* buckets per rung at most */
 #endif
+_Static_assert(EV_CH >= 1 && (EV_CH & (EV_CH - 1)) == 0, "EV_CH must be a power of two");
 typedef struct ev_chunk {
     ev_hent e[EV_CH];
 } ev_chunk;
@@ -547,7 +548,8 @@ static void ev_far_move(ev_sim *sim, uint32_t b, int ri)
             const ev_rung *g = &sim->rung[ri];
             for (uint32_t j = 0; j < fill; j++) {
                 ev_hent e = sim->chunks[c].e[j]; /* re-read: appends may grow the pool */
-                ev_far_append(sim, g->b0 + (uint32_t)(((e.k >> EV_RANK_BITS) - g->start) >> g->shift), e);
+                uint64_t idx = ((e.k >> EV_RANK_BITS) - g->start) >> g->shift;
+                ev_far_append(sim, g->b0 + (uint32_t)idx, e);
             }
         }
         ev_chunk_release(sim, c);
@@ -899,7 +901,8 @@ static int ev_far_sane(const ev_sim *sim)
     uint32_t b0 = 1;
     for (uint32_t i = 0; i < sim->nrung; i++) {
         const ev_rung *g = &sim->rung[i];
-        if (g->b0 != b0 || g->cur > g->nb || ev_rkey(g->start + ((uint64_t)g->cur << g->shift)) != g->curkey)
+        if (g->b0 != b0 || g->cur > g->nb ||
+            ev_rkey(g->start + ((uint64_t)g->cur << g->shift)) != g->curkey)
             return 0;
         if (ev_rkey(g->start + ((uint64_t)g->nb << g->shift)) != lim || g->curkey > lim)
             return 0;
@@ -929,7 +932,8 @@ static int ev_far_sane(const ev_sim *sim)
             for (uint32_t j = 0; j < fill; j++) {
                 ev_hent e = sim->chunks[c].e[j];
                 uint32_t slot = ev_hslot(e);
-                if (slot >= sim->nrec || !sim->recs[slot].fn || sim->pos[slot] != (EV_FAR | (c * EV_CH + j)))
+                if (slot >= sim->nrec || !sim->recs[slot].fn ||
+                    sim->pos[slot] != (EV_FAR | (c * EV_CH + j)))
                     return 0;
                 if (e.k < lo || e.k > hi || e.k < sim->bkey || ev_htime(sim, e) < sim->now)
                     return 0;
