@@ -20,6 +20,16 @@
  * event the handler schedules fills it (pop and push fused: the hole moves
  * down along the smallest children to a leaf, then the new entry sifts up);
  * otherwise the pop completes afterwards.
+ * Far tier: from EV_FAR_ON (8,192) heap entries on (narrow keys only), ev_run
+ * moves the pending set into a ladder queue (Tang, Goh and Thng 2005) above
+ * the heap: rungs of unsorted time buckets (O(1) insert and cancel) and a
+ * top for the far future; the heap keeps only the events before a
+ * boundary B - one bucket's worth, a few hundred - and is refilled from the
+ * earliest bucket when it runs empty. The tiers split the events by time
+ * alone, at bucket boundaries, so the heap's root is always the least
+ * (time, insertion sequence) of all: the order is exactly that of the heap
+ * alone. Below a quarter of the threshold the tier is emptied into the heap
+ * again; so are rebases and the switch to wide keys. See sim/evq.c.
  * Event records live in a pool indexed by slot; a parallel array holds each
  * slot's heap position (O(log n) cancel; sifts write only that array, not the
  * records) and each record a generation counter (stale ids are harmless).
@@ -28,8 +38,9 @@
  * steady-state loop allocates nothing.
  *
  * Invariants: heap[i] <= heap[child(i)]; pos[slot(heap[i])] == i;
- * a record is either pending (fn != NULL, pos < n) or on the free list
- * (fn == NULL, pos = the next free slot).
+ * heap keys < bkey <= far keys; a record is either pending (fn != NULL,
+ * pos < n, or pos = EV_FAR | its chunk location in the far tier) or on the
+ * free list (fn == NULL, pos = the next free slot).
  * Limits: at most EV_MAX_PENDING events pending (2^24) and 2^40 insertions
  * per run; ev_schedule reports the first, ev_run stops at the second. */
 #ifndef VMSIM_EVQ_H
@@ -79,6 +90,23 @@ typedef struct ev_rec { /* one event record in the pool */
     uint32_t gen;       /* generation, bumped each time the slot is freed */
 } ev_rec;
 
+/* The far tier (a ladder queue, Tang, Goh and Thng 2005, with the heap as
+ * its bottom), used while many events are pending: see sim/evq.c. */
+#define EV_MAX_RUNGS 8
+typedef struct ev_rung {
+    uint64_t start;  /* narrow time (ns past tbase) where bucket 0 begins */
+    uint32_t shift;  /* bucket width 2^shift ns */
+    uint32_t nb;     /* buckets */
+    uint32_t cur;    /* first bucket not yet taken (those before are empty) */
+    uint32_t b0;     /* id of bucket 0 in ev_sim.bk */
+    uint64_t curkey; /* narrow key where bucket cur begins (~0 if past the range) */
+} ev_rung;
+
+typedef struct ev_bucket { /* unsorted; a stack of chunks, the newest partial */
+    uint32_t head;         /* newest chunk, EV_NONE if empty */
+    uint32_t count;        /* entries */
+} ev_bucket;
+
 typedef enum ev_stop {
     EV_STOP_EMPTY,  /* no event left */
     EV_STOP_TIME,   /* the next event is after the end time */
@@ -111,6 +139,26 @@ struct ev_sim {
     sim_time tbase;      /* narrow keys: time origin (<= now) */
     uint64_t sbase;      /* narrow keys: sequence origin (<= any pending seq) */
     uint64_t rebases;    /* narrow keys: times tbase/sbase were moved */
+    /* far tier (narrow keys only): while on, the heap holds exactly the
+     * pending events with key < bkey, the rungs and the top the others */
+    uint64_t bkey;       /* heap/far boundary key; ~0 while the far tier is off */
+    uint32_t nfar;       /* pending events in the far tier */
+    uint32_t far_at;     /* heap size from which ev_run starts the far tier */
+    uint32_t far_on;     /* that threshold while off (UINT32_MAX: never) */
+    uint32_t far_off;    /* total pending below which the far tier stops */
+    int far;             /* the far tier is on */
+    uint32_t nrung;      /* rungs in use; rung[nrung - 1] is the finest */
+    ev_rung rung[EV_MAX_RUNGS];
+    uint64_t topkey;     /* events with key >= topkey are in the top (bucket 0) */
+    ev_bucket *bk;       /* buckets: 0 the top, then each rung's in turn */
+    uint32_t bk_cap;
+    struct ev_chunk *chunks; /* entry chunks of the buckets */
+    uint32_t *cnext;     /* per chunk: next (older) chunk of its bucket, or next free */
+    uint32_t *cown;      /* per chunk: its bucket */
+    uint32_t chunk_cap;  /* chunks allocated */
+    uint32_t chunk_free; /* first free chunk, EV_NONE if none */
+    uint64_t far_starts; /* times the far tier was started (for tests) */
+    uint64_t spawns;     /* rungs spawned below rung 0 (for tests) */
 };
 
 /* Initialises an empty simulation at time 0 with room for `hint` pending
@@ -152,13 +200,18 @@ ev_stop ev_run_guarded(ev_sim *sim, uint64_t max_same);
 static inline void ev_stop_now(ev_sim *sim) { sim->stop_asked = 1; }
 
 /* Number of pending events. */
-static inline uint32_t ev_pending(const ev_sim *sim) { return sim->n; }
-/* Bytes held by the heap and the pool (for the benchmark's memory figure). */
+static inline uint32_t ev_pending(const ev_sim *sim) { return sim->n + sim->nfar; }
+/* Bytes held by the heap, the pool and the far tier (for the benchmark's
+ * memory figure). */
 uint64_t ev_bytes(const ev_sim *sim);
 /* Switches the pending-event set to wide keys for the rest of the run (it
  * does so by itself when a narrow key would not fit); the order of events is
  * the same either way. For tests. */
 void ev_force_wide(ev_sim *sim);
+/* Sets the number of heap entries from which the far tier starts (it stops
+ * again below a quarter of that many pending events); UINT32_MAX: never.
+ * The order of events is the same either way. For tests and measurements. */
+void ev_set_far_threshold(ev_sim *sim, uint32_t on_at);
 /* Debug check of every invariant above; returns 1 if all hold. */
 int ev_sanity(const ev_sim *sim);
 

@@ -1,4 +1,5 @@
 /* Event set: ordering, ties, cancel, randomised against a reference. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,9 +180,14 @@ END_TEST
  * `wide_at`: the step at which to force wide keys (-1: never); t0, seq0:
  * the clock and the sequence counter to start from. */
 typedef struct {
-    int rebased; /* sim.rebases at the end */
-    int wide;    /* sim.wide at the end */
+    int rebased;    /* sim.rebases at the end */
+    int wide;       /* sim.wide at the end */
+    int far_starts; /* sim.far_starts at the end */
 } drive_result;
+
+/* The far-tier threshold drive() sets (-1: the default, never reached by its
+ * at most 4,000 pending events). */
+static int64_t drive_far = -1;
 
 static ref_ev dref[4000];
 
@@ -199,6 +205,8 @@ static drive_result drive(uint64_t seed, int steps, int span, int wide_at, sim_t
     gsl_rng *r = rng_stream(seed, "test/evq/drive");
     ev_sim s;
     ev_init(&s, 8);
+    if (drive_far >= 0)
+        ev_set_far_threshold(&s, (uint32_t)drive_far);
     /* White-box: start the clock at t0 (narrow keys' time origin stays at 0)
      * and the sequence counter at seq0, to reach the narrow keys' limits (as
      * after 2^34 ns or 2^30 insertions) in a short test. */
@@ -260,7 +268,7 @@ static drive_result drive(uint64_t seed, int steps, int span, int wide_at, sim_t
             ck_assert(ev_sanity(&s));
     }
     ck_assert(ev_sanity(&s));
-    drive_result res = {(int)s.rebases, s.wide};
+    drive_result res = {(int)s.rebases, s.wide, (int)s.far_starts};
     ev_free(&s);
     gsl_rng_free(r);
     return res;
@@ -408,6 +416,240 @@ START_TEST(test_large_p_against_sorted_reference)
 }
 END_TEST
 
+/* ---- The far tier (ladder above the heap) ---- */
+
+/* The randomised driver with the far tier starting from a few pending
+ * events: the same order as the reference, in narrow keys, across rebases
+ * (which empty the far tier into the heap) and switches to wide keys. */
+START_TEST(test_far_random_against_reference)
+{
+    int starts = 0;
+    int64_t thresholds[] = {0, 8, 100};
+    for (int k = 0; k < 3; k++) {
+        drive_far = thresholds[k];
+        for (uint64_t seed = 1; seed <= 3; seed++) {
+            drive_result d = drive(seed, 60000, 0, -1, 0, 1);
+            ck_assert_int_eq(d.wide, 0);
+            starts += d.far_starts;
+        }
+        /* time rebases with the far tier on */
+        drive_result d = drive(5, 60000, 1, -1, ((sim_time)1 << 34) - ((sim_time)1 << 31), 1);
+        ck_assert_int_gt(d.rebased, 0);
+        /* sequence rebases */
+        d = drive(6, 30000, 0, -1, 0, ((uint64_t)1 << EV_RANK_BITS) - 5000);
+        ck_assert_int_gt(d.rebased, 0);
+        /* a forced switch to wide keys mid-run, and one by long delays */
+        ck_assert_int_eq(drive(7, 40000, 0, 20000, 0, 1).wide, 1);
+        ck_assert_int_eq(drive(8, 60000, 2, -1, 0, 1).wide, 1);
+    }
+    drive_far = -1;
+    ck_assert_int_ge(starts, 9);
+}
+END_TEST
+
+/* Ties across the tiers: events at a few instants, scheduled in a shuffled
+ * order of times, fire by time and then insertion order. */
+START_TEST(test_far_ties)
+{
+    ev_sim s;
+    ev_init(&s, 4);
+    ev_set_far_threshold(&s, 4);
+    static fired_log l;
+    memset(&l, 0, sizeof l);
+    /* 4,000 events over 8 instants: 500 per instant */
+    for (int i = 0; i < 4000; i++)
+        ev_schedule(&s, (sim_time)((i * 5) % 8) * 1000, log_fire, &l, (uint64_t)i);
+    ck_assert_int_eq(ev_run(&s), EV_STOP_EMPTY);
+    ck_assert_int_eq(l.n, 4000);
+    ck_assert_int_gt(s.far_starts, 0);
+    for (int i = 1; i < 4000; i++) {
+        ck_assert(l.t[i - 1] <= l.t[i]);
+        if (l.t[i - 1] == l.t[i])
+            ck_assert(l.a[i - 1] < l.a[i]);
+    }
+    ev_free(&s);
+}
+END_TEST
+
+/* Cancel, reschedule and time_of on events in the top, in rung buckets and
+ * in the heap, moving events between the tiers both ways. */
+START_TEST(test_far_cancel_reschedule)
+{
+    ev_sim s;
+    ev_init(&s, 4);
+    ev_set_far_threshold(&s, 16);
+    static fired_log l;
+    memset(&l, 0, sizeof l);
+    ev_id id[1000];
+    for (int i = 0; i < 1000; i++)
+        id[i] = ev_schedule(&s, (sim_time)(i % 250) * 40 + 7, log_fire, &l, (uint64_t)i);
+    s.budget = 1;
+    ck_assert_int_eq(ev_run(&s), EV_STOP_BUDGET); /* starts the far tier; fires #0 */
+    ck_assert_int_eq(s.far, 1);
+    ck_assert_int_gt(s.nfar, 800);
+    ck_assert(ev_sanity(&s));
+    ck_assert_int_eq(l.a[0], 0);
+    /* time_of reads far entries */
+    for (int i = 1; i < 1000; i++)
+        ck_assert_int_eq(ev_time_of(&s, id[i]), (sim_time)(i % 250) * 40 + 7);
+    /* cancel every third (far and heap entries alike) */
+    int live[1000] = {0};
+    for (int i = 1; i < 1000; i++) {
+        live[i] = i % 3 != 0;
+        if (!live[i])
+            ck_assert_int_eq(ev_cancel(&s, id[i]), 1);
+    }
+    ck_assert(ev_sanity(&s));
+    /* reschedule: far to the next instant (into the heap), heap to far, far to far */
+    sim_time nt[1000];
+    for (int i = 1; i < 1000; i++)
+        nt[i] = (sim_time)(i % 250) * 40 + 7;
+    for (int i = 1; i < 1000; i += 7) {
+        if (!live[i])
+            continue;
+        nt[i] = i % 2 ? s.now : (sim_time)(997 - i) * 13 + 1;
+        ck_assert(ev_reschedule(&s, id[i], nt[i], log_fire, &l, (uint64_t)i) == id[i]);
+        ck_assert_int_eq(ev_time_of(&s, id[i]), nt[i]);
+    }
+    ck_assert(ev_sanity(&s));
+    ck_assert_int_eq(ev_pending(&s), 666);
+    s.budget = 0;
+    ck_assert_int_eq(ev_run(&s), EV_STOP_EMPTY);
+    /* the reference: live events by (time, last insertion) */
+    ck_assert_int_eq(l.n, 1 + 666);
+    for (int j = 2; j < l.n; j++) {
+        ck_assert(l.t[j - 1] <= l.t[j]);
+        ck_assert_int_eq(l.t[j], nt[l.a[j]]);
+    }
+    for (int j = 1; j < l.n; j++)
+        ck_assert(live[l.a[j]]);
+    ev_free(&s);
+}
+END_TEST
+
+/* Large P through the far tier: 300,000 events with ties, the tier started,
+ * then a third cancelled and some rescheduled; order as the sorted reference. */
+START_TEST(test_far_large_p_against_sorted_reference)
+{
+    gsl_rng *r = rng_stream(9, "test/evq/farbig");
+    ev_sim s;
+    ev_init(&s, 16);
+    for (int i = 0; i < BIG_P; i++) {
+        sim_time t = (sim_time)gsl_rng_uniform_int(r, BIG_P / 4);
+        big[i] = (big_ref){t, (uint64_t)i};
+        big_id[i] = ev_schedule(&s, t, big_fire, NULL, (uint64_t)i);
+    }
+    big_nfired = 0;
+    s.budget = 1;
+    ck_assert_int_eq(ev_run(&s), EV_STOP_BUDGET); /* above EV_FAR_ON: the tier starts */
+    ck_assert_int_eq(s.far, 1);
+    uint64_t first = big_fired[0];
+    int kept = 0;
+    uint64_t seq = BIG_P;
+    for (int i = 0; i < BIG_P; i++) {
+        if ((uint64_t)i == first)
+            continue;
+        if (i % 3 == 1) {
+            ck_assert_int_eq(ev_cancel(&s, big_id[i]), 1);
+        } else if (i % 11 == 0) { /* a new time and a fresh sequence */
+            sim_time t = s.now + (sim_time)gsl_rng_uniform_int(r, BIG_P / 4);
+            ev_reschedule(&s, big_id[i], t, big_fire, NULL, seq);
+            big[kept++] = (big_ref){t, seq++};
+        } else {
+            big[kept++] = big[i];
+        }
+    }
+    ck_assert(ev_sanity(&s));
+    ck_assert_int_eq(ev_pending(&s), kept);
+    qsort(big, (size_t)kept, sizeof big[0], big_cmp);
+    big_nfired = 0;
+    s.budget = 0;
+    ck_assert_int_eq(ev_run(&s), EV_STOP_EMPTY);
+    ck_assert_int_eq(big_nfired, kept);
+    for (int i = 0; i < kept; i++)
+        ck_assert_msg(big_fired[i] == big[i].seq, "position %d: fired %llu, want %llu", i,
+                      (unsigned long long)big_fired[i], (unsigned long long)big[i].seq);
+    ev_free(&s);
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* A skewed distribution: most events in one 100 ns window, a few spread over
+ * 2^33 ns. Rung 0's buckets are wide, so the crowded one is spread over finer
+ * rungs; the order is still the sorted reference's. */
+START_TEST(test_far_finer_rungs)
+{
+    gsl_rng *r = rng_stream(11, "test/evq/skew");
+    ev_sim s;
+    ev_init(&s, 16);
+    ev_set_far_threshold(&s, 64);
+    int n = 60000;
+    for (int i = 0; i < n; i++) {
+        sim_time t = i % 50 == 0 ? (sim_time)(gsl_rng_uniform(r) * (double)((uint64_t)1 << 33))
+                                 : 1000 + (sim_time)gsl_rng_uniform_int(r, 100);
+        big[i] = (big_ref){t, (uint64_t)i};
+        big_id[i] = ev_schedule(&s, t, big_fire, NULL, (uint64_t)i);
+    }
+    qsort(big, (size_t)n, sizeof big[0], big_cmp);
+    big_nfired = 0;
+    s.budget = 100;
+    ck_assert_int_eq(ev_run(&s), EV_STOP_BUDGET);
+    ck_assert(ev_sanity(&s));
+    s.budget = 0;
+    ck_assert_int_eq(ev_run(&s), EV_STOP_EMPTY);
+    ck_assert_int_gt(s.spawns, 0);
+    ck_assert_int_eq(big_nfired, n);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(big_fired[i] == big[i].seq, "position %d: fired %llu, want %llu", i,
+                      (unsigned long long)big_fired[i], (unsigned long long)big[i].seq);
+    ck_assert_int_eq(s.wide, 0);
+    ev_free(&s);
+    gsl_rng_free(r);
+}
+END_TEST
+
+/* Growth and the steady state: a hold model of 20,000 events grows the pools
+ * while warming up and then allocates nothing; the set empties and refills,
+ * stopping and restarting the tier. */
+static void far_hold(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    gsl_rng *r = ctx;
+    if (arg > 0)
+        ev_after(sim, (sim_time)(-1000.0 * log1p(-gsl_rng_uniform(r))), far_hold, ctx, arg - 1);
+}
+
+START_TEST(test_far_steady_state_and_cycles)
+{
+    gsl_rng *r = rng_stream(13, "test/evq/hold");
+    ev_sim s;
+    ev_init(&s, 64);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 20000; i++)
+            ev_after(&s, (sim_time)gsl_rng_uniform_int(r, 5000), far_hold, r, 300);
+        s.budget = s.processed + 1000000;
+        ck_assert_int_eq(ev_run(&s), EV_STOP_BUDGET);
+        ck_assert_int_eq(s.far, 1);
+        ck_assert(ev_sanity(&s));
+        uint32_t nrec = s.nrec, cap = s.cap, chunks = s.chunk_cap, bk = s.bk_cap;
+        s.budget = s.processed + 2000000;
+        ck_assert_int_eq(ev_run(&s), EV_STOP_BUDGET);
+        ck_assert_int_eq(s.nrec, nrec);
+        ck_assert_int_eq(s.cap, cap);
+        ck_assert_int_eq(s.chunk_cap, chunks);
+        ck_assert_int_eq(s.bk_cap, bk);
+        ck_assert(ev_sanity(&s));
+        s.budget = 0;
+        ck_assert_int_eq(ev_run(&s), EV_STOP_EMPTY); /* chains end: the tier stops */
+        ck_assert_int_eq(s.far, 0);
+        ck_assert_int_eq(ev_pending(&s), 0);
+        ck_assert(ev_sanity(&s));
+    }
+    ck_assert_int_eq(s.far_starts, 3);
+    ev_free(&s);
+    gsl_rng_free(r);
+}
+END_TEST
+
 static void chain(ev_sim *sim, void *ctx, uint64_t arg)
 {
     (void)ctx;
@@ -478,6 +720,12 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_sequence_rebase_against_reference);
     tcase_add_test(tc, test_sequence_span_goes_wide);
     tcase_add_test(tc, test_large_p_against_sorted_reference);
+    tcase_add_test(tc, test_far_random_against_reference);
+    tcase_add_test(tc, test_far_ties);
+    tcase_add_test(tc, test_far_cancel_reschedule);
+    tcase_add_test(tc, test_far_large_p_against_sorted_reference);
+    tcase_add_test(tc, test_far_finer_rungs);
+    tcase_add_test(tc, test_far_steady_state_and_cycles);
     suite_add_tcase(su, tc);
     return su;
 }
