@@ -124,7 +124,7 @@ struct vcpu {
     int hq_pcpu;            /* which pCPU's queue */
     /* accounting (ns and counts, measurement window only) */
     sim_time t_run, t_steal, t_halt, t_spin;
-    uint64_t n_preempt, n_halt, n_kick, n_ple, n_dy, n_migrate;
+    uint64_t n_preempt, n_halt, n_kick, n_ple, n_dy, n_migrate, n_poll;
     gsl_rng *rng;
 };
 
@@ -165,6 +165,8 @@ struct pcpu {
         sim_time tick_phase;   /* this pCPU's scheduler ticks fall at phase + k * tick */
         int bg;                /* a background burst (not a vCPU) occupies the pCPU */
         vcpu *left;            /* first queued vCPU (queue order) with the least vruntime */
+        vcpu *poll;            /* a halted vCPU whose thread still polls here (halt_poll_ns) */
+        ev_id poll_ev;         /* the end of its poll window */
     } cfs;                 /* cfs-private state */
     sim_time since;        /* cur started here (slice accounting) */
     sim_time busy;         /* ns with a vCPU on it (window) */
