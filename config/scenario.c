@@ -479,12 +479,13 @@ static int sc_vm(json_t *gdoc, json_t *wdoc, const char *file, const char *gpath
     } else {
         jv_open(&g, NULL, file, gpath, err);
     }
-    int64_t slice;
+    int64_t slice, tick;
     if (sec_lock(&g, &v->lock, v->vcpus, npcpus) ||
         jv_int(&g, "slice_ns", 0, 3000000, 1000, 10000000000LL, &slice) ||
-        jv_done(&g))
+        jv_int(&g, "tick_ns", 0, 0, 0, 1000000000LL, &tick) || jv_done(&g))
         return -1;
     v->slice = slice;
+    v->tick = tick;
     if (!wdoc)
         return err_input(err, "%s: %s: required key missing", file, wpath);
     if (jv_open(&wo, wdoc, file, wpath, err))

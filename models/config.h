@@ -124,6 +124,7 @@ typedef struct vm_cfg {
     int vcpus;           /* vCPU count */
     lock_cfg lock;       /* guest kernel's spinlock algorithm */
     sim_time slice;      /* guest scheduler time slice */
+    sim_time tick;       /* guest timer tick (1/CONFIG_HZ) waking vCPUs halted in a pv lock wait; 0 = none */
     wl_cfg wl;           /* workload */
 } vm_cfg;
 

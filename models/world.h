@@ -105,6 +105,8 @@ struct vcpu {
     double ple_window;      /* current PLE window, cycles */
     sim_time ple_left;      /* ns of spinning until the next PLE exit */
     int wake_pending;       /* a wake-up is in flight (no double wakes) */
+    ev_id gtick_ev;         /* guest: the next timer tick while halted in a pv lock wait */
+    sim_time gtick_phase;   /* guest: its ticks fall at phase + k x vm tick_ns */
     /* host-scheduler private state, one named part per scheduler */
     struct {
         int64_t vruntime;   /* virtual runtime, ns */
@@ -124,7 +126,7 @@ struct vcpu {
     int hq_pcpu;            /* which pCPU's queue */
     /* accounting (ns and counts, measurement window only) */
     sim_time t_run, t_steal, t_halt, t_spin;
-    uint64_t n_preempt, n_halt, n_kick, n_ple, n_dy, n_migrate, n_poll;
+    uint64_t n_preempt, n_halt, n_kick, n_ple, n_dy, n_migrate, n_poll, n_tick;
     gsl_rng *rng;
 };
 
