@@ -113,6 +113,8 @@ struct vcpu {
         int64_t deadline;   /* eevdf: virtual deadline, ns of vruntime */
         int64_t vlag;       /* eevdf: lag kept while blocked (average - vruntime) */
         int64_t vprot;      /* eevdf: protected from preemption while vruntime < this */
+        int64_t poll_win;   /* KVM adaptive halt polling (4.3+): this vCPU's window, ns */
+        sim_time halt_at;   /* when it last halted (adaptive halt polling) */
     } cfs;
     struct {
         int64_t credit;     /* credits, ns of allowance */

@@ -665,6 +665,43 @@ START_TEST(test_halt_poll_resume)
 }
 END_TEST
 
+/* Adaptive halt polling (halt_poll_grow 2, as from Linux 4.3), 500 us cap:
+ * vCPU 1 computes 100 us between sleeps of 50, 50, 50, 50, 50, 1000 and
+ * 50 us (each halt lasts the sleep + kick_ns). The window starts at 0 and
+ * grows after each short halt (10, 20, 40, 80 us), so only the fifth halt
+ * ends inside it; the 1 ms halt resets it to 0, so the last one is not
+ * polled either and grows it to 10 us again. With the fixed window every
+ * halt shorter than 500 us ends in a successful poll: 6. */
+START_TEST(test_halt_poll_adaptive)
+{
+    for (int k = 0; k < 2; k++) {
+        run r;
+        world *w = build(&r,
+                         "{\"duration_s\": 0.01, " HOST(2) ", \"hypervisor\": {\"scheduler\": \"cfs\","
+                         " \"halt_poll_ns\": 500000, \"halt_poll_grow\": %d}, \"vms\": {\"count\": 1, \"vcpus\": 2},"
+                         " \"workload\": {\"type\": \"script\", \"tasks\": ["
+                         "  {\"vcpu\": 0, \"repeat\": true, \"steps\": [{\"compute_ns\": 1000000}]},"
+                         "  {\"vcpu\": 1, \"steps\": [{\"compute_ns\": 100000}, {\"sleep_ns\": 50000},"
+                         "   {\"compute_ns\": 100000}, {\"sleep_ns\": 50000}, {\"compute_ns\": 100000},"
+                         "   {\"sleep_ns\": 50000}, {\"compute_ns\": 100000}, {\"sleep_ns\": 50000},"
+                         "   {\"compute_ns\": 100000}, {\"sleep_ns\": 50000}, {\"compute_ns\": 100000},"
+                         "   {\"sleep_ns\": 1000000}, {\"compute_ns\": 100000}, {\"sleep_ns\": 50000},"
+                         "   {\"compute_ns\": 100000}]}]}}",
+                         k ? 2 : 0);
+        run_to_end(&r);
+        const vcpu *vc = w->all_vcpus[1];
+        uint64_t want = k ? 1 : 6;
+        ck_assert_msg(vc->n_poll == want, "%s window: %llu successful polls, expected %llu", k ? "adaptive" : "fixed",
+                      (unsigned long long)vc->n_poll, (unsigned long long)want);
+        if (k)
+            ck_assert_msg(vc->cfs.poll_win == 10000, "adaptive window %lld at the end, expected 10 us",
+                          (long long)vc->cfs.poll_win);
+        check_conservation(w, "halt_poll_adaptive");
+        drop(&r);
+    }
+}
+END_TEST
+
 /* A polling thread gives its pCPU up as soon as another thread is runnable
  * there (single_task_running). One pCPU: vCPU 0 computes 100 us and sleeps
  * 5 ms (it polls, window 10 ms); vCPU 1's task starts at 1 ms (the wake-up
@@ -847,6 +884,7 @@ static Suite *make_suite(void)
     tcase_add_test(ex, test_background_share);
     tcase_add_test(ex, test_halt_poll_resume);
     tcase_add_test(ex, test_halt_poll_yields);
+    tcase_add_test(ex, test_halt_poll_adaptive);
     suite_add_tcase(s, ex);
     TCase *all = tcase_create("all");
     tcase_set_timeout(all, 120);

@@ -73,7 +73,8 @@ typedef struct cfs_params {
     int eevdf;             /* 1: the eevdf variant (set by its check, in no table) */
     double bg_share;       /* background activity: share of each pCPU it takes */
     double bg_burst_ns;    /* ... in bursts of this mean length */
-    int64_t halt_poll;     /* KVM halt polling window, ns (0: off) */
+    int64_t halt_poll;     /* KVM halt polling window, ns (0: off); the cap when adaptive */
+    double poll_grow;      /* adaptive halt polling: window growth factor (0: a fixed window) */
 } cfs_params;
 VP_FITS(cfs_params);
 
@@ -96,7 +97,12 @@ VP_FITS(cfs_params);
      .doc = "KVM halt polling: a halting vCPU's thread polls this long before it blocks, and "     \
             "stops as soon as another thread is runnable on its pCPU (kvm_vcpu_block; Linux "      \
             "4.0-4.2 default 500000 [src]); 0 = off",                                              \
-     .off = offsetof(cfs_params, halt_poll)}
+     .off = offsetof(cfs_params, halt_poll)},                                                      \
+    {.key = "halt_poll_grow", .type = VP_NUM, .def = 0, .lo = 0, .hi = 100, .unit = "factor",     \
+     .doc = "0: halt polling with the fixed window halt_poll_ns (Linux 4.0-4.2); > 0: per-vCPU "   \
+            "adaptive window as from 4.3 (halt_poll_ns_grow, 2): from 0, grown to 10 us and then " \
+            "by this factor after a halt shorter than halt_poll_ns, reset to 0 after a longer one", \
+     .off = offsetof(cfs_params, poll_grow)}
 
 static const vparam cfs_params_tab[] = {
     {.key = "sched_latency_ns", .type = VP_NUM, .def = 6e6, .lo = 1e3, .hi = 1e10, .unit = "ns",
@@ -647,8 +653,34 @@ static void ee_wake(world *w, vcpu *vc, pcpu *pc)
     cfs_arm(w, pc);
 }
 
+/* Adaptive halt polling (kvm_vcpu_block from 4.3, Wanpeng Li's "KVM: dynamic
+ * halt-polling"): after each halt the vCPU's window is left alone if the halt
+ * ended inside it, reset to 0 (halt_poll_ns_shrink 0) if the halt lasted
+ * longer than the cap halt_poll_ns, and grown (0 -> 10 us, then x grow,
+ * capped) if it was shorter than the cap. The kernel measures the halt up
+ * to the thread's running again; here up to the wake-up (a queued wakee's
+ * wait for its pCPU is not counted). */
+static void cfs_poll_adapt(world *w, vcpu *vc)
+{
+    const cfs_params *p = CFS_PAR(w);
+    if (p->poll_grow <= 0 || p->halt_poll <= 0 || vc->last_pcpu < 0)
+        return;
+    sim_time block = w->sim.now - vc->cfs.halt_at;
+    int64_t *win = &vc->cfs.poll_win;
+    if (block <= *win)
+        return;
+    if (*win && block > p->halt_poll)
+        *win = 0;
+    else if (*win < p->halt_poll && block < p->halt_poll) {
+        *win = *win ? (int64_t)((double)*win * p->poll_grow) : 10000;
+        if (*win > p->halt_poll)
+            *win = p->halt_poll;
+    }
+}
+
 static void cfs_wake(world *w, vcpu *vc)
 {
+    cfs_poll_adapt(w, vc);
     pcpu *lp = vc->last_pcpu >= 0 ? &w->pcpus[vc->last_pcpu] : NULL;
     if (lp && lp->cfs.poll == vc) { /* woken within its poll window: resumes in place */
         cfs_update(w, lp);
@@ -702,9 +734,11 @@ static void cfs_block(world *w, vcpu *vc)
     if (CFS_PAR(w)->eevdf)
         vc->cfs.vlag = ee_lag(w, pc, vc);
     c_out(w, pc, vc, VH_HALTED);
-    if (CFS_PAR(w)->halt_poll > 0 && pc->nrq == 0 && !pc->cfs.bg) { /* single_task_running */
+    sim_time win = CFS_PAR(w)->poll_grow > 0 ? vc->cfs.poll_win : CFS_PAR(w)->halt_poll;
+    vc->cfs.halt_at = w->sim.now;
+    if (win > 0 && pc->nrq == 0 && !pc->cfs.bg) { /* single_task_running */
         pc->cfs.poll = vc;
-        pc->cfs.poll_ev = ev_after(&w->sim, CFS_PAR(w)->halt_poll, cfs_poll_end, pc, 0);
+        pc->cfs.poll_ev = ev_after(&w->sim, win, cfs_poll_end, pc, 0);
         cfs_mark(w, pc);
         cfs_arm(w, pc);
         return;
