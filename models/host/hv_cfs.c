@@ -12,6 +12,9 @@
  *    vruntime is ahead by more than wakeup_granularity;
  *  - wake-up placement: the last pCPU if idle, else an idle pCPU on the same
  *    socket (select_idle_sibling in the LLC), else the last pCPU's queue;
+ *    wake_affine (a move towards the waker's CPU when the previous one is
+ *    busy) is not modelled; a pCPU whose halted vCPU still polls (KVM halt
+ *    polling, halt_poll_ns, below) is not idle;
  *  - load balancing: an idle pCPU pulls a waiting thread from the busiest
  *    queue (same socket first); every `balance` ns one pass moves waiting
  *    threads from the busiest to the least busy queue while they differ by
