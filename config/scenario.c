@@ -479,9 +479,10 @@ static int sc_vm(json_t *gdoc, json_t *wdoc, const char *file, const char *gpath
     } else {
         jv_open(&g, NULL, file, gpath, err);
     }
-    int64_t slice, nodes = -1;
+    int64_t slice, tick, nodes = -1;
     if (sec_lock(&g, &v->lock, v->vcpus, npcpus) ||
-        jv_int(&g, "slice_ns", 0, 3000000, 1000, 10000000000LL, &slice))
+        jv_int(&g, "slice_ns", 0, 3000000, 1000, 10000000000LL, &slice) ||
+        jv_int(&g, "tick_ns", 0, 0, 0, 1000000000LL, &tick))
         return -1;
     json_t *nn = jv_get(&g, "numa_nodes");
     if (nn && json_is_string(nn) && !strcmp(json_string_value(nn), "host"))
@@ -494,6 +495,7 @@ static int sc_vm(json_t *gdoc, json_t *wdoc, const char *file, const char *gpath
     if (jv_done(&g))
         return -1;
     v->slice = slice;
+    v->tick = tick;
     v->numa_nodes = (int)nodes;
     if (!wdoc)
         return err_input(err, "%s: %s: required key missing", file, wpath);

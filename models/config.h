@@ -137,6 +137,7 @@ typedef struct vm_cfg {
     sim_time slice;      /* guest scheduler time slice */
     int numa_nodes;      /* NUMA nodes the guest OS sees: >= 1, or 0 = the host's (the
                             sockets its CPUs span); -1 = default: 0 on bare metal, 1 in a VM */
+    sim_time tick;       /* guest timer tick (1/CONFIG_HZ) waking vCPUs halted in a pv lock wait; 0 = none */
     wl_cfg wl;           /* workload */
 } vm_cfg;
 

@@ -330,7 +330,36 @@ static void guest_spin_begins(world *w, task *t, sim_time ns)
         vcpu_ple_reset(w, t->vc);
 }
 
-static void guest_halt(world *w, task *t) { vcpu_halt(w, t->vc); }
+/* The guest's timer tick (guest.tick_ns, 1/CONFIG_HZ). A vCPU halted in a
+ * pv lock wait is not idle, so NO_HZ_IDLE leaves its tick running, and the
+ * halt (safe_halt in kvm_lock_spinning / kvm_wait, interrupts enabled)
+ * ends at the next tick: the vCPU is woken through the host (no kick), the
+ * waiter finds the lock still taken and spins another round before it halts
+ * again (the locks' resumed hook). Idle halts have no tick (NO_HZ_IDLE).
+ * Only a vCPU halted in a lock wait has a tick event pending. */
+static void guest_tick_ev(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    world *w = world_of(sim);
+    vcpu *vc = ctx;
+    vc->gtick_ev = 0;
+    if (vc->hs != VH_HALTED || !vc->cur || !vc->cur->pv_halted || vc->wake_pending)
+        return;
+    if (world_measuring(w))
+        vc->n_tick++;
+    vcpu_wake(w, vc, 0);
+}
+
+static void guest_halt(world *w, task *t)
+{
+    vcpu *vc = t->vc;
+    sim_time tick = vc->vm->cfg.tick;
+    if (tick > 0 && !vc->gtick_ev) { /* the first tick after now */
+        sim_time k = (w->sim.now - vc->gtick_phase) / tick + 1;
+        vc->gtick_ev = ev_schedule(&w->sim, vc->gtick_phase + k * tick, guest_tick_ev, vc, 0);
+    }
+    vcpu_halt(w, vc);
+}
 
 static void guest_kick(world *w, task *by, task *t)
 {

@@ -116,12 +116,16 @@ struct vcpu {
     uint64_t *ipi_pend;     /* synchronous IPIs not yet handled here: bit i = the sender
                              * on vCPU i of the VM (models/ipi.c; NULL until the VM sends one) */
     int ipi_npend;          /* bits set in ipi_pend */
+    ev_id gtick_ev;         /* guest: the next timer tick while halted in a pv lock wait */
+    sim_time gtick_phase;   /* guest: its ticks fall at phase + k x vm tick_ns */
     /* host-scheduler private state, one named part per scheduler */
     struct {
         int64_t vruntime;   /* virtual runtime, ns */
         int64_t deadline;   /* eevdf: virtual deadline, ns of vruntime */
         int64_t vlag;       /* eevdf: lag kept while blocked (average - vruntime) */
         int64_t vprot;      /* eevdf: protected from preemption while vruntime < this */
+        int64_t poll_win;   /* KVM adaptive halt polling (4.3+): this vCPU's window, ns */
+        sim_time halt_at;   /* when it last halted (adaptive halt polling) */
     } cfs;
     struct {
         int64_t credit;     /* credits, ns of allowance */
@@ -135,7 +139,7 @@ struct vcpu {
     int hq_pcpu;            /* which pCPU's queue */
     /* accounting (ns and counts, measurement window only) */
     sim_time t_run, t_steal, t_halt, t_spin;
-    uint64_t n_preempt, n_halt, n_kick, n_ple, n_dy, n_migrate;
+    uint64_t n_preempt, n_halt, n_kick, n_ple, n_dy, n_migrate, n_poll, n_tick;
     gsl_rng *rng;
 };
 
@@ -189,6 +193,8 @@ struct pcpu {
         sim_time tick_phase;   /* this pCPU's scheduler ticks fall at phase + k * tick */
         int bg;                /* a background burst (not a vCPU) occupies the pCPU */
         vcpu *left;            /* first queued vCPU (queue order) with the least vruntime */
+        vcpu *poll;            /* a halted vCPU whose thread still polls here (halt_poll_ns) */
+        ev_id poll_ev;         /* the end of its poll window */
     } cfs;                 /* cfs-private state */
     sim_time since;        /* cur started here (slice accounting) */
     sim_time busy;         /* ns with a vCPU on it (window) */

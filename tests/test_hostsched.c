@@ -626,6 +626,116 @@ START_TEST(test_background_share)
 }
 END_TEST
 
+/* KVM halt polling (hypervisor.halt_poll_ns, cfs and eevdf): the script of
+ * test_wake_cost - vCPU 1 computes 100 us, sleeps 1 ms (halts), computes
+ * 100 us. With a 2 ms poll window the kick arrives while its thread still
+ * polls on pCPU 1: it resumes there at the kick, after the VM entry only
+ * (vmexit_ns, 0 here) instead of wake_ns, and the poll is counted. With a
+ * 0.5 ms window the poll ends first and the wake-up is the ordinary one. */
+START_TEST(test_halt_poll_resume)
+{
+    for (int k = 0; k < 4; k++) {
+        const char *sched = k & 1 ? "eevdf" : "cfs";
+        int hit = k < 2;
+        run r;
+        world *w = build(&r,
+                         "{\"duration_s\": 0.01, " HOST(2) ", \"hypervisor\": {\"scheduler\": \"%s\","
+                         " \"halt_poll_ns\": %d}, \"vms\": {\"count\": 1, \"vcpus\": 2},"
+                         " \"workload\": {\"type\": \"script\", \"tasks\": ["
+                         "  {\"vcpu\": 0, \"repeat\": true, \"steps\": [{\"compute_ns\": 1000000}]},"
+                         "  {\"vcpu\": 1, \"steps\": [{\"compute_ns\": 100000}, {\"sleep_ns\": 1000000},"
+                         "   {\"compute_ns\": 100000}]}]}}",
+                         sched, hit ? 2000000 : 500000);
+        log_attach(w, &slog);
+        run_to_end(&r);
+        const sched_ev *out0 = log_find(&slog, 1, 0, 0, 0);
+        ck_assert_msg(out0 && out0->hs == VH_HALTED, "%s: vCPU 1 never halted", sched);
+        sim_time woken = out0->t + 1000000 + KICK_NS;
+        const sched_ev *in1 = log_find(&slog, 1, 1, out0->t, 0);
+        ck_assert_msg(in1 && in1->t == woken && in1->pcpu == 1, "%s: back in at %lld on %d, expected %lld on 1",
+                      sched, in1 ? (long long)in1->t : -1LL, in1 ? in1->pcpu : -1, (long long)woken);
+        sim_time stall = hit ? 0 : WAKE_NS;
+        ck_assert_msg(in1->seg == woken + stall, "%s, window %s: resumes %lld after the kick, expected %lld",
+                      sched, hit ? "2 ms" : "0.5 ms", (long long)(in1->seg - woken), (long long)stall);
+        ck_assert_msg(w->all_vcpus[1]->n_poll == (uint64_t)hit, "%s: %llu successful polls, expected %d", sched,
+                      (unsigned long long)w->all_vcpus[1]->n_poll, hit);
+        check_conservation(w, sched);
+        drop(&r);
+    }
+}
+END_TEST
+
+/* Adaptive halt polling (halt_poll_grow 2, as from Linux 4.3), 500 us cap:
+ * vCPU 1 computes 100 us between sleeps of 50, 50, 50, 50, 50, 1000 and
+ * 50 us (each halt lasts the sleep + kick_ns). The window starts at 0 and
+ * grows after each short halt (10, 20, 40, 80 us), so only the fifth halt
+ * ends inside it; the 1 ms halt resets it to 0, so the last one is not
+ * polled either and grows it to 10 us again. With the fixed window every
+ * halt shorter than 500 us ends in a successful poll: 6. */
+START_TEST(test_halt_poll_adaptive)
+{
+    for (int k = 0; k < 2; k++) {
+        run r;
+        world *w = build(&r,
+                         "{\"duration_s\": 0.01, " HOST(2) ", \"hypervisor\": {\"scheduler\": \"cfs\","
+                         " \"halt_poll_ns\": 500000, \"halt_poll_grow\": %d}, \"vms\": {\"count\": 1, \"vcpus\": 2},"
+                         " \"workload\": {\"type\": \"script\", \"tasks\": ["
+                         "  {\"vcpu\": 0, \"repeat\": true, \"steps\": [{\"compute_ns\": 1000000}]},"
+                         "  {\"vcpu\": 1, \"steps\": [{\"compute_ns\": 100000}, {\"sleep_ns\": 50000},"
+                         "   {\"compute_ns\": 100000}, {\"sleep_ns\": 50000}, {\"compute_ns\": 100000},"
+                         "   {\"sleep_ns\": 50000}, {\"compute_ns\": 100000}, {\"sleep_ns\": 50000},"
+                         "   {\"compute_ns\": 100000}, {\"sleep_ns\": 50000}, {\"compute_ns\": 100000},"
+                         "   {\"sleep_ns\": 1000000}, {\"compute_ns\": 100000}, {\"sleep_ns\": 50000},"
+                         "   {\"compute_ns\": 100000}]}]}}",
+                         k ? 2 : 0);
+        run_to_end(&r);
+        const vcpu *vc = w->all_vcpus[1];
+        uint64_t want = k ? 1 : 6;
+        ck_assert_msg(vc->n_poll == want, "%s window: %llu successful polls, expected %llu", k ? "adaptive" : "fixed",
+                      (unsigned long long)vc->n_poll, (unsigned long long)want);
+        if (k)
+            ck_assert_msg(vc->cfs.poll_win == 10000, "adaptive window %lld at the end, expected 10 us",
+                          (long long)vc->cfs.poll_win);
+        check_conservation(w, "halt_poll_adaptive");
+        drop(&r);
+    }
+}
+END_TEST
+
+/* A polling thread gives its pCPU up as soon as another thread is runnable
+ * there (single_task_running). One pCPU: vCPU 0 computes 100 us and sleeps
+ * 5 ms (it polls, window 10 ms); vCPU 1's task starts at 1 ms (the wake-up
+ * reaches the host kick_ns later). The polling pCPU is not idle, so vCPU 1
+ * is queued there, the poller blocks and vCPU 1 runs at once (at 1 ms +
+ * kick_ns) - not after the window (10.1 ms). vCPU 0's own wake-up then finds the pCPU busy: no
+ * successful poll. */
+START_TEST(test_halt_poll_yields)
+{
+    for (int k = 0; k < 2; k++) {
+        const char *sched = k ? "eevdf" : "cfs";
+        run r;
+        world *w = build(&r,
+                         "{\"duration_s\": 0.02, " HOST(1) ", \"hypervisor\": {\"scheduler\": \"%s\","
+                         " \"halt_poll_ns\": 10000000}, \"vms\": {\"count\": 1, \"vcpus\": 2},"
+                         " \"workload\": {\"type\": \"script\", \"tasks\": ["
+                         "  {\"vcpu\": 0, \"steps\": [{\"compute_ns\": 100000}, {\"sleep_ns\": 5000000},"
+                         "   {\"compute_ns\": 100000}]},"
+                         "  {\"vcpu\": 1, \"start_ns\": 1000000, \"steps\": [{\"compute_ns\": 1000000}]}]}}",
+                         sched);
+        log_attach(w, &slog);
+        run_to_end(&r);
+        const sched_ev *in1 = log_find(&slog, 1, 1, 0, 0);
+        ck_assert_msg(in1 && in1->t == 1000000 + KICK_NS,
+                      "%s: vCPU 1 in at %lld, expected 1 ms + kick_ns (the poller yields)",
+                      sched, in1 ? (long long)in1->t : -1LL);
+        ck_assert_msg(w->all_vcpus[0]->n_poll == 0, "%s: vCPU 0 polled successfully", sched);
+        ck_assert_msg(log_count(&slog, 0, 1) >= 2, "%s: vCPU 0 never ran again", sched);
+        check_conservation(w, sched);
+        drop(&r);
+    }
+}
+END_TEST
+
 /* ============================================================================
  * every scheduler
  * ========================================================================== */
@@ -772,6 +882,9 @@ static Suite *make_suite(void)
     tcase_add_test(ex, test_eevdf_three_threads);
     tcase_add_test(ex, test_eevdf_tick);
     tcase_add_test(ex, test_background_share);
+    tcase_add_test(ex, test_halt_poll_resume);
+    tcase_add_test(ex, test_halt_poll_yields);
+    tcase_add_test(ex, test_halt_poll_adaptive);
     suite_add_tcase(s, ex);
     TCase *all = tcase_create("all");
     tcase_set_timeout(all, 120);

@@ -210,6 +210,44 @@ START_TEST(test_pv_ticket_halt_and_kick)
 }
 END_TEST
 
+/* The guest tick (guest.tick_ns) ends a pv lock wait's halt: pv_text's
+ * scenario with a 20 us tick. Task 1 halts about 5 us after it asks and
+ * waits about 75 us for task 0's release: each tick in between wakes its
+ * vCPU (no kick), it spins another 2^10 round and halts again, so its halts
+ * are its tick wake-ups plus at most one. Idle halts have no tick (vCPU 0
+ * after its task ends); without the tick: one halt, no tick wake-up. */
+START_TEST(test_guest_tick_wakes_pv_waiter)
+{
+    for (int k = 0; k < 2; k++) {
+        static char text[4096];
+        snprintf(text, sizeof text, "%s", pv_text("pv-ticket", ""));
+        if (k) { /* the guest section gains tick_ns */
+            char *g = strstr(text, "\"guest\": {");
+            ck_assert_ptr_nonnull(g);
+            memmove(g + 29, g + 10, strlen(g + 10) + 1);
+            memcpy(g + 10, "\"tick_ns\": 20000,  ", 19);
+        }
+        run_out o;
+        run_text(text, &rec, &o);
+        const lock *l = o.w->vms[0].locks[0];
+        int h1 = rec_count(&rec, OBS_HALT, 1);
+        uint64_t t1 = o.w->vms[0].vcpus[1].n_tick, t0 = o.w->vms[0].vcpus[0].n_tick;
+        if (k) {
+            ck_assert_msg(t1 >= 2 && (uint64_t)h1 >= t1 && (uint64_t)h1 <= t1 + 1,
+                          "tick 20 us: task 1 halted %d times, %llu tick wake-ups", h1, (unsigned long long)t1);
+        } else {
+            ck_assert_msg(h1 == 1 && t1 == 0, "no tick: task 1 halted %d times, %llu tick wake-ups", h1,
+                          (unsigned long long)t1);
+        }
+        ck_assert_msg(t0 == 0, "the idle vCPU 0 had %llu tick wake-ups", (unsigned long long)t0);
+        ck_assert_int_eq(rec_count(&rec, OBS_ACQUIRE, 1), 1);
+        ck_assert_int_eq(rec_count(&rec, OBS_ACQUIRE, 2), 1);
+        (void)l;
+        run_free(&o);
+    }
+}
+END_TEST
+
 START_TEST(test_pvqspinlock_double_kick)
 {
     run_out o;
@@ -811,6 +849,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_ticket_fifo);
     tcase_add_test(tc, test_tas_not_fifo);
     tcase_add_test(tc, test_pv_ticket_halt_and_kick);
+    tcase_add_test(tc, test_guest_tick_wakes_pv_waiter);
     tcase_add_test(tc, test_pvqspinlock_double_kick);
     tcase_add_test(tc, test_pvqspinlock_head_fresh_round);
     tcase_add_test(tc, test_pvq_hybrid_steals);

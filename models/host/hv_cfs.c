@@ -12,6 +12,9 @@
  *    vruntime is ahead by more than wakeup_granularity;
  *  - wake-up placement: the last pCPU if idle, else an idle pCPU on the same
  *    socket (select_idle_sibling in the LLC), else the last pCPU's queue;
+ *    wake_affine (a move towards the waker's CPU when the previous one is
+ *    busy) is not modelled; a pCPU whose halted vCPU still polls (KVM halt
+ *    polling, halt_poll_ns, below) is not idle;
  *  - load balancing: an idle pCPU pulls a waiting thread from the busiest
  *    queue (same socket first); every `balance` ns one pass moves waiting
  *    threads from the busiest to the least busy queue while they differ by
@@ -73,6 +76,8 @@ typedef struct cfs_params {
     int eevdf;             /* 1: the eevdf variant (set by its check, in no table) */
     double bg_share;       /* background activity: share of each pCPU it takes */
     double bg_burst_ns;    /* ... in bursts of this mean length */
+    int64_t halt_poll;     /* KVM halt polling window, ns (0: off); the cap when adaptive */
+    double poll_grow;      /* adaptive halt polling: window growth factor (0: a fixed window) */
 } cfs_params;
 VP_FITS(cfs_params);
 
@@ -90,7 +95,17 @@ VP_FITS(cfs_params);
      .off = offsetof(cfs_params, bg_share)},                                                       \
     {.key = "background_burst_ns", .type = VP_NUM, .def = 100000, .lo = 1, .hi = 1e10,            \
      .unit = "ns", .doc = "mean length of one burst of background activity (exponential) [est]",   \
-     .off = offsetof(cfs_params, bg_burst_ns)}
+     .off = offsetof(cfs_params, bg_burst_ns)},                                                    \
+    {.key = "halt_poll_ns", .type = VP_INT, .def = 0, .lo = 0, .hi = 1e9, .unit = "ns",           \
+     .doc = "KVM halt polling: a halting vCPU's thread polls this long before it blocks, and "     \
+            "stops as soon as another thread is runnable on its pCPU (kvm_vcpu_block; Linux "      \
+            "4.0-4.2 default 500000 [src]); 0 = off",                                              \
+     .off = offsetof(cfs_params, halt_poll)},                                                      \
+    {.key = "halt_poll_grow", .type = VP_NUM, .def = 0, .lo = 0, .hi = 100, .unit = "factor",     \
+     .doc = "0: halt polling with the fixed window halt_poll_ns (Linux 4.0-4.2); > 0: per-vCPU "   \
+            "adaptive window as from 4.3 (halt_poll_ns_grow, 2): from 0, grown to 10 us and then " \
+            "by this factor after a halt shorter than halt_poll_ns, reset to 0 after a longer one", \
+     .off = offsetof(cfs_params, poll_grow)}
 
 static const vparam cfs_params_tab[] = {
     {.key = "sched_latency_ns", .type = VP_NUM, .def = 6e6, .lo = 1e3, .hi = 1e10, .unit = "ns",
@@ -177,7 +192,7 @@ static void cfs_mark(world *w, const pcpu *pc)
     cfs_state *st = w->hv_state;
     uint64_t bit = 1ull << (pc->id & 63);
     int k = pc->id >> 6;
-    if (!pc->cur && pc->nrq == 0 && !pc->cfs.bg)
+    if (!pc->cur && pc->nrq == 0 && !pc->cfs.bg && !pc->cfs.poll)
         st->idle[k] |= bit;
     else
         st->idle[k] &= ~bit;
@@ -230,17 +245,21 @@ static void c_remove(world *w, pcpu *pc, vcpu *vc)
     cfs_mark(w, pc);
 }
 
+/* The thread that has pc: the running vCPU, or a halted one still polling. */
+static vcpu *c_curr(const pcpu *pc) { return pc->cur ? pc->cur : pc->cfs.poll; }
+
 static void cfs_update(world *w, pcpu *pc)
 {
-    if (pc->cur) {
+    vcpu *curr = c_curr(pc);
+    if (curr) {
         sim_time d = w->sim.now - pc->cfs.exec_start;
         if (d > 0)
-            pc->cur->cfs.vruntime += d;
+            curr->cfs.vruntime += d;
     }
     pc->cfs.exec_start = w->sim.now;
     int64_t m = INT64_MAX;
-    if (pc->cur)
-        m = pc->cur->cfs.vruntime;
+    if (curr)
+        m = curr->cfs.vruntime;
     if (pc->cfs.left && pc->cfs.left->cfs.vruntime < m)
         m = pc->cfs.left->cfs.vruntime;
     if (m != INT64_MAX && m > pc->cfs.min_vr)
@@ -290,8 +309,9 @@ static int64_t ee_avg(const pcpu *pc)
 {
     __int128 sum = 0;
     int n = 0;
-    if (pc->cur) {
-        sum += pc->cur->cfs.vruntime;
+    const vcpu *curr = c_curr(pc);
+    if (curr) {
+        sum += curr->cfs.vruntime;
         n++;
     }
     for (const vcpu *v = pc->rq_head; v; v = v->hq_next) {
@@ -347,6 +367,43 @@ static void ee_place(pcpu *pc, vcpu *vc, int64_t lag)
     if (n > 0 && lag)
         lag = (int64_t)((__int128)lag * (n + 1) / n);
     vc->cfs.vruntime = ee_avg(pc) - lag;
+}
+
+/* Halt polling (KVM kvm_vcpu_block, Linux 4.0-4.2): a vCPU that halts
+ * keeps its pCPU and polls for a wake-up for up to halt_poll_ns, as long as
+ * no other thread is runnable there (single_task_running). While it polls
+ * the pCPU is not idle - wake-up placement passes it by, it pulls nothing -
+ * and the poller's vruntime grows. A kick or IPI within the window resumes
+ * the vCPU in place after a VM entry (vmexit_ns) instead of a wake-up; a
+ * thread queued on the pCPU, a background burst or the window's end make it
+ * block for good. The vCPU layer sees it halted throughout (its time is
+ * halted_ns, not the pCPU's busy time). */
+static void cfs_poll_stop(world *w, pcpu *pc)
+{
+    vcpu *vc = pc->cfs.poll;
+    if (!vc)
+        return;
+    cfs_update(w, pc); /* the poller's vruntime up to now */
+    if (CFS_PAR(w)->eevdf)
+        vc->cfs.vlag = ee_lag(w, pc, vc);
+    if (pc->cfs.poll_ev)
+        ev_cancel(&w->sim, pc->cfs.poll_ev);
+    pc->cfs.poll_ev = 0;
+    pc->cfs.poll = NULL;
+    cfs_mark(w, pc);
+}
+
+static void cfs_next(world *w, pcpu *pc);
+
+/* The poll window ran out: the poller blocks, the pCPU picks again. */
+static void cfs_poll_end(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    world *w = world_of(sim);
+    pcpu *pc = ctx;
+    pc->cfs.poll_ev = 0;
+    cfs_poll_stop(w, pc);
+    cfs_next(w, pc);
 }
 
 static void cfs_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
@@ -466,14 +523,15 @@ static void cfs_balance(ev_sim *sim, void *ctx, uint64_t arg)
         pcpu *hi = NULL, *lo = NULL;
         for (int i = 0; i < w->npcpus; i++) {
             pcpu *p = &w->pcpus[i];
-            int nr = p->nrq + (p->cur != NULL);
-            if (!hi || nr > hi->nrq + (hi->cur != NULL))
+            int nr = p->nrq + (c_curr(p) != NULL);
+            if (!hi || nr > hi->nrq + (c_curr(hi) != NULL))
                 hi = p;
-            if (!lo || nr < lo->nrq + (lo->cur != NULL))
+            if (!lo || nr < lo->nrq + (c_curr(lo) != NULL))
                 lo = p;
         }
-        if (!hi || hi->nrq == 0 || (hi->nrq + (hi->cur != NULL)) - (lo->nrq + (lo->cur != NULL)) < 2)
+        if (!hi || hi->nrq == 0 || (hi->nrq + (c_curr(hi) != NULL)) - (lo->nrq + (c_curr(lo) != NULL)) < 2)
             break;
+        cfs_poll_stop(w, lo); /* a thread queued there ends a poll */
         cfs_update(w, hi);
         cfs_migrate(w, hi, lo, cfs_pick(hi));
         cfs_arm(w, hi);
@@ -501,6 +559,7 @@ static void cfs_bg_start(ev_sim *sim, void *ctx, uint64_t arg)
     (void)arg;
     world *w = world_of(sim);
     pcpu *pc = ctx;
+    cfs_poll_stop(w, pc);
     if (pc->cur) {
         vcpu *cur = pc->cur;
         cfs_update(w, pc);
@@ -553,7 +612,7 @@ static void cfs_init(world *w)
 static pcpu *cfs_select(world *w, vcpu *vc)
 {
     pcpu *last = vc->last_pcpu >= 0 ? &w->pcpus[vc->last_pcpu] : &w->pcpus[vc->gid % w->npcpus];
-    if (!last->cur && last->nrq == 0 && !last->cfs.bg)
+    if (!last->cur && last->nrq == 0 && !last->cfs.bg && !last->cfs.poll)
         return last;
     /* idle pCPUs after `last`, wrapping around: same socket first */
     cfs_state *st = w->hv_state;
@@ -597,9 +656,51 @@ static void ee_wake(world *w, vcpu *vc, pcpu *pc)
     cfs_arm(w, pc);
 }
 
+/* Adaptive halt polling (kvm_vcpu_block from 4.3, Wanpeng Li's "KVM: dynamic
+ * halt-polling"): after each halt the vCPU's window is left alone if the halt
+ * ended inside it, reset to 0 (halt_poll_ns_shrink 0) if the halt lasted
+ * longer than the cap halt_poll_ns, and grown (0 -> 10 us, then x grow,
+ * capped) if it was shorter than the cap. The kernel measures the halt up
+ * to the thread's running again; here up to the wake-up (a queued wakee's
+ * wait for its pCPU is not counted). */
+static void cfs_poll_adapt(world *w, vcpu *vc)
+{
+    const cfs_params *p = CFS_PAR(w);
+    if (p->poll_grow <= 0 || p->halt_poll <= 0 || vc->last_pcpu < 0)
+        return;
+    sim_time block = w->sim.now - vc->cfs.halt_at;
+    int64_t *win = &vc->cfs.poll_win;
+    if (block <= *win)
+        return;
+    if (*win && block > p->halt_poll)
+        *win = 0;
+    else if (*win < p->halt_poll && block < p->halt_poll) {
+        *win = *win ? (int64_t)((double)*win * p->poll_grow) : 10000;
+        if (*win > p->halt_poll)
+            *win = p->halt_poll;
+    }
+}
+
 static void cfs_wake(world *w, vcpu *vc)
 {
+    cfs_poll_adapt(w, vc);
+    pcpu *lp = vc->last_pcpu >= 0 ? &w->pcpus[vc->last_pcpu] : NULL;
+    if (lp && lp->cfs.poll == vc) { /* woken within its poll window: resumes in place */
+        cfs_update(w, lp);
+        ev_cancel(&w->sim, lp->cfs.poll_ev);
+        lp->cfs.poll_ev = 0;
+        lp->cfs.poll = NULL;
+        if (world_measuring(w))
+            vc->n_poll++;
+        lp->cfs.exec_start = w->sim.now;
+        vc->cfs.vprot = vc->cfs.deadline;
+        hv_sched_in(w, vc, lp, (sim_time)w->sc->host.vmexit_ns);
+        cfs_mark(w, lp);
+        cfs_arm(w, lp);
+        return;
+    }
     pcpu *pc = cfs_select(w, vc);
+    cfs_poll_stop(w, pc); /* another vCPU polling there blocks: vc is runnable on its pCPU */
     if (CFS_PAR(w)->eevdf) {
         ee_wake(w, vc, pc);
         return;
@@ -636,6 +737,15 @@ static void cfs_block(world *w, vcpu *vc)
     if (CFS_PAR(w)->eevdf)
         vc->cfs.vlag = ee_lag(w, pc, vc);
     c_out(w, pc, vc, VH_HALTED);
+    sim_time win = CFS_PAR(w)->poll_grow > 0 ? vc->cfs.poll_win : CFS_PAR(w)->halt_poll;
+    vc->cfs.halt_at = w->sim.now;
+    if (win > 0 && pc->nrq == 0 && !pc->cfs.bg) { /* single_task_running */
+        pc->cfs.poll = vc;
+        pc->cfs.poll_ev = ev_after(&w->sim, win, cfs_poll_end, pc, 0);
+        cfs_mark(w, pc);
+        cfs_arm(w, pc);
+        return;
+    }
     cfs_next(w, pc);
 }
 
