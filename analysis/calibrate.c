@@ -503,8 +503,8 @@ void cal_part_errors(const val_report *r, const int *held, int part, cal_errors 
 /* The objective of a computed report of the fit rows. *feasible = 0 (and
  * CAL_PENALTY) when a predicted value cannot enter it; input errors for
  * measurements that never can. */
-static int cal_objective_of(const val_report *r, cal_objective o, double *obj, int *feasible,
-                            vs_err *err)
+int cal_report_objective(const val_report *r, cal_objective o, double *obj, int *feasible,
+                         vs_err *err)
 {
     cal_errors e;
     cal_part_errors(r, NULL, 0, &e);
@@ -539,6 +539,28 @@ static int cal_objective_of(const val_report *r, cal_objective o, double *obj, i
     return 0;
 }
 
+int cal_table_at(const cal_opts *o, const val_measured *m, const cal_param *ps, int np,
+                 const double *x, val_report *r, double *obj, int *feasible, int *interrupted,
+                 vs_err *err)
+{
+    memset(r, 0, sizeof *r);
+    json_t *doc = cal_doc_at(o->base, ps, np, x, err);
+    if (!doc)
+        return -1;
+    val_report_init(r, m, o->file, o->norm);
+    val_run_opts ro = {.dir = o->rundir, .nseeds = o->nseeds, .jobs = o->jobs, .quiet = 1,
+                       .run_cmd = o->run_cmd};
+    int bad = val_run(m, doc, o->file, &ro, r, err);
+    if (bad && ro.interrupted && interrupted)
+        *interrupted = 1;
+    json_decref(doc);
+    if (!bad)
+        bad = val_compute(r, err);
+    if (!bad && obj)
+        bad = cal_report_objective(r, o->objective, obj, feasible, err);
+    return bad ? -1 : 0;
+}
+
 /* What the GSL callback needs. The callback cannot fail, so a failed
  * evaluation sets `failed` (err holds why) and returns CAL_PENALTY; the
  * loop stops at the next check. */
@@ -546,12 +568,12 @@ typedef struct cal_ctx {
     const cal_opts *o;
     const cal_param *ps;
     int np;
-    val_measured mfit; /* the fit rows */
+    cal_obj_fn fn;     /* the objective of a vector */
+    void *arg;         /* its argument */
     cal_fit *f;
     double *x;         /* scratch: the vector being evaluated */
     int failed;        /* an evaluation failed: err is set */
     int exhausted;     /* the evaluation budget is spent */
-    int *interrupted;
     vs_err *err;
 } cal_ctx;
 
@@ -583,7 +605,7 @@ static int cal_same_vector(const double *a, const double *b, int np)
     return 1;
 }
 
-/* The objective at c->x: from the cache, or by running the fit rows. */
+/* The objective at c->x: from the cache, or by the objective function. */
 static double cal_eval_x(cal_ctx *c)
 {
     cal_fit *f = c->f;
@@ -598,34 +620,23 @@ static double cal_eval_x(cal_ctx *c)
         c->exhausted = 1;
         return CAL_PENALTY;
     }
-    json_t *doc = cal_doc_at(c->o->base, c->ps, c->np, c->x, c->err);
-    val_report r = {0};
-    int bad = !doc, feasible = 0;
+    int feasible = 0;
     double obj = CAL_PENALTY;
-    if (!bad) {
-        val_report_init(&r, &c->mfit, c->o->file, c->o->norm);
-        val_run_opts ro = {.dir = c->o->rundir, .nseeds = c->o->nseeds, .jobs = c->o->jobs,
-                           .quiet = 1, .run_cmd = c->o->run_cmd};
-        bad = val_run(&c->mfit, doc, c->o->file, &ro, &r, c->err);
-        if (bad && ro.interrupted && c->interrupted)
-            *c->interrupted = 1;
-        if (!bad)
-            bad = val_compute(&r, c->err);
-        if (!bad)
-            bad = cal_objective_of(&r, c->o->objective, &obj, &feasible, c->err);
-    }
-    val_report_free(&r);
-    json_decref(doc);
-    if (bad) {
+    double *parts = f->nparts ? vs_xcalloc((size_t)f->nparts, sizeof(double)) : NULL;
+    if (c->fn(c->arg, c->x, &obj, &feasible, parts, c->err)) {
+        free(parts);
         c->failed = 1;
         return CAL_PENALTY;
     }
+    if (!feasible)
+        obj = CAL_PENALTY;
     f->hist = vs_xreallocarray(f->hist, (size_t)f->nhist + 1, sizeof *f->hist);
     cal_eval *ev = &f->hist[f->nhist++];
     ev->x = vs_xmalloc((size_t)c->np * sizeof(double));
     memcpy(ev->x, c->x, (size_t)c->np * sizeof(double));
     ev->obj = obj;
     ev->feasible = feasible;
+    ev->parts = parts;
     f->evals = f->nhist;
     cal_progress(c, ev);
     return obj;
@@ -642,8 +653,10 @@ static double cal_gsl_f(const gsl_vector *u, void *arg)
 
 void cal_fit_free(cal_fit *f)
 {
-    for (int h = 0; f->hist && h < f->nhist; h++)
+    for (int h = 0; f->hist && h < f->nhist; h++) {
         free(f->hist[h].x);
+        free(f->hist[h].parts);
+    }
     free(f->hist);
     free(f->start);
     free(f->fitted);
@@ -706,69 +719,96 @@ static void cal_minimise(cal_ctx *c)
     gsl_vector_free(step);
 }
 
-int cal_run(const cal_opts *o, const cal_param *ps, int np, const int *held, cal_fit *f,
-            int *interrupted, vs_err *err)
+int cal_search(const cal_opts *o, const cal_param *ps, int np, cal_obj_fn fn, void *arg,
+               int nparts, cal_fit *f, vs_err *err)
 {
     memset(f, 0, sizeof *f);
-    cal_ctx c = {.o = o, .ps = ps, .np = np, .f = f, .interrupted = interrupted, .err = err};
-    val_measured mall = {0};
-    int rc = -1;
+    cal_ctx c = {.o = o, .ps = ps, .np = np, .fn = fn, .arg = arg, .f = f, .err = err};
     f->np = np;
+    f->nparts = nparts;
     f->start = vs_xcalloc((size_t)np, sizeof(double));
     f->fitted = vs_xcalloc((size_t)np, sizeof(double));
     c.x = vs_xcalloc((size_t)np, sizeof(double));
     for (int i = 0; i < np; i++)
         f->start[i] = ps[i].start;
-    if (val_measured_read(o->csv, o->base, o->file, o->metric, o->xcol, &mall, err))
-        goto out;
-    f->nrows = mall.t.nrows;
-    f->held = vs_xcalloc((size_t)f->nrows, sizeof(int));
-    int *keep = vs_xcalloc((size_t)f->nrows, sizeof(int));
-    for (int r = 0; r < f->nrows; r++) {
-        f->held[r] = held ? held[r] != 0 : 0;
-        keep[r] = !f->held[r];
-        f->nheld += f->held[r];
-    }
-    f->nfit = f->nrows - f->nheld;
-    int bad = val_measured_read(o->csv, o->base, o->file, o->metric, o->xcol, &c.mfit, err) ||
-              val_measured_keep(&c.mfit, keep, err);
-    free(keep);
-    if (bad)
-        goto out;
     gsl_error_handler_t *old = gsl_set_error_handler_off();
     memcpy(c.x, f->start, (size_t)np * sizeof(double));
     cal_eval_x(&c); /* the start first: hist[0] */
     if (!c.failed)
         cal_minimise(&c);
     gsl_set_error_handler(old);
+    free(c.x);
     if (c.failed)
-        goto out;
+        return -1;
     int best = 0;
     for (int h = 1; h < f->nhist; h++)
         if (f->hist[h].obj < f->hist[best].obj)
             best = h;
     memcpy(f->fitted, f->hist[best].x, (size_t)np * sizeof(double));
+    f->best = best;
     f->obj_start = f->hist[0].obj;
     f->obj_fitted = f->hist[best].obj;
-    /* the full comparison at the fit: every row */
-    json_t *doc = cal_doc_at(o->base, ps, np, f->fitted, err);
-    if (!doc)
+    return 0;
+}
+
+/* cal_run's objective: the fit rows of one measured table. */
+typedef struct cal_table_arg {
+    const cal_opts *o;
+    const cal_param *ps;
+    int np;
+    const val_measured *mfit; /* the fit rows */
+    int *interrupted;
+} cal_table_arg;
+
+static int cal_table_fn(void *arg, const double *x, double *obj, int *feasible, double *parts,
+                        vs_err *err)
+{
+    (void)parts;
+    cal_table_arg *a = arg;
+    val_report r;
+    int rc = cal_table_at(a->o, a->mfit, a->ps, a->np, x, &r, obj, feasible, a->interrupted, err);
+    val_report_free(&r);
+    return rc;
+}
+
+int cal_run(const cal_opts *o, const cal_param *ps, int np, const int *held, cal_fit *f,
+            int *interrupted, vs_err *err)
+{
+    memset(f, 0, sizeof *f);
+    val_measured mall = {0}, mfit = {0};
+    int rc = -1;
+    if (val_measured_read(o->csv, o->base, o->file, o->metric, o->xcol, &mall, err))
         goto out;
-    val_report_init(&f->final, &mall, o->file, o->norm);
-    val_run_opts ro = {.dir = o->rundir, .nseeds = o->nseeds, .jobs = o->jobs, .quiet = 1,
-                       .run_cmd = o->run_cmd};
-    bad = val_run(&mall, doc, o->file, &ro, &f->final, err) || val_compute(&f->final, err);
-    if (bad && ro.interrupted && interrupted)
-        *interrupted = 1;
-    json_decref(doc);
+    int nrows = mall.t.nrows, nheld = 0;
+    int *held01 = vs_xcalloc((size_t)nrows, sizeof(int));
+    int *keep = vs_xcalloc((size_t)nrows, sizeof(int));
+    for (int r = 0; r < nrows; r++) {
+        held01[r] = held ? held[r] != 0 : 0;
+        keep[r] = !held01[r];
+        nheld += held01[r];
+    }
+    int bad = val_measured_read(o->csv, o->base, o->file, o->metric, o->xcol, &mfit, err) ||
+              val_measured_keep(&mfit, keep, err);
+    free(keep);
+    if (!bad) {
+        cal_table_arg a = {.o = o, .ps = ps, .np = np, .mfit = &mfit,
+                           .interrupted = interrupted};
+        bad = cal_search(o, ps, np, cal_table_fn, &a, 0, f, err);
+    }
+    f->nrows = nrows;
+    f->held = held01;
+    f->nheld = nheld;
+    f->nfit = nrows - nheld;
     if (bad)
+        goto out;
+    /* the full comparison at the fit: every row */
+    if (cal_table_at(o, &mall, ps, np, f->fitted, &f->final, NULL, NULL, interrupted, err))
         goto out;
     cal_part_errors(&f->final, f->held, 0, &f->fit_err);
     cal_part_errors(&f->final, f->held, 1, &f->held_err);
     rc = 0;
 out:
-    free(c.x);
-    val_measured_free(&c.mfit);
+    val_measured_free(&mfit);
     val_measured_free(&mall);
     return rc;
 }

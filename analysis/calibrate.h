@@ -17,6 +17,10 @@
  *
  *   cal_parse_param, cal_check_params   --param PATH:LO:HI[:log][:START]
  *   cal_parse_split, cal_split_rows     --holdout SPEC: which rows are held out
+ *   cal_search                          the Nelder-Mead search over any
+ *                                       objective of a vector (cal_obj_fn)
+ *   cal_table_at                        one measured table run and compared
+ *                                       at a vector (the objective of cal_run)
  *   cal_run                             one calibration: fit, then the full
  *                                       comparison of every row at the fit
  *   cal_cv_run                          leave-one-group-out cross-validation
@@ -152,6 +156,8 @@ typedef struct cal_eval {
     double *x;    /* np values (owned) */
     double obj;   /* the objective; CAL_PENALTY when not feasible */
     int feasible; /* the predictions could be compared (logrmse: all > 0) */
+    double *parts; /* the cal_fit's nparts partial objectives (one per dataset), or NULL
+                      when nparts is 0 (owned) */
 } cal_eval;
 
 /* Errors of one part of the rows in the final comparison. */
@@ -176,6 +182,8 @@ typedef struct cal_fit {
                              only revisits vectors: integers) or "no progress" (static) */
     cal_eval *hist;       /* nhist evaluations in order (owned) */
     int nhist;            /* number of evaluations */
+    int best;             /* index in hist of fitted */
+    int nparts;           /* partial objectives per evaluation (0 for cal_run) */
     int nrows;            /* measured rows */
     int *held;            /* nrows: 1 held out (owned) */
     int nfit, nheld;      /* rows in each part */
@@ -183,6 +191,36 @@ typedef struct cal_fit {
     cal_errors fit_err;   /* the fit rows in final */
     cal_errors held_err;  /* the held-out rows in final */
 } cal_fit;
+
+/* The objective of the vector x (np values inside the bounds) for
+ * cal_search: sets *obj and *feasible (0: the predictions cannot enter the
+ * objective; the search then uses CAL_PENALTY) and, when the search was given
+ * nparts > 0, parts[0..nparts-1]. Returns 0, or -1 with err (the search
+ * stops and fails). */
+typedef int (*cal_obj_fn)(void *arg, const double *x, double *obj, int *feasible,
+                          double *parts, vs_err *err);
+/* Minimises fn from the parameters' starts with Nelder-Mead in the free
+ * space under o's max_evals, tol, quiet and tag (progress lines name
+ * o->objective); fills f's start, fitted, best, obj_start, obj_fitted,
+ * evals, hits, iters, size, stop and history (not the rows). Fails with fn's
+ * error. Free f with cal_fit_free, also after failure. */
+int cal_search(const cal_opts *o, const cal_param *ps, int np, cal_obj_fn fn, void *arg,
+               int nparts, cal_fit *f, vs_err *err);
+/* Runs the measured table m with the scenario o->base at x (o's file,
+ * rundir, nseeds, jobs, run_cmd, norm) and computes the report r (free it
+ * with val_report_free, also after failure); when obj is not NULL also the
+ * objective o->objective over r's rows (cal_report_objective). Errors as
+ * val_run and val_compute; an interrupted run sets *interrupted (may be
+ * NULL). */
+int cal_table_at(const cal_opts *o, const val_measured *m, const cal_param *ps, int np,
+                 const double *x, val_report *r, double *obj, int *feasible, int *interrupted,
+                 vs_err *err);
+/* The objective o over every non-reference row of a computed report; sets
+ * *feasible = 0 and *obj = CAL_PENALTY when a predicted value cannot enter
+ * it (logrmse: a mean <= 0). Input errors when the rows never can give one
+ * (no point left, logrmse with a measured value <= 0, ...). */
+int cal_report_objective(const val_report *r, cal_objective o, double *obj, int *feasible,
+                         vs_err *err);
 
 /* Fits the parameters on the rows with !held[r] (held NULL: all rows) from
  * their start, then runs every row at the fitted vector and fills f. Errors:

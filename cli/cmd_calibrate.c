@@ -1,7 +1,9 @@
 /* cmd_calibrate.c - `vmsim calibrate SCENARIO --measured FILE.csv --param
  * PATH:LO:HI[:log] ...`: fits scenario parameters to measurements with
  * Nelder-Mead on validate's comparison, holding rows out of the fit or
- * cross-validating over a column (analysis/calibrate.h, docs/calibrate.md). */
+ * cross-validating over a column (analysis/calibrate.h, docs/calibrate.md);
+ * with --dataset (repeatable) one fit over several scenarios and CSVs, and
+ * --cv-datasets leaves each dataset out in turn (analysis/calxval.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "analysis/calibrate.h"
+#include "analysis/calxval.h"
 #include "analysis/sweep.h"
 #include "analysis/validate.h"
 #include "cli/args.h"
@@ -26,6 +29,11 @@ const char calib_usage[] =
     "usage: vmsim calibrate SCENARIO --measured FILE.csv --param PATH:LO:HI[:log][:START]...\n"
     "                       [--metric COLUMN] [--normalize none|first|max] [--x COLUMN]\n"
     "                       [--holdout SPEC | --cv COLUMN] [--objective logrmse|mape|rmse]\n"
+    "                       [--max-iter N] [--tol X] [--seeds N] [-o DIR] [-j N]\n"
+    "                       [--set PATH=VALUE]... [-q]\n"
+    "       vmsim calibrate --dataset [NAME=]SCENARIO:MEASURED.csv[:METRIC[:NORMALIZE]]...\n"
+    "                       --param PATH:LO:HI[:log][:START]... [--cv-datasets]\n"
+    "                       [--metric COLUMN] [--normalize MODE] [--objective F]\n"
     "                       [--max-iter N] [--tol X] [--seeds N] [-o DIR] [-j N]\n"
     "                       [--set PATH=VALUE]... [-q]\n"
     "\n"
@@ -44,13 +52,22 @@ const char calib_usage[] =
     "                    COL=V[,V...], COL>=X, COL<=X, COL>X, COL<X\n"
     "  --cv COLUMN       leave-one-group-out cross-validation over COLUMN's values,\n"
     "                    then a fit on all rows\n"
+    "  --dataset [NAME=]SCENARIO:MEASURED.csv[:METRIC[:NORMALIZE]]\n"
+    "                    a dataset of a fit over several (repeatable, instead of\n"
+    "                    SCENARIO --measured): the same parameters set in every\n"
+    "                    scenario, the objective the mean of the datasets' (each\n"
+    "                    weighted equally); METRIC, NORMALIZE default to --metric,\n"
+    "                    --normalize; NAME to the CSV's base name\n"
+    "  --cv-datasets     leave-one-dataset-out: fit on all datasets but one, predict\n"
+    "                    it, for each; then a fit on all\n"
     "  --objective F     logrmse (default: RMS of ln(predicted/measured)), mape, rmse\n"
     "  --max-iter N      simulated evaluations at most (default 40)\n"
     "  --tol X           stop when the simplex is smaller than X in the logit space\n"
     "                    (default 0.001)\n"
     "  --seeds N         seeds 1..N per point (default 3)\n"
-    "  -o, --output DIR  write DIR/calibration.json, DIR/fitted.json; runs in\n"
-    "                    DIR/runs (default: no files, runs in a temporary directory)\n"
+    "  -o, --output DIR  write DIR/calibration.json, DIR/fitted.json (with --dataset\n"
+    "                    DIR/fitted-NAME.json each); runs in DIR/runs (DIR/runs/NAME)\n"
+    "                    (default: no files, runs in a temporary directory)\n"
     "  -j, --jobs N      run each evaluation's points in N worker processes\n"
     "  --metric, --normalize, --x, --set   as for vmsim validate\n"
     "  -q, --quiet       no progress lines on stderr\n"
@@ -67,6 +84,9 @@ typedef struct calib_args {
     const char *xcol;                /* --x or NULL */
     const char *holdout;             /* --holdout or NULL */
     const char *cv;                  /* --cv or NULL */
+    cx_dataset ds[CX_MAX_DATASETS];  /* --dataset (owned) */
+    int nd;                          /* number of --dataset */
+    int cv_datasets;                 /* --cv-datasets */
     cal_param params[CAL_MAX_PARAMS];/* --param (owned paths) */
     int np;                          /* number of --param */
     cal_objective objective;         /* --objective */
@@ -82,7 +102,8 @@ typedef struct calib_args {
 } calib_args;
 
 enum { CAL_O_MEASURED = 256, CAL_O_METRIC, CAL_O_X, CAL_O_HOLDOUT, CAL_O_CV, CAL_O_PARAM,
-       CAL_O_OBJECTIVE, CAL_O_NORMALIZE, CAL_O_MAX_ITER, CAL_O_TOL, CAL_O_SEEDS, CAL_O_SET };
+       CAL_O_OBJECTIVE, CAL_O_NORMALIZE, CAL_O_MAX_ITER, CAL_O_TOL, CAL_O_SEEDS, CAL_O_SET,
+       CAL_O_DATASET, CAL_O_CV_DATASETS };
 
 const args_opt calib_options[] = {
     {"measured", 0, "FILE", CAL_O_MEASURED},
@@ -92,6 +113,8 @@ const args_opt calib_options[] = {
     {"x", 0, "COLUMN", CAL_O_X},
     {"holdout", 0, "SPEC", CAL_O_HOLDOUT},
     {"cv", 0, "COLUMN", CAL_O_CV},
+    {"dataset", 0, "[NAME=]SCENARIO:MEASURED.csv[:METRIC[:NORMALIZE]]", CAL_O_DATASET},
+    {"cv-datasets", 0, NULL, CAL_O_CV_DATASETS},
     {"objective", 0, "F", CAL_O_OBJECTIVE},
     {"max-iter", 0, "N", CAL_O_MAX_ITER},
     {"tol", 0, "X", CAL_O_TOL},
@@ -109,6 +132,9 @@ static void calib_args_free(calib_args *a)
     for (int i = 0; i < a->np; i++)
         cal_param_free(&a->params[i]);
     a->np = 0;
+    for (int d = 0; d < a->nd; d++)
+        cx_dataset_free(&a->ds[d]);
+    a->nd = 0;
 }
 
 /* Parses the arguments after the command name. Returns 0 (a->help set for
@@ -142,6 +168,14 @@ static int calib_parse(int argc, char **argv, calib_args *a, vs_err *err)
             return err_input(err, "%s needs a value", s);
         switch (id) {
         case 'q': a->quiet = 1; break;
+        case CAL_O_CV_DATASETS: a->cv_datasets = 1; break;
+        case CAL_O_DATASET:
+            if (a->nd >= CX_MAX_DATASETS)
+                return err_input(err, "more than %d --dataset options", CX_MAX_DATASETS);
+            if (cx_parse_dataset(v, &a->ds[a->nd], err))
+                return -1;
+            a->nd++;
+            break;
         case CAL_O_MEASURED:
             if (!(a->measured = args_input(v, "stdin.csv", err->msg, sizeof err->msg)))
                 return err_input(err, "%s", err->msg);
@@ -193,6 +227,23 @@ static int calib_parse(int argc, char **argv, calib_args *a, vs_err *err)
             break;
         }
     }
+    if (a->nd) {
+        if (a->file || a->measured)
+            return err_input(err, "--dataset replaces SCENARIO and --measured: give every "
+                                  "scenario and CSV as a --dataset");
+        if (a->holdout || a->cv || a->xcol)
+            return err_input(err, "--%s works on one CSV; with --dataset use --cv-datasets "
+                                  "(each CSV's x axis is chosen as validate does)",
+                             a->holdout ? "holdout" : a->cv ? "cv" : "x");
+        if (a->np == 0)
+            return err_input(err, "missing --param PATH:LO:HI[:log] (at least one parameter "
+                                  "to fit)");
+        if (a->cv_datasets && a->nd < 2)
+            return err_input(err, "--cv-datasets needs at least 2 --dataset options, found 1");
+        return 0;
+    }
+    if (a->cv_datasets)
+        return err_input(err, "--cv-datasets needs --dataset (at least 2)");
     if (!a->file)
         return err_input(err, "missing SCENARIO");
     if (!a->measured)
@@ -328,6 +379,106 @@ done:
     return rc;
 }
 
+/* The command with --dataset: loads and checks every dataset, fits on all
+ * (after the folds of --cv-datasets), prints, writes. Returns the exit
+ * status. */
+static int calib_multi_main(int argc, char **argv, calib_args *a, vs_err *err)
+{
+    int rc = VS_EXIT_OK, interrupted = 0, tmpdir = 0;
+    cx_fit fit = {0};
+    cx_cv cv = {0};
+    json_t *out = NULL;
+    char rundir[4200] = "", cmdline[8192], path[4300];
+    if (cx_load(a->ds, a->nd, a->sets, a->nsets, a->metric, a->norm, a->params, a->np, err))
+        goto fail;
+    for (int d = 0; d < a->nd; d++) {
+        const char *metric = a->ds[d].m.t.names[a->ds[d].m.metric_col];
+        if (!val_known_metric(metric) && !a->quiet)
+            fprintf(stderr, "vmsim calibrate: warning: dataset %s: \"%s\" is not a results "
+                            "column vmsim always writes; it must be one of this workload's "
+                            "metrics\n",
+                    a->ds[d].name, metric);
+    }
+    if (a->dir) {
+        if (fsu_mkdirs(a->dir, err))
+            goto fail;
+        snprintf(rundir, sizeof rundir, "%s/runs", a->dir);
+    } else {
+        const char *t = getenv("TMPDIR");
+        snprintf(rundir, sizeof rundir, "%s/vmsim-calibrate-XXXXXX", t && *t ? t : "/tmp");
+        if (!mkdtemp(rundir)) {
+            err_internal(err, "%s: cannot create a temporary run directory: %s", rundir,
+                         strerror(errno));
+            goto fail;
+        }
+        tmpdir = 1;
+    }
+    for (int d = 0; d < a->nd; d++) {
+        char buf[8192];
+        snprintf(path, sizeof path, "%s/%s", rundir, a->ds[d].name);
+        a->ds[d].rundir = vs_xstrdup(path);
+        a->ds[d].run_cmd =
+            vs_xstrdup(val_run_command(buf, sizeof buf, a->ds[d].file, a->sets, a->nsets));
+    }
+    cal_opts o = {.objective = a->objective, .nseeds = a->nseeds, .jobs = a->jobs,
+                  .max_evals = a->max_evals, .tol = a->tol, .quiet = a->quiet};
+    if (a->cv_datasets) {
+        if (cx_cv_run(&o, a->ds, a->nd, a->params, a->np, &cv, &interrupted, err))
+            goto fail;
+        o.tag = "[all datasets]";
+    }
+    if (cx_run(&o, a->ds, a->nd, NULL, a->params, a->np, 1, &fit, &interrupted, err))
+        goto fail;
+    if (a->cv_datasets) {
+        cx_cv_print(stdout, &cv, a->ds, a->params, a->np, a->objective);
+        printf("\nThe fit on all datasets:\n\n");
+    }
+    cx_print(stdout, &fit, a->ds, a->params, a->np, a->objective);
+    if (a->dir) {
+        val_command_line(cmdline, sizeof cmdline, argc, argv);
+        out = json_pack("{s:s,s:s,s:o,s:s,s:i,s:i,s:f,s:f,s:s,s:o,s:o}", "vmsim_version",
+                        VMSIM_VERSION, "command_line", cmdline, "datasets",
+                        cx_datasets_json(a->ds, a->nd), "objective",
+                        cal_objective_name(a->objective), "seeds", a->nseeds, "max_iter",
+                        a->max_evals, "tol", a->tol, "step", CAL_STEP, "weighting",
+                        "mean of the datasets' objectives, each dataset weighted equally",
+                        "cv_datasets",
+                        a->cv_datasets ? cx_cv_json(&cv, a->ds, a->params, a->np) : json_null(),
+                        "calibration", cx_fit_json(&fit, a->ds, a->params, a->np));
+        snprintf(path, sizeof path, "%s/calibration.json", a->dir);
+        if (cal_write_json(path, out, err))
+            goto fail;
+        char note[8192 + 64];
+        snprintf(note, sizeof note, "fitted by: %s", cmdline);
+        for (int d = 0; d < a->nd; d++) {
+            json_t *fd = cal_fitted_doc(a->ds[d].base, a->ds[d].file, a->params, a->np,
+                                        fit.search.fitted, note, err);
+            snprintf(path, sizeof path, "%s/fitted-%s.json", a->dir, a->ds[d].name);
+            int bad = !fd || cal_write_json(path, fd, err);
+            json_decref(fd);
+            if (bad)
+                goto fail;
+        }
+        if (!a->quiet)
+            fprintf(stderr, "calibrate: wrote %s/calibration.json and %s/fitted-NAME.json\n",
+                    a->dir, a->dir);
+    }
+    goto done;
+fail:
+    rc = interrupted ? 130 : err->code ? err->code : VS_EXIT_INPUT;
+done:
+    if (tmpdir) {
+        for (int d = 0; d < a->nd; d++)
+            if (a->ds[d].rundir)
+                calib_rm_rundir(a->ds[d].rundir);
+        rmdir(rundir);
+    }
+    json_decref(out);
+    cx_fit_free(&fit);
+    cx_cv_free(&cv);
+    return rc;
+}
+
 int cmd_calibrate(int argc, char **argv)
 {
     calib_args a;
@@ -341,7 +492,7 @@ int cmd_calibrate(int argc, char **argv)
         calib_args_free(&a);
         return VS_EXIT_OK;
     }
-    int rc = calib_main(argc, argv, &a, &err);
+    int rc = a.nd ? calib_multi_main(argc, argv, &a, &err) : calib_main(argc, argv, &a, &err);
     calib_args_free(&a);
     if (rc != VS_EXIT_OK)
         fprintf(stderr, "vmsim calibrate: %s\n", err.msg);
