@@ -48,13 +48,35 @@ static json_t *cal_jnum(double v)
 }
 
 /* A number as the tables show it: 5 significant digits, "-" when missing. */
-static const char *cal_fmt(double v, char *buf, size_t n)
+const char *cal_fmt(double v, char *buf, size_t n)
 {
     if (isfinite(v))
         snprintf(buf, n, "%.5g", v);
     else
         snprintf(buf, n, "-");
     return buf;
+}
+
+void cal_print_params(FILE *f, const cal_param *ps, int np, const double *start,
+                      const double *fitted)
+{
+    char b[4][64];
+    int pw = 9;
+    for (int i = 0; i < np; i++)
+        if ((int)strlen(ps[i].path) > pw)
+            pw = (int)strlen(ps[i].path);
+    fprintf(f, "%-*s  %-6s  %-21s  %-22s  %s\n", pw, "parameter", "scale", "bounds", "start",
+            "fitted");
+    for (int i = 0; i < np; i++) {
+        char bounds[96], from[96];
+        snprintf(bounds, sizeof bounds, "%s .. %s", cal_fmt(ps[i].lo, b[0], sizeof b[0]),
+                 cal_fmt(ps[i].hi, b[1], sizeof b[1]));
+        snprintf(from, sizeof from, "%s (%s)", cal_fmt(start[i], b[2], sizeof b[2]),
+                 ps[i].start_from);
+        fprintf(f, "%-*s  %-6s  %-21s  %-22s  %s\n", pw, ps[i].path,
+                ps[i].integer ? (ps[i].log ? "log,int" : "int") : ps[i].log ? "log" : "linear",
+                bounds, from, cal_fmt(fitted[i], b[3], sizeof b[3]));
+    }
 }
 
 /* "a, b, c": the CSV's column names, for messages. */
@@ -948,22 +970,7 @@ void cal_print(FILE *f, const cal_fit *fit, const cal_param *ps, int np, cal_obj
             r->scenario_file, r->measured_file, r->metric, val_norm_name(r->norm),
             cal_objective_name(obj));
     fprintf(f, "Rows: %d fitted, %d held out\n\n", fit->nfit, fit->nheld);
-    int pw = 9;
-    for (int i = 0; i < np; i++)
-        if ((int)strlen(ps[i].path) > pw)
-            pw = (int)strlen(ps[i].path);
-    fprintf(f, "%-*s  %-6s  %-21s  %-22s  %s\n", pw, "parameter", "scale", "bounds", "start",
-            "fitted");
-    for (int i = 0; i < np; i++) {
-        char bounds[96], start[96];
-        snprintf(bounds, sizeof bounds, "%s .. %s", cal_fmt(ps[i].lo, b[0], sizeof b[0]),
-                 cal_fmt(ps[i].hi, b[1], sizeof b[1]));
-        snprintf(start, sizeof start, "%s (%s)", cal_fmt(fit->start[i], b[2], sizeof b[2]),
-                 ps[i].start_from);
-        fprintf(f, "%-*s  %-6s  %-21s  %-22s  %s\n", pw, ps[i].path,
-                ps[i].integer ? (ps[i].log ? "log,int" : "int") : ps[i].log ? "log" : "linear",
-                bounds, start, cal_fmt(fit->fitted[i], b[3], sizeof b[3]));
-    }
+    cal_print_params(f, ps, np, fit->start, fit->fitted);
     fprintf(f, "\n%d evaluations (%d answered from the cache), %d iterations, stopped: %s "
                "(simplex size %s)\n",
             fit->evals, fit->hits, fit->iters, fit->stop, cal_fmt(fit->size, b[0], sizeof b[0]));

@@ -71,6 +71,12 @@ typedef struct cal_param {
     const char *start_from; /* "given", "scenario" (its value) or "midpoint" (static) */
 } cal_param;
 
+/* v with 5 significant digits, "-" when not finite, into buf. Returns buf. */
+const char *cal_fmt(double v, char *buf, size_t n);
+/* The parameter table of a report: path, scale, bounds, start (and where
+ * it came from), fitted value, one row per parameter. */
+void cal_print_params(FILE *f, const cal_param *ps, int np, const double *start,
+                      const double *fitted);
 /* Parses "PATH:LO:HI[:log|:lin][:START]" (syntax only: LO < HI, LO > 0 for
  * log, START a number). Errors name the spec. Free with cal_param_free. */
 int cal_parse_param(const char *spec, cal_param *p, vs_err *err);

@@ -19,14 +19,6 @@ static json_t *cx_jnum(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-static const char *cx_fmt(double v, char *buf, size_t n)
-{
-    if (isfinite(v))
-        snprintf(buf, n, "%.5g", v);
-    else
-        snprintf(buf, n, "-");
-    return buf;
-}
 
 /* "12.3%" or "-". */
 static const char *cx_pct(double v, char *buf, size_t n)
@@ -394,27 +386,13 @@ void cx_print(FILE *f, const cx_fit *fit, const cx_dataset *ds, const cal_param 
         fprintf(f, "%-*s  %5d  %-9s  %-18s  %s, %s%s\n", nw, ds[d].name, ds[d].m.t.nrows,
                 val_norm_name(ds[d].norm), fit->final[d].metric ? fit->final[d].metric : "-",
                 ds[d].file, ds[d].csv, fit->used[d] ? "" : "  (held out)");
-    int pw = 9;
-    for (int i = 0; i < np; i++)
-        if ((int)strlen(ps[i].path) > pw)
-            pw = (int)strlen(ps[i].path);
-    fprintf(f, "\n%-*s  %-6s  %-21s  %-22s  %s\n", pw, "parameter", "scale", "bounds", "start",
-            "fitted");
-    for (int i = 0; i < np; i++) {
-        char bounds[96], start[96];
-        snprintf(bounds, sizeof bounds, "%s .. %s", cx_fmt(ps[i].lo, b[0], sizeof b[0]),
-                 cx_fmt(ps[i].hi, b[1], sizeof b[1]));
-        snprintf(start, sizeof start, "%s (%s)", cx_fmt(s->start[i], b[2], sizeof b[2]),
-                 ps[i].start_from);
-        fprintf(f, "%-*s  %-6s  %-21s  %-22s  %s\n", pw, ps[i].path,
-                ps[i].integer ? (ps[i].log ? "log,int" : "int") : ps[i].log ? "log" : "linear",
-                bounds, start, cx_fmt(s->fitted[i], b[3], sizeof b[3]));
-    }
+    fputc('\n', f);
+    cal_print_params(f, ps, np, s->start, s->fitted);
     fprintf(f, "\n%d evaluations (%d answered from the cache), %d iterations, stopped: %s "
                "(simplex size %s)\n",
-            s->evals, s->hits, s->iters, s->stop, cx_fmt(s->size, b[0], sizeof b[0]));
+            s->evals, s->hits, s->iters, s->stop, cal_fmt(s->size, b[0], sizeof b[0]));
     fprintf(f, "joint objective %s: start %s, fitted %s\n\n", cal_objective_name(obj),
-            cx_fmt(s->obj_start, b[0], sizeof b[0]), cx_fmt(s->obj_fitted, b[1], sizeof b[1]));
+            cal_fmt(s->obj_start, b[0], sizeof b[0]), cal_fmt(s->obj_fitted, b[1], sizeof b[1]));
     fprintf(f, "%-*s  %-8s  %6s  %10s  %9s  %11s  %13s", nw, "dataset", "part", "points",
             cal_objective_name(obj), "MAPE", "RMS log err", "inside 95% CI");
     if (fit->errs0)
@@ -426,11 +404,11 @@ void cx_print(FILE *f, const cx_fit *fit, const cx_dataset *ds, const cal_param 
         snprintf(in, sizeof in, "%d of %d", e->s.inside, e->s.points);
         fprintf(f, "%-*s  %-8s  %6d  %10s  %9s  %11s  %13s", nw, ds[d].name,
                 fit->used[d] ? "fit" : "held out", e->s.points,
-                cx_fmt(fit->obj[d], b[0], sizeof b[0]), cx_pct(e->s.mape, b[1], sizeof b[1]),
-                cx_fmt(e->logrmse, b[2], sizeof b[2]), in);
+                cal_fmt(fit->obj[d], b[0], sizeof b[0]), cx_pct(e->s.mape, b[1], sizeof b[1]),
+                cal_fmt(e->logrmse, b[2], sizeof b[2]), in);
         if (fit->errs0)
             fprintf(f, "  %11s  %13s", cx_pct(fit->errs0[d].s.mape, b[3], sizeof b[3]),
-                    cx_fmt(fit->errs0[d].logrmse, b[4], sizeof b[4]));
+                    cal_fmt(fit->errs0[d].logrmse, b[4], sizeof b[4]));
         fprintf(f, "\n");
     }
 }
@@ -458,14 +436,14 @@ void cx_cv_print(FILE *f, const cx_cv *cv, const cx_dataset *ds, const cal_param
         const cal_errors *e = &fd->errs[k];
         fprintf(f, "%-*s", nw, ds[k].name);
         for (int i = 0; i < np; i++)
-            fprintf(f, "  %*s", pw[i], cx_fmt(fd->search.fitted[i], b[0], sizeof b[0]));
+            fprintf(f, "  %*s", pw[i], cal_fmt(fd->search.fitted[i], b[0], sizeof b[0]));
         char in[64];
         snprintf(in, sizeof in, "%d of %d", e->s.inside, e->s.points);
         fprintf(f, "  %5d  %11s  %9s  %11s  %13s  %16s  %s\n", fd->search.evals,
-                cx_fmt(fd->search.obj_fitted, b[1], sizeof b[1]),
+                cal_fmt(fd->search.obj_fitted, b[1], sizeof b[1]),
                 cx_pct(cx_fit_mean(fd, 0), b[2], sizeof b[2]),
-                cx_fmt(cx_fit_mean(fd, 1), b[3], sizeof b[3]),
-                cx_pct(e->s.mape, b[4], sizeof b[4]), cx_fmt(e->logrmse, b[5], sizeof b[5]), in);
+                cal_fmt(cx_fit_mean(fd, 1), b[3], sizeof b[3]),
+                cx_pct(e->s.mape, b[4], sizeof b[4]), cal_fmt(e->logrmse, b[5], sizeof b[5]), in);
     }
     fprintf(f, "\n(fit MAPE, fit RMS log: the mean over the fold's fit datasets, each weighted "
                "equally)\n\nEach fold's error on every dataset, MAPE / RMS log err (* = the "
@@ -483,7 +461,7 @@ void cx_cv_print(FILE *f, const cx_cv *cv, const cx_dataset *ds, const cal_param
             const cal_errors *e = &cv->folds[k].errs[d];
             char cell[160];
             snprintf(cell, sizeof cell, "%s%s / %s", d == k ? "*" : "",
-                     cx_pct(e->s.mape, b[0], sizeof b[0]), cx_fmt(e->logrmse, b[1], sizeof b[1]));
+                     cx_pct(e->s.mape, b[0], sizeof b[0]), cal_fmt(e->logrmse, b[1], sizeof b[1]));
             fprintf(f, "  %*s", cw, cell);
         }
         fprintf(f, "\n");

@@ -280,6 +280,26 @@ static void calib_rm_rundir(const char *dir)
     }
 }
 
+/* The directory the predictions run in: DIR/runs with -o DIR (DIR made),
+ * else a new temporary directory (*tmp set: the caller removes it).
+ * Returns 0, or -1 with err filled. */
+static int cal_rundir(const char *dir, char *rundir, size_t n, int *tmp, vs_err *err)
+{
+    if (dir) {
+        if (fsu_mkdirs(dir, err))
+            return -1;
+        snprintf(rundir, n, "%s/runs", dir);
+        return 0;
+    }
+    const char *t = getenv("TMPDIR");
+    snprintf(rundir, n, "%s/vmsim-calibrate-XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(rundir))
+        return err_internal(err, "%s: cannot create a temporary run directory: %s", rundir,
+                            strerror(errno));
+    *tmp = 1;
+    return 0;
+}
+
 /* The command: checks everything, fits (and cross-validates), prints,
  * writes. Returns the exit status. */
 static int calib_main(int argc, char **argv, calib_args *a, vs_err *err)
@@ -305,20 +325,8 @@ static int calib_main(int argc, char **argv, calib_args *a, vs_err *err)
     if (cal_parse_split(a->holdout ? a->holdout : "none", &split, err) ||
         cal_split_rows(&split, &m.t, held, err))
         goto fail;
-    if (a->dir) {
-        if (fsu_mkdirs(a->dir, err))
-            goto fail;
-        snprintf(rundir, sizeof rundir, "%s/runs", a->dir);
-    } else {
-        const char *t = getenv("TMPDIR");
-        snprintf(rundir, sizeof rundir, "%s/vmsim-calibrate-XXXXXX", t && *t ? t : "/tmp");
-        if (!mkdtemp(rundir)) {
-            err_internal(err, "%s: cannot create a temporary run directory: %s", rundir,
-                         strerror(errno));
-            goto fail;
-        }
-        tmpdir = 1;
-    }
+    if (cal_rundir(a->dir, rundir, sizeof rundir, &tmpdir, err))
+        goto fail;
     cal_opts o = {.file = a->file, .base = doc, .csv = a->measured, .metric = a->metric,
                   .xcol = a->xcol, .norm = a->norm, .objective = a->objective,
                   .nseeds = a->nseeds, .jobs = a->jobs, .max_evals = a->max_evals,
@@ -399,20 +407,8 @@ static int calib_multi_main(int argc, char **argv, calib_args *a, vs_err *err)
                             "metrics\n",
                     a->ds[d].name, metric);
     }
-    if (a->dir) {
-        if (fsu_mkdirs(a->dir, err))
-            goto fail;
-        snprintf(rundir, sizeof rundir, "%s/runs", a->dir);
-    } else {
-        const char *t = getenv("TMPDIR");
-        snprintf(rundir, sizeof rundir, "%s/vmsim-calibrate-XXXXXX", t && *t ? t : "/tmp");
-        if (!mkdtemp(rundir)) {
-            err_internal(err, "%s: cannot create a temporary run directory: %s", rundir,
-                         strerror(errno));
-            goto fail;
-        }
-        tmpdir = 1;
-    }
+    if (cal_rundir(a->dir, rundir, sizeof rundir, &tmpdir, err))
+        goto fail;
     for (int d = 0; d < a->nd; d++) {
         char buf[8192];
         snprintf(path, sizeof path, "%s/%s", rundir, a->ds[d].name);
