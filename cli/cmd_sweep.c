@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/metrics.h"
 #include "cli/args.h"
 #include "cli/cmds.h"
 #include "cli/progress.h"
@@ -150,6 +151,10 @@ static int sweep_parse_args(int argc, char **argv, sweep_args *a, vs_err *err)
             break;
         }
     }
+    if (a->precision_metric && !metric_known(a->precision_metric))
+        return err_input(err, "--precision-metric %s: not a column vmsim writes (see the header "
+                              "of results.csv, e.g. throughput_per_vm, ops_per_s)",
+                         a->precision_metric);
     if ((a->precision_metric || a->min_seeds) && !a->precision_text)
         return err_input(err, "%s needs --precision", a->precision_metric ? "--precision-metric"
                                                                           : "--min-seeds");
