@@ -23,6 +23,9 @@ const char *th_hooks_bin(void);
 
 /* A new directory /tmp/vmsim-test-TAG-XXXXXX (asserts). */
 char *th_make_tmpdir(const char *tag);
+/* The same on tmpfs (/dev/shm/vmsim-test-TAG-XXXXXX) when /dev/shm is
+ * writable, for tests whose runs fsync every file (asserts). */
+char *th_make_fast_tmpdir(const char *tag);
 /* Removes the files in dir (not below) and dir itself, without a child
  * process (fit for an unchecked fixture's teardown). */
 void th_rm_flat(const char *dir);

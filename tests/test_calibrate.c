@@ -18,50 +18,15 @@
 #include "config/scenario.h"
 #include "sim/mem.h"
 #include "tests/check_main.h"
+#include "tests/harness.h"
 
 /* --- helpers -------------------------------------------------------------- */
-
-static const char *src_dir(void)
-{
-    const char *s = getenv("VMSIM_SRC");
-    return s && *s ? s : ".";
-}
-
-static const char *vmsim_bin(void)
-{
-    static char buf[4096];
-    const char *s = getenv("VMSIM");
-    if (s && *s)
-        return s;
-    snprintf(buf, sizeof buf, "%s/bin/vmsim", src_dir());
-    return buf;
-}
 
 static const char *lockloop(void)
 {
     static char buf[4096];
-    snprintf(buf, sizeof buf, "%s/scenarios/micro/lockloop.json", src_dir());
+    snprintf(buf, sizeof buf, "%s/scenarios/micro/lockloop.json", th_src_dir());
     return buf;
-}
-
-/* A fresh directory, on tmpfs when there is one (the runs fsync every file). */
-static char *make_tmpdir(void)
-{
-    char *t = strdup(access("/dev/shm", W_OK) == 0 ? "/dev/shm/vmsim-test-calib-XXXXXX"
-                                                   : "/tmp/vmsim-test-calib-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(t));
-    return t;
-}
-
-static void rm_rf(const char *dir)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        execlp("rm", "rm", "-rf", dir, (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
 }
 
 static void write_file(const char *path, const char *text)
@@ -218,7 +183,7 @@ END_TEST
 
 START_TEST(check_params)
 {
-    char *dir = make_tmpdir(), csv[4200], rundir[4200];
+    char *dir = th_make_fast_tmpdir("calib"), csv[4200], rundir[4200];
     char path[4200];
     snprintf(path, sizeof path, "%s/m.csv", dir);
     write_file(path, "workload.threads,ops_per_s\n2,100\n4,200\n");
@@ -273,7 +238,7 @@ START_TEST(check_params)
     cal_param_free(&p);
     val_measured_free(&m);
     json_decref(doc);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST
@@ -282,7 +247,7 @@ END_TEST
 
 START_TEST(split_rows)
 {
-    char *dir = make_tmpdir(), path[4200];
+    char *dir = th_make_fast_tmpdir("calib"), path[4200];
     snprintf(path, sizeof path, "%s/m.csv", dir);
     write_file(path, "kernel,vcpus,y\na,32,1\na,48,2\nb,32,3\nb,48,4\nb,60,5\n");
     csv_table t;
@@ -331,7 +296,7 @@ START_TEST(split_rows)
         ck_assert_int_eq(err.code, VS_EXIT_INPUT);
     }
     csv_free(&t);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST
@@ -342,7 +307,7 @@ END_TEST
  * split reports both parts, and a repeated calibration is identical. */
 START_TEST(recover_hold)
 {
-    char *dir = make_tmpdir(), csv[4200], rundir[4200];
+    char *dir = th_make_fast_tmpdir("calib"), csv[4200], rundir[4200];
     make_measured(dir, 1000);
     json_t *doc = lockloop_doc();
     cal_opts o = opts_for(doc, dir, csv, rundir, 30);
@@ -391,7 +356,7 @@ START_TEST(recover_hold)
     cal_fit_free(&b);
     cal_param_free(&p);
     json_decref(doc);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST
@@ -402,7 +367,7 @@ END_TEST
  * tenfold must leave the fit's history unchanged. */
 START_TEST(holdout_not_seen)
 {
-    char *dir = make_tmpdir(), csv[4200], rundir[4200];
+    char *dir = th_make_fast_tmpdir("calib"), csv[4200], rundir[4200];
     make_measured(dir, 1000);
     json_t *doc = lockloop_doc();
     cal_opts o = opts_for(doc, dir, csv, rundir, 6);
@@ -441,14 +406,14 @@ START_TEST(holdout_not_seen)
     cal_fit_free(&b);
     cal_param_free(&p);
     json_decref(doc);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST
 
 START_TEST(cross_validation)
 {
-    char *dir = make_tmpdir(), csv[4200], rundir[4200];
+    char *dir = th_make_fast_tmpdir("calib"), csv[4200], rundir[4200];
     make_measured(dir, 1000);
     json_t *doc = lockloop_doc();
     cal_opts o = opts_for(doc, dir, csv, rundir, 4);
@@ -474,7 +439,7 @@ START_TEST(cross_validation)
     cal_cv_free(&cv);
     cal_param_free(&p);
     json_decref(doc);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST
@@ -483,13 +448,13 @@ END_TEST
 
 START_TEST(cli_outputs)
 {
-    char *dir = make_tmpdir(), cmd[16384];
+    char *dir = th_make_fast_tmpdir("calib"), cmd[16384];
     make_measured(dir, 1000);
     snprintf(cmd, sizeof cmd,
              "cd %s && %s calibrate %s --measured m.csv --set duration_s=0.02 --set "
              "warmup_s=0.002 --seeds 2 --param workload.hold.mean_ns:100:10000:log:2500 "
              "--holdout 'workload.threads=8' --max-iter 6 -o out > table.txt 2> progress.txt",
-             dir, vmsim_bin(), lockloop());
+             dir, th_vmsim_bin(), lockloop());
     ck_assert_int_eq(sh(cmd), 0);
     char path[4300];
     json_error_t je;
@@ -514,7 +479,7 @@ START_TEST(cli_outputs)
     ck_assert(json_number_value(sc_get_path(fd, "workload.hold.mean_ns")) == fitted);
     ck_assert_ptr_nonnull(json_object_get(fd, "_calibrated"));
     json_decref(fd);
-    snprintf(cmd, sizeof cmd, "%s check %s/out/fitted.json > /dev/null", vmsim_bin(), dir);
+    snprintf(cmd, sizeof cmd, "%s check %s/out/fitted.json > /dev/null", th_vmsim_bin(), dir);
     ck_assert_int_eq(sh(cmd), 0);
     /* the table names both parts; progress lines per evaluation */
     snprintf(cmd, sizeof cmd,
@@ -522,14 +487,14 @@ START_TEST(cli_outputs)
              "test $(grep -c 'eval ' %s/progress.txt) -eq 6",
              dir, dir, dir);
     ck_assert_int_eq(sh(cmd), 0);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST
 
 START_TEST(cli_bad_inputs)
 {
-    char *dir = make_tmpdir(), cmd[16384];
+    char *dir = th_make_fast_tmpdir("calib"), cmd[16384];
     char path[4300];
     snprintf(path, sizeof path, "%s/m.csv", dir);
     write_file(path, "workload.threads,ops_per_s\n2,100\n4,0\n");
@@ -555,11 +520,11 @@ START_TEST(cli_bad_inputs)
                  "cd %s && %s calibrate %s --measured m.csv --set duration_s=0.005 "
                  "--set warmup_s=0 %s -q > out.txt 2> err.txt; rc=$?; "
                  "test $rc -eq 2 && test $(wc -l < err.txt) -eq 1 && grep -qF -- '%s' err.txt",
-                 dir, vmsim_bin(), lockloop(), bad[i][0], bad[i][1]);
+                 dir, th_vmsim_bin(), lockloop(), bad[i][0], bad[i][1]);
         ck_assert_msg(sh(cmd) == 0, "%s: not refused with one line holding \"%s\"", bad[i][0],
                       bad[i][1]);
     }
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST

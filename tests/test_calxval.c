@@ -18,43 +18,9 @@
 #include "config/scenario.h"
 #include "sim/mem.h"
 #include "tests/check_main.h"
+#include "tests/harness.h"
 
 /* --- helpers -------------------------------------------------------------- */
-
-static const char *src_dir(void)
-{
-    const char *s = getenv("VMSIM_SRC");
-    return s && *s ? s : ".";
-}
-
-static const char *vmsim_bin(void)
-{
-    static char buf[4096];
-    const char *s = getenv("VMSIM");
-    if (s && *s)
-        return s;
-    snprintf(buf, sizeof buf, "%s/bin/vmsim", src_dir());
-    return buf;
-}
-
-static char *make_tmpdir(void)
-{
-    char *t = strdup(access("/dev/shm", W_OK) == 0 ? "/dev/shm/vmsim-test-cx-XXXXXX"
-                                                   : "/tmp/vmsim-test-cx-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(t));
-    return t;
-}
-
-static void rm_rf(const char *dir)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        execlp("rm", "rm", "-rf", dir, (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-}
 
 static int sh(const char *cmd)
 {
@@ -68,7 +34,7 @@ static int sh(const char *cmd)
 static void write_scenario(const char *dir, const char *name, double think)
 {
     char src[4200], path[4300];
-    snprintf(src, sizeof src, "%s/scenarios/micro/lockloop.json", src_dir());
+    snprintf(src, sizeof src, "%s/scenarios/micro/lockloop.json", th_src_dir());
     vs_err err = {0};
     json_t *d = sc_read_json(src, &err);
     ck_assert_msg(d != NULL, "%s", err.msg);
@@ -188,7 +154,7 @@ END_TEST
  * finds the hold from 3000, and a second fit is identical. */
 START_TEST(recover_two_datasets)
 {
-    char *dir = make_tmpdir();
+    char *dir = th_make_fast_tmpdir("cx");
     write_scenario(dir, "a", 10000);
     write_scenario(dir, "b", 3000);
     make_measured(dir, "a", "ma", 1000, 1);
@@ -225,7 +191,7 @@ START_TEST(recover_two_datasets)
     cal_param_free(&p);
     for (int d = 0; d < 2; d++)
         cx_dataset_free(&ds[d]);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST
@@ -236,7 +202,7 @@ END_TEST
  * objective), and its history is unchanged when C's values change tenfold. */
 START_TEST(fold_excludes_held_out)
 {
-    char *dir = make_tmpdir();
+    char *dir = th_make_fast_tmpdir("cx");
     write_scenario(dir, "a", 10000);
     make_measured(dir, "a", "ma", 1000, 1);
     make_measured(dir, "a", "mc", 4000, 1);
@@ -282,7 +248,7 @@ START_TEST(fold_excludes_held_out)
         cx_cv_free(&cv[k]);
     cx_fit_free(&all);
     cal_param_free(&p);
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST
@@ -291,7 +257,7 @@ END_TEST
 
 START_TEST(cli_datasets)
 {
-    char *dir = make_tmpdir(), cmd[16384], path[4300];
+    char *dir = th_make_fast_tmpdir("cx"), cmd[16384], path[4300];
     write_scenario(dir, "a", 10000);
     write_scenario(dir, "b", 3000);
     make_measured(dir, "a", "ma", 1000, 1);
@@ -300,7 +266,7 @@ START_TEST(cli_datasets)
              "cd %s && %s calibrate --dataset A=a.json:ma.csv --dataset b.json:mb.csv::none "
              "--param workload.hold.mean_ns:100:10000:log:2500 --cv-datasets --max-iter 5 "
              "--seeds 2 -o out > table.txt 2> progress.txt",
-             dir, vmsim_bin());
+             dir, th_vmsim_bin());
     ck_assert_int_eq(sh(cmd), 0);
     json_error_t je;
     snprintf(path, sizeof path, "%s/out/calibration.json", dir);
@@ -316,7 +282,7 @@ START_TEST(cli_datasets)
                                           "rms_log_error"));
     json_decref(c);
     for (int k = 0; k < 2; k++) {
-        snprintf(cmd, sizeof cmd, "%s check %s/out/fitted-%s.json > /dev/null", vmsim_bin(),
+        snprintf(cmd, sizeof cmd, "%s check %s/out/fitted-%s.json > /dev/null", th_vmsim_bin(),
                  dir, k ? "mb" : "A");
         ck_assert_int_eq(sh(cmd), 0);
     }
@@ -340,11 +306,11 @@ START_TEST(cli_datasets)
                  "cd %s && %s calibrate %s --param workload.hold.mean_ns:100:1000 -q "
                  "> out.txt 2> err.txt; rc=$?; test $rc -eq 2 && test $(wc -l < err.txt) -eq 1 "
                  "&& grep -qF -- '%s' err.txt",
-                 dir, vmsim_bin(), bad[i][0], bad[i][1]);
+                 dir, th_vmsim_bin(), bad[i][0], bad[i][1]);
         ck_assert_msg(sh(cmd) == 0, "%s: not refused with one line holding \"%s\"", bad[i][0],
                       bad[i][1]);
     }
-    rm_rf(dir);
+    th_rm_rf(dir);
     free(dir);
 }
 END_TEST

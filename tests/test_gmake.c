@@ -11,6 +11,30 @@
 #include "models/run.h"
 #include "tests/check_main.h"
 
+/* Runs the scenario text (named `name` in messages) and returns its results
+ * document (caller frees); *ops (if not NULL) gets the first VM's ops as the
+ * world counted them. */
+static json_t *run_results(const char *text, const char *name, long long *ops)
+{
+    json_error_t je;
+    json_t *doc = json_loads(text, 0, &je);
+    ck_assert_msg(doc != NULL, "bad JSON: %s", je.text);
+    scenario sc;
+    vs_err err = {0};
+    ck_assert_msg(sc_load_doc(doc, name, &sc, &err) == 0, "%s", err.msg);
+    world *w = world_new(&sc);
+    world_run(w);
+    world_finish(w);
+    report_meta m = {0};
+    json_t *r = report_build(w, &m);
+    if (ops)
+        *ops = (long long)w->vms[0].ops;
+    world_free(w);
+    scenario_free(&sc);
+    json_decref(doc);
+    return r;
+}
+
 static double gmake_builds_per_hour(int cores, int jobs, double dur_s)
 {
     char text[4096];
@@ -28,23 +52,11 @@ static double gmake_builds_per_hour(int cores, int jobs, double dur_s)
              "  \"kernel_locks\": [{\"name\": \"mm\", \"private\": true, \"run_weight\": 1, \"fork_weight\": 1,"
              "   \"hold\": {\"dist\": \"const\", \"mean_ns\": 0}}]}}",
              dur_s, cores, jobs);
-    json_error_t je;
-    json_t *doc = json_loads(text, 0, &je);
-    ck_assert_msg(doc != NULL, "bad JSON: %s", je.text);
-    scenario sc;
-    vs_err err = {0};
-    ck_assert_msg(sc_load_doc(doc, "gmake.json", &sc, &err) == 0, "%s", err.msg);
-    world *w = world_new(&sc);
-    world_run(w);
-    world_finish(w);
-    report_meta m = {0};
-    json_t *r = report_build(w, &m);
+    long long ops;
+    json_t *r = run_results(text, "gmake.json", &ops);
     double thr = json_real_value(json_object_get(json_object_get(r, "metrics"), "throughput_total"));
-    ck_assert_int_eq(json_integer_value(json_object_get(r, "ops")), (json_int_t)w->vms[0].ops);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "ops")), (json_int_t)ops);
     json_decref(r);
-    world_free(w);
-    scenario_free(&sc);
-    json_decref(doc);
     return thr;
 }
 
@@ -87,21 +99,7 @@ static json_t *scope_run(const char *sched, int vms, const char *guest_extra, co
              "   {\"name\": \"dcache\", \"scope\": \"%s\", \"run_weight\": 1, \"fork_weight\": 1,"
              "    \"hold\": {\"dist\": \"exp\", \"mean_ns\": 500}}]}}",
              sched, vms, guest_extra, instances, zone_scope, dcache_scope);
-    json_error_t je;
-    json_t *doc = json_loads(text, 0, &je);
-    ck_assert_msg(doc != NULL, "bad JSON: %s", je.text);
-    scenario sc;
-    vs_err err = {0};
-    ck_assert_msg(sc_load_doc(doc, "scope.json", &sc, &err) == 0, "%s", err.msg);
-    world *w = world_new(&sc);
-    world_run(w);
-    world_finish(w);
-    report_meta m = {0};
-    json_t *r = report_build(w, &m);
-    world_free(w);
-    scenario_free(&sc);
-    json_decref(doc);
-    return r;
+    return run_results(text, "scope.json", NULL);
 }
 
 /* The acquisitions of lock `name` of VM `vm` in results r (-1: no such lock). */
