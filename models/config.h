@@ -46,6 +46,7 @@ typedef struct host_cfg {
     double wake_ns;                   /* halted vCPU -> running on an idle pCPU */
     double native_wake_ns;            /* idle core woken by an IPI on bare metal */
     double ctx_switch_ns;             /* host context switch between vCPU threads */
+    double switch_refill_ns;          /* private-cache refill of a task resuming where another ran */
 } host_cfg;
 
 /* The host scheduler and its parameters. The variant's own parameters

@@ -21,6 +21,7 @@ task *task_new(world *w, vm *v)
     t->vm = v;
     t->act = TA_BLOCK;
     t->affinity = -1;
+    t->cache_pc = -1;
     t->rng = rng_streamf(w->sc->seed, "vm/%d/task/%d", v->id, t->id);
     v->tasks[v->ntasks++] = t;
     return t;
@@ -78,12 +79,33 @@ static task *rq_steal(vcpu *vc)
 
 /* --- a task starts or stops executing ------------------------------------ */
 
+/* The refill of the private caches (host.costs.switch_refill_ns): t,
+ * about to execute on its vCPU's pCPU, finds there what another context
+ * left - it executed on another pCPU last, or another task (of any VM, or
+ * a background burst) executed on this one since. Its progress resumes
+ * that much later. A task's first execution pays nothing: a new process's
+ * cold start is part of its work. Called with vc->seg_start >= now. */
+static void guest_refill(world *w, task *t)
+{
+    vcpu *vc = t->vc;
+    pcpu *pc = vc->pc;
+    double r = w->sc->host.switch_refill_ns;
+    if (r > 0 && t->cache_pc >= 0 && (t->cache_pc != pc->id || pc->last_task != t)) {
+        vc->seg_start += (sim_time)r;
+        if (world_measuring(w))
+            vc->n_refill++;
+    }
+    t->cache_pc = pc->id;
+    pc->last_task = t;
+}
+
 /* t starts executing: its vCPU was scheduled in with t current, or t was
  * switched in on a running vCPU (after_halt: it had halted in a pv wait).
  * Ends the lock-holder preemption of the locks it holds, recounts it as a
  * spinner, and tells the lock it waits for. The caller re-arms the vCPU. */
 static void guest_exec_begin(world *w, task *t, int after_halt)
 {
+    guest_refill(w, t);
     if (t->nheld)
         lock_holder_resumed(w, t);
     lock_spin_refresh(t);
@@ -424,6 +446,7 @@ void task_exit(world *w, task *t)
 {
     (void)w;
     t->act = TA_DEAD;
+    t->cache_pc = -1; /* a process that reuses the slot starts cold: its cost is in its work */
 }
 
 static void task_sleep_done(ev_sim *sim, void *ctx, uint64_t arg)

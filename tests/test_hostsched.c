@@ -857,6 +857,84 @@ START_TEST(test_overcommit_smoke)
 }
 END_TEST
 
+
+/* The private-cache refill (host.costs.switch_refill_ns): a task resuming
+ * where another context ran since pays it, once per resume. Three CPU-bound
+ * vCPUs share one pCPU under cfs: every resume follows another vCPU's turn,
+ * so each vCPU's refills equal its preemptions (+-1 at the window's edges),
+ * and the work lost is exactly refills x refill: the lock loop's
+ * operations (one per 100 us of CPU) fall by that much against a run
+ * without refill, within the window's edge. Two vCPUs on two pCPUs never
+ * pay it; nor does a guest that time-shares two threads on bare metal
+ * escape it (the guest's own switches pay it too). */
+#define REFILL_HOST(cores, refill)                                                                 \
+    "\"host\": {\"sockets\": 1, \"cores_per_socket\": " #cores ", \"ghz\": 2.0, \"costs\": {"       \
+    "\"line_same_core_ns\": 0, \"line_same_socket_ns\": 0, \"line_one_hop_ns\": 0,"                 \
+    "\"line_two_hops_ns\": 0, \"vmexit_ns\": 0, \"kick_ns\": 0, \"ipi_ns\": 0, \"wake_ns\": 0,"     \
+    "\"native_wake_ns\": 0, \"ctx_switch_ns\": 0, \"migrate_same_socket_ns\": 0,"                   \
+    " \"switch_refill_ns\": " #refill "}}"
+#define THINK_100US                                                                                \
+    "\"workload\": {\"type\": \"lockloop\", \"threads\": %d, \"kernel_lock\": false,"              \
+    " \"think\": {\"dist\": \"const\", \"mean_ns\": 100000}, \"hold\": {\"dist\": \"const\", \"mean_ns\": 0}}"
+#define REFILL_NS 50000
+
+static void refill_run(run *r, const char *host, const char *sched, int vcpus, int threads)
+{
+    build(r,
+          "{\"duration_s\": 1.0, \"warmup_s\": 0.1, %s,"
+          " \"hypervisor\": {\"scheduler\": \"%s\"%s},"
+          " \"vms\": {\"count\": 1, \"vcpus\": %d}, " THINK_100US "}",
+          host, sched, strcmp(sched, "cfs") ? "" : ", \"tick_ns\": 0", vcpus, threads);
+    run_to_end(r);
+}
+
+static uint64_t refills(const world *w)
+{
+    uint64_t n = 0;
+    for (int g = 0; g < w->nvcpus; g++)
+        n += w->all_vcpus[g]->n_refill;
+    return n;
+}
+
+START_TEST(test_switch_refill)
+{
+    run r0, r1;
+    refill_run(&r0, REFILL_HOST(1, 0), "cfs", 3, 0);
+    refill_run(&r1, REFILL_HOST(1, 50000), "cfs", 3, 0);
+    ck_assert_uint_eq(refills(r0.w), 0);
+    uint64_t n = refills(r1.w);
+    ck_assert_msg(n > 300, "only %llu refills in 0.9 s of 3 vCPUs on one pCPU", (unsigned long long)n);
+    for (int g = 0; g < r1.w->nvcpus; g++) {
+        const vcpu *vc = r1.w->all_vcpus[g];
+        long long d = (long long)vc->n_refill - (long long)vc->n_preempt;
+        ck_assert_msg(d >= -1 && d <= 1, "vcpu%d: %llu refills, %llu preemptions", vc->id,
+                      (unsigned long long)vc->n_refill, (unsigned long long)vc->n_preempt);
+    }
+    double lost = (double)r0.w->vms[0].ops - (double)r1.w->vms[0].ops;
+    double want = (double)n * REFILL_NS / 100000.0;
+    ck_assert_msg(fabs(lost - want) <= 4, "ops lost %.0f, refills x refill / think = %.1f", lost, want);
+    drop(&r0);
+    drop(&r1);
+
+    run r2; /* one vCPU per pCPU: nothing else runs there */
+    refill_run(&r2, REFILL_HOST(2, 50000), "cfs", 2, 0);
+    ck_assert_uint_eq(refills(r2.w), 0);
+    drop(&r2);
+
+    run r3, r4; /* bare metal, two threads on one CPU: the guest's switches */
+    refill_run(&r3, REFILL_HOST(1, 0), "none", 1, 2);
+    refill_run(&r4, REFILL_HOST(1, 50000), "none", 1, 2);
+    n = refills(r4.w);
+    ck_assert_msg(n > 100, "only %llu refills with two threads time-sharing one CPU",
+                  (unsigned long long)n);
+    lost = (double)r3.w->vms[0].ops - (double)r4.w->vms[0].ops;
+    want = (double)n * REFILL_NS / 100000.0;
+    ck_assert_msg(fabs(lost - want) <= 4, "bare metal: ops lost %.0f, expected %.1f", lost, want);
+    drop(&r3);
+    drop(&r4);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("hostsched");
@@ -885,6 +963,7 @@ static Suite *make_suite(void)
     tcase_add_test(ex, test_halt_poll_resume);
     tcase_add_test(ex, test_halt_poll_yields);
     tcase_add_test(ex, test_halt_poll_adaptive);
+    tcase_add_test(ex, test_switch_refill);
     suite_add_tcase(s, ex);
     TCase *all = tcase_create("all");
     tcase_set_timeout(all, 120);

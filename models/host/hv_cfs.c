@@ -567,6 +567,7 @@ static void cfs_bg_start(ev_sim *sim, void *ctx, uint64_t arg)
         c_push(w, pc, cur);
     }
     pc->cfs.bg = 1;
+    pc->last_task = NULL; /* the burst's context replaces the tasks' in the caches */
     cfs_mark(w, pc);
     cfs_arm(w, pc);
     ev_after(&w->sim, 1 + (sim_time)gsl_ran_exponential(w->rng, CFS_PAR(w)->bg_burst_ns), cfs_bg_end,
