@@ -60,14 +60,14 @@ static json_t *report_lock(const lock *l, double secs)
 
 static json_t *report_vcpu(const vcpu *vc)
 {
-    return json_pack("{s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "id", vc->id, "running_ns",
+    return json_pack("{s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "id", vc->id, "running_ns",
                      (json_int_t)vc->t_run, "steal_ns", (json_int_t)vc->t_steal, "halted_ns",
                      (json_int_t)vc->t_halt, "spin_ns", (json_int_t)vc->t_spin, "preemptions",
                      (json_int_t)vc->n_preempt, "halts", (json_int_t)vc->n_halt, "kicks",
                      (json_int_t)vc->n_kick, "ple_exits", (json_int_t)vc->n_ple, "directed_yields",
                      (json_int_t)vc->n_dy, "migrations", (json_int_t)vc->n_migrate, "halt_polls",
                      (json_int_t)vc->n_poll, "tick_wakes", (json_int_t)vc->n_tick, "refills",
-                     (json_int_t)vc->n_refill);
+                     (json_int_t)vc->n_refill, "refill_ns", (json_int_t)vc->t_refill);
 }
 
 /* replay: the makespans of the builds that began after warm-up, in

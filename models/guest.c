@@ -79,24 +79,34 @@ static task *rq_steal(vcpu *vc)
 
 /* --- a task starts or stops executing ------------------------------------ */
 
-/* The refill of the private caches (host.costs.switch_refill_ns): t,
- * about to execute on its vCPU's pCPU, finds there what another context
- * left - it executed on another pCPU last, or another task (of any VM, or
- * a background burst) executed on this one since. Its progress resumes
- * that much later. A task's first execution pays nothing: a new process's
- * cold start is part of its work. Called with vc->seg_start >= now. */
+/* The refill of the private caches (host.costs.switch_refill_ns, R): t,
+ * about to execute on its vCPU's pCPU, finds there what others left. On
+ * another pCPU than last time it refetches everything: R. On the same one
+ * the others can have evicted at most what they could fetch while they
+ * executed there since t stopped (d ns: the pCPU's exec_ns clock), at the
+ * same rate: min(R, d) - nothing if nothing ran, a full R after a long
+ * turn of another vCPU or task (of any VM), or a background burst. A
+ * task's first execution pays nothing: a new process's cold start is part
+ * of its work. Its progress resumes that much later (called with
+ * vc->seg_start >= now). */
 static void guest_refill(world *w, task *t)
 {
     vcpu *vc = t->vc;
     pcpu *pc = vc->pc;
-    double r = w->sc->host.switch_refill_ns;
-    if (r > 0 && t->cache_pc >= 0 && (t->cache_pc != pc->id || pc->last_task != t)) {
-        vc->seg_start += (sim_time)r;
-        if (world_measuring(w))
-            vc->n_refill++;
+    sim_time r = (sim_time)w->sc->host.switch_refill_ns;
+    sim_time now_e = pc->exec_ns + (w->sim.now - pc->since);
+    if (r > 0 && t->cache_pc >= 0) {
+        if (t->cache_pc == pc->id && now_e - t->cache_e < r)
+            r = now_e - t->cache_e;
+        if (r > 0) {
+            vc->seg_start += r;
+            if (world_measuring(w)) {
+                vc->n_refill++;
+                vc->t_refill += r;
+            }
+        }
     }
     t->cache_pc = pc->id;
-    pc->last_task = t;
 }
 
 /* t starts executing: its vCPU was scheduled in with t current, or t was
@@ -117,6 +127,9 @@ static void guest_exec_begin(world *w, task *t, int after_halt)
  * (then t is no longer vc->cur). */
 static void guest_exec_end(world *w, task *t)
 {
+    pcpu *pc = t->vc ? t->vc->pc : NULL;
+    if (pc) /* switched out by the guest; a vCPU leaving its pCPU set it already (vcpu.c) */
+        t->cache_e = pc->exec_ns + (w->sim.now - pc->since);
     lock_spin_refresh(t);
     if (t->nheld)
         lock_holder_stopped(w, t);

@@ -79,6 +79,7 @@ void world_finish(world *w)
         vcpu_account(w, vc);
         if (vc->pc) {
             vc->pc->busy += world_window(w, vc->pc->since, w->sim.now);
+            vc->pc->exec_ns += w->sim.now - vc->pc->since;
             vc->pc->since = w->sim.now;
         }
     }

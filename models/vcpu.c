@@ -296,6 +296,9 @@ static void vcpu_sched_out(world *w, vcpu *vc, vcpu_hstate hs)
     pcpu *pc = vc->pc;
     if (pc) {
         pc->busy += world_window(w, pc->since, w->sim.now);
+        pc->exec_ns += w->sim.now - pc->since;
+        if (vc->cur) /* it stops executing here (models/guest.c, guest_refill) */
+            vc->cur->cache_e = pc->exec_ns;
         pc->cur = NULL;
         pc->since = w->sim.now;
     }

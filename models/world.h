@@ -76,6 +76,7 @@ struct task {
     sim_time slice_used;   /* guest: CPU time used in the current slice */
     int nheld;             /* locks held */
     int cache_pc;          /* pCPU it last executed on since it started (-1: not yet) */
+    sim_time cache_e;      /* that pCPU's exec_ns when it stopped executing there */
     lock *held[TASK_MAX_HELD];
     int on_rq;             /* queued on vc's run queue */
     task *rq_next;         /* run-queue link */
@@ -139,7 +140,7 @@ struct vcpu {
     int on_hq;              /* on a host run queue */
     int hq_pcpu;            /* which pCPU's queue */
     /* accounting (ns and counts, measurement window only) */
-    sim_time t_run, t_steal, t_halt, t_spin;
+    sim_time t_run, t_steal, t_halt, t_spin, t_refill;
     uint64_t n_preempt, n_halt, n_kick, n_ple, n_dy, n_migrate, n_poll, n_tick, n_refill;
     gsl_rng *rng;
 };
@@ -185,7 +186,8 @@ struct pcpu {
     int socket;            /* NUMA node */
     int core;              /* core index within its socket */
     vcpu *cur;             /* running vCPU or NULL (idle) */
-    task *last_task;       /* task that executed here last (NULL: none yet, or not a task) */
+    sim_time exec_ns;      /* time anything executed here since the start, up to `since`
+                            * while a vCPU runs (not windowed: the switch refill's clock) */
     vcpu *rq_head, *rq_tail;/* host run queue (scheduler-private use) */
     int nrq;
     ev_id tick;            /* scheduler timer */

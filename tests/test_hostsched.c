@@ -935,6 +935,40 @@ START_TEST(test_switch_refill)
 }
 END_TEST
 
+/* The refill is bounded by what the others executed: one CPU-bound vCPU
+ * alone on its pCPU, interrupted only by background bursts (1 % of the
+ * pCPU, 10 us each on average). With a refill of 1 ms, each resume after
+ * a burst pays only as long as the burst ran - the burst could not evict
+ * more - so the refill time is about the background time, not
+ * refills x 1 ms, and the work lost matches it. */
+START_TEST(test_switch_refill_bounded)
+{
+    run r0, r1;
+    const char *fmt = "{\"duration_s\": 1.0, \"warmup_s\": 0.1, %s,"
+                      " \"hypervisor\": {\"scheduler\": \"cfs\", \"tick_ns\": 0,"
+                      " \"background_share\": 0.01, \"background_burst_ns\": 10000},"
+                      " \"vms\": {\"count\": 1, \"vcpus\": 1}, " THINK_100US "}";
+    build(&r0, fmt, REFILL_HOST(1, 0), 0);
+    run_to_end(&r0);
+    build(&r1, fmt, REFILL_HOST(1, 1000000), 0);
+    run_to_end(&r1);
+    const vcpu *vc = r1.w->all_vcpus[0];
+    double bg = window_ns(r1.w) - (double)vc->t_run; /* the pCPU's time without the vCPU */
+    ck_assert_msg(vc->n_refill > 300, "only %llu refills", (unsigned long long)vc->n_refill);
+    ck_assert_msg(fabs((double)vc->t_refill - bg) <= 0.05 * bg,
+                  "refill %lld ns against %.0f ns of background: the bound is the others' time",
+                  (long long)vc->t_refill, bg);
+    ck_assert_msg((double)vc->t_refill < 0.05 * (double)vc->n_refill * 1e6,
+                  "refill %lld ns for %llu resumes: not bounded", (long long)vc->t_refill,
+                  (unsigned long long)vc->n_refill);
+    double lost = (double)r0.w->vms[0].ops - (double)r1.w->vms[0].ops;
+    double want = (double)vc->t_refill / 100000.0;
+    ck_assert_msg(fabs(lost - want) <= 4, "ops lost %.0f, refill / think = %.1f", lost, want);
+    drop(&r0);
+    drop(&r1);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("hostsched");
@@ -964,6 +998,7 @@ static Suite *make_suite(void)
     tcase_add_test(ex, test_halt_poll_yields);
     tcase_add_test(ex, test_halt_poll_adaptive);
     tcase_add_test(ex, test_switch_refill);
+    tcase_add_test(ex, test_switch_refill_bounded);
     suite_add_tcase(s, ex);
     TCase *all = tcase_create("all");
     tcase_set_timeout(all, 120);
