@@ -89,12 +89,15 @@ static task *rq_steal(vcpu *vc)
  * task's first execution pays nothing: a new process's cold start is part
  * of its work. Its progress resumes that much later (called with
  * vc->seg_start >= now). */
+/* The pCPU's execution clock now: exec_ns plus the running vCPU's stretch. */
+static sim_time pc_exec_now(const world *w, const pcpu *pc) { return pc->exec_ns + (w->sim.now - pc->since); }
+
 static void guest_refill(world *w, task *t)
 {
     vcpu *vc = t->vc;
     pcpu *pc = vc->pc;
     sim_time r = (sim_time)w->sc->host.switch_refill_ns;
-    sim_time now_e = pc->exec_ns + (w->sim.now - pc->since);
+    sim_time now_e = pc_exec_now(w, pc);
     if (r > 0 && t->cache_pc >= 0) {
         if (t->cache_pc == pc->id && now_e - t->cache_e < r)
             r = now_e - t->cache_e;
@@ -129,7 +132,7 @@ static void guest_exec_end(world *w, task *t)
 {
     pcpu *pc = t->vc ? t->vc->pc : NULL;
     if (pc) /* switched out by the guest; a vCPU leaving its pCPU set it already (vcpu.c) */
-        t->cache_e = pc->exec_ns + (w->sim.now - pc->since);
+        t->cache_e = pc_exec_now(w, pc);
     lock_spin_refresh(t);
     if (t->nheld)
         lock_holder_stopped(w, t);

@@ -878,14 +878,25 @@ END_TEST
     " \"think\": {\"dist\": \"const\", \"mean_ns\": 100000}, \"hold\": {\"dist\": \"const\", \"mean_ns\": 0}}"
 #define REFILL_NS 50000
 
-static void refill_run(run *r, const char *host, const char *sched, int vcpus, int threads)
+/* One lock-loop run; `more` adds hypervisor keys (text after a comma, or ""). */
+static void refill_run(run *r, const char *host, const char *sched, const char *more, int vcpus,
+                       int threads)
 {
     build(r,
           "{\"duration_s\": 1.0, \"warmup_s\": 0.1, %s,"
-          " \"hypervisor\": {\"scheduler\": \"%s\"%s},"
+          " \"hypervisor\": {\"scheduler\": \"%s\"%s%s},"
           " \"vms\": {\"count\": 1, \"vcpus\": %d}, " THINK_100US "}",
-          host, sched, strcmp(sched, "cfs") ? "" : ", \"tick_ns\": 0", vcpus, threads);
+          host, sched, strcmp(sched, "cfs") ? "" : ", \"tick_ns\": 0", more, vcpus, threads);
     run_to_end(r);
+}
+
+/* The operations r1 lost against r0 (one per 100 us of progress) are
+ * lost_ns of stall, within the window's edge. */
+static void check_ops_lost(const run *r0, const run *r1, double lost_ns, const char *what)
+{
+    double lost = (double)r0->w->vms[0].ops - (double)r1->w->vms[0].ops;
+    double want = lost_ns / 100000.0;
+    ck_assert_msg(fabs(lost - want) <= 4, "%s: ops lost %.0f, stall / think = %.1f", what, lost, want);
 }
 
 static uint64_t refills(const world *w)
@@ -899,8 +910,8 @@ static uint64_t refills(const world *w)
 START_TEST(test_switch_refill)
 {
     run r0, r1;
-    refill_run(&r0, REFILL_HOST(1, 0), "cfs", 3, 0);
-    refill_run(&r1, REFILL_HOST(1, 50000), "cfs", 3, 0);
+    refill_run(&r0, REFILL_HOST(1, 0), "cfs", "", 3, 0);
+    refill_run(&r1, REFILL_HOST(1, 50000), "cfs", "", 3, 0);
     ck_assert_uint_eq(refills(r0.w), 0);
     uint64_t n = refills(r1.w);
     ck_assert_msg(n > 300, "only %llu refills in 0.9 s of 3 vCPUs on one pCPU", (unsigned long long)n);
@@ -910,26 +921,22 @@ START_TEST(test_switch_refill)
         ck_assert_msg(d >= -1 && d <= 1, "vcpu%d: %llu refills, %llu preemptions", vc->id,
                       (unsigned long long)vc->n_refill, (unsigned long long)vc->n_preempt);
     }
-    double lost = (double)r0.w->vms[0].ops - (double)r1.w->vms[0].ops;
-    double want = (double)n * REFILL_NS / 100000.0;
-    ck_assert_msg(fabs(lost - want) <= 4, "ops lost %.0f, refills x refill / think = %.1f", lost, want);
+    check_ops_lost(&r0, &r1, (double)n * REFILL_NS, "3 vCPUs, refills x refill");
     drop(&r0);
     drop(&r1);
 
     run r2; /* one vCPU per pCPU: nothing else runs there */
-    refill_run(&r2, REFILL_HOST(2, 50000), "cfs", 2, 0);
+    refill_run(&r2, REFILL_HOST(2, 50000), "cfs", "", 2, 0);
     ck_assert_uint_eq(refills(r2.w), 0);
     drop(&r2);
 
     run r3, r4; /* bare metal, two threads on one CPU: the guest's switches */
-    refill_run(&r3, REFILL_HOST(1, 0), "none", 1, 2);
-    refill_run(&r4, REFILL_HOST(1, 50000), "none", 1, 2);
+    refill_run(&r3, REFILL_HOST(1, 0), "none", "", 1, 2);
+    refill_run(&r4, REFILL_HOST(1, 50000), "none", "", 1, 2);
     n = refills(r4.w);
     ck_assert_msg(n > 100, "only %llu refills with two threads time-sharing one CPU",
                   (unsigned long long)n);
-    lost = (double)r3.w->vms[0].ops - (double)r4.w->vms[0].ops;
-    want = (double)n * REFILL_NS / 100000.0;
-    ck_assert_msg(fabs(lost - want) <= 4, "bare metal: ops lost %.0f, expected %.1f", lost, want);
+    check_ops_lost(&r3, &r4, (double)n * REFILL_NS, "bare metal");
     drop(&r3);
     drop(&r4);
 }
@@ -944,14 +951,9 @@ END_TEST
 START_TEST(test_switch_refill_bounded)
 {
     run r0, r1;
-    const char *fmt = "{\"duration_s\": 1.0, \"warmup_s\": 0.1, %s,"
-                      " \"hypervisor\": {\"scheduler\": \"cfs\", \"tick_ns\": 0,"
-                      " \"background_share\": 0.01, \"background_burst_ns\": 10000},"
-                      " \"vms\": {\"count\": 1, \"vcpus\": 1}, " THINK_100US "}";
-    build(&r0, fmt, REFILL_HOST(1, 0), 0);
-    run_to_end(&r0);
-    build(&r1, fmt, REFILL_HOST(1, 1000000), 0);
-    run_to_end(&r1);
+    const char *keys = ", \"background_share\": 0.01, \"background_burst_ns\": 10000";
+    refill_run(&r0, REFILL_HOST(1, 0), "cfs", keys, 1, 0);
+    refill_run(&r1, REFILL_HOST(1, 1000000), "cfs", keys, 1, 0);
     const vcpu *vc = r1.w->all_vcpus[0];
     double bg = window_ns(r1.w) - (double)vc->t_run; /* the pCPU's time without the vCPU */
     ck_assert_msg(vc->n_refill > 300, "only %llu refills", (unsigned long long)vc->n_refill);
@@ -961,9 +963,7 @@ START_TEST(test_switch_refill_bounded)
     ck_assert_msg((double)vc->t_refill < 0.05 * (double)vc->n_refill * 1e6,
                   "refill %lld ns for %llu resumes: not bounded", (long long)vc->t_refill,
                   (unsigned long long)vc->n_refill);
-    double lost = (double)r0.w->vms[0].ops - (double)r1.w->vms[0].ops;
-    double want = (double)vc->t_refill / 100000.0;
-    ck_assert_msg(fabs(lost - want) <= 4, "ops lost %.0f, refill / think = %.1f", lost, want);
+    check_ops_lost(&r0, &r1, (double)vc->t_refill, "bounded refill");
     drop(&r0);
     drop(&r1);
 }
