@@ -88,28 +88,44 @@ static task *rq_steal(vcpu *vc)
  * turn of another vCPU or task (of any VM), or a background burst. A
  * task's first execution pays nothing: a new process's cold start is part
  * of its work. Its progress resumes that much later (called with
- * vc->seg_start >= now). */
+ * vc->seg_start >= now).
+ *
+ * A task that resumes only to wait - spinning for a lock, taking the lock
+ * line, or waiting for IPI acks - touches a few lines (its loop, the lock),
+ * not the working set it computes with, so the refill is deferred: what
+ * others evict meanwhile adds up (still at most R) in refill_due, and it is
+ * paid once, as CPU time, by the task's next computation outside any lock
+ * (task_compute). A vCPU switched in and out many times while it spins
+ * (PAUSE-loop exits, directed yields) thus pays one refill, not one per
+ * switch. */
 /* The pCPU's execution clock now: exec_ns plus the running vCPU's stretch. */
 static sim_time pc_exec_now(const world *w, const pcpu *pc) { return pc->exec_ns + (w->sim.now - pc->since); }
+
+static int task_waits(const task *t) { return t->act == TA_SPIN || t->act == TA_ACQ || t->act == TA_IPI; }
+
+static void refill_count(world *w, vcpu *vc, sim_time r)
+{
+    if (vc && world_measuring(w)) {
+        vc->n_refill++;
+        vc->t_refill += r;
+    }
+}
 
 static void guest_refill(world *w, task *t)
 {
     vcpu *vc = t->vc;
     pcpu *pc = vc->pc;
     sim_time r = (sim_time)w->sc->host.switch_refill_ns;
-    sim_time now_e = pc_exec_now(w, pc);
     if (r > 0 && t->cache_pc >= 0) {
-        if (t->cache_pc == pc->id && now_e - t->cache_e < r)
-            r = now_e - t->cache_e;
-        if (r > 0) {
-            vc->seg_start += r;
-            if (world_measuring(w)) {
-                vc->n_refill++;
-                vc->t_refill += r;
-            }
-        }
+        sim_time d = t->refill_due + (pc_exec_now(w, pc) - t->cache_e);
+        t->refill_due = t->cache_pc == pc->id && d < r ? d : r;
     }
     t->cache_pc = pc->id;
+    if (t->refill_due > 0 && !task_waits(t)) {
+        vc->seg_start += t->refill_due;
+        refill_count(w, vc, t->refill_due);
+        t->refill_due = 0;
+    }
 }
 
 /* t starts executing: its vCPU was scheduled in with t current, or t was
@@ -442,10 +458,14 @@ lock *guest_lock_new(world *w, vm *v, const char *name, int kernel)
 
 void task_compute(world *w, task *t, sim_time ns)
 {
-    (void)w;
     t->act = TA_WORK;
     t->left = ns + t->overhead;
     t->overhead = 0;
+    if (t->refill_due > 0 && t->nheld == 0) { /* deferred while it waited (guest_refill) */
+        t->left += t->refill_due;
+        refill_count(w, t->vc, t->refill_due);
+        t->refill_due = 0;
+    }
 }
 
 void task_lock(world *w, task *t, lock *l) { lock_request(w, l, t); }
@@ -463,6 +483,7 @@ void task_exit(world *w, task *t)
     (void)w;
     t->act = TA_DEAD;
     t->cache_pc = -1; /* a process that reuses the slot starts cold: its cost is in its work */
+    t->refill_due = 0;
 }
 
 static void task_sleep_done(ev_sim *sim, void *ctx, uint64_t arg)

@@ -77,6 +77,7 @@ struct task {
     int nheld;             /* locks held */
     int cache_pc;          /* pCPU it last executed on since it started (-1: not yet) */
     sim_time cache_e;      /* that pCPU's exec_ns when it stopped executing there */
+    sim_time refill_due;   /* refill owed but deferred while it only spun (models/guest.c) */
     lock *held[TASK_MAX_HELD];
     int on_rq;             /* queued on vc's run queue */
     task *rq_next;         /* run-queue link */

@@ -969,6 +969,42 @@ START_TEST(test_switch_refill_bounded)
 }
 END_TEST
 
+/* A task that only waits defers the refill (models/guest.c, guest_refill):
+ * three vCPUs on one pCPU, one lock-loop thread each, holds of 5 ms under a
+ * plain ticket lock (spinners never halt; no PLE): the holder is preempted
+ * in its hold and the two waiters are switched in and out while they spin,
+ * again and again. A waiter pays nothing at those resumes; what others
+ * evicted meanwhile (at most one refill) is paid once, by its next
+ * computation outside the lock. So each vCPU pays far fewer refills than it
+ * is preempted (without the deferral, one per preemption: test above), no
+ * refill is longer than R, and the loop still completes operations. */
+START_TEST(test_switch_refill_deferred)
+{
+    run r;
+    build(&r, "{\"duration_s\": 1.0, \"warmup_s\": 0.1, %s,"
+              " \"hypervisor\": {\"scheduler\": \"cfs\", \"tick_ns\": 0, \"ple\": {\"enabled\": false}},"
+              " \"vms\": {\"count\": 1, \"vcpus\": 3}, \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
+              " \"workload\": {\"type\": \"lockloop\", \"threads\": 3, \"kernel_lock\": true,"
+              " \"think\": {\"dist\": \"const\", \"mean_ns\": 100000},"
+              " \"hold\": {\"dist\": \"const\", \"mean_ns\": 5000000}}}",
+          REFILL_HOST(1, 50000));
+    run_to_end(&r);
+    uint64_t pre = 0, n = refills(r.w);
+    sim_time paid = 0;
+    for (int g = 0; g < r.w->nvcpus; g++) {
+        pre += r.w->all_vcpus[g]->n_preempt;
+        paid += r.w->all_vcpus[g]->t_refill;
+    }
+    ck_assert_msg(r.w->vms[0].ops > 50, "only %llu operations", (unsigned long long)r.w->vms[0].ops);
+    ck_assert_msg(pre > 300, "only %llu preemptions", (unsigned long long)pre);
+    ck_assert_msg(n > 0 && 2 * n < pre, "%llu refills for %llu preemptions: waiters paid at resume",
+                  (unsigned long long)n, (unsigned long long)pre);
+    ck_assert_msg(paid <= (sim_time)n * REFILL_NS, "%lld ns of refill for %llu refills: above R each",
+                  (long long)paid, (unsigned long long)n);
+    drop(&r);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("hostsched");
@@ -998,6 +1034,7 @@ static Suite *make_suite(void)
     tcase_add_test(ex, test_halt_poll_yields);
     tcase_add_test(ex, test_halt_poll_adaptive);
     tcase_add_test(ex, test_switch_refill);
+    tcase_add_test(ex, test_switch_refill_deferred);
     tcase_add_test(ex, test_switch_refill_bounded);
     suite_add_tcase(s, ex);
     TCase *all = tcase_create("all");
