@@ -160,6 +160,7 @@ static void guest_set_current(world *w, vcpu *vc, task *t)
 {
     vc->cur = t;
     t->vc = vc;
+    vcpu_pvh_mark(vc);
     t->slice_used = 0;
     obs_emit(w, OBS_TASK_IN, vc, t, NULL, NULL, NULL);
     if (vc->hs == VH_RUNNING) {
@@ -181,6 +182,7 @@ static int rq_steal_ok(const vcpu *vc)
 static void guest_next(world *w, vcpu *vc)
 {
     vc->cur = NULL;
+    vcpu_pvh_mark(vc);
     task *t = rq_pop(vc);
     if (!t) { /* idle balance: steal from the busiest vCPU of the VM */
         vm *v = vc->vm;
@@ -211,6 +213,8 @@ static void guest_vcpu_in(world *w, vcpu *vc)
     }
     int after_halt = t->pv_halted;
     t->pv_halted = 0;
+    if (after_halt) /* otherwise its pvh_bits bit is clear already */
+        vcpu_pvh_mark(vc);
     guest_exec_begin(w, t, after_halt);
 }
 
@@ -379,9 +383,13 @@ static void guest_spin_begins(world *w, task *t, sim_time ns)
 {
     t->act = TA_SPIN;
     t->spin_left = ns;
+    int was_halted = t->pv_halted;
     t->pv_halted = 0;
-    if (t->vc)
+    if (t->vc) {
+        if (was_halted) /* otherwise its pvh_bits bit is clear already */
+            vcpu_pvh_mark(t->vc);
         vcpu_ple_reset(w, t->vc);
+    }
 }
 
 /* The guest's timer tick (guest.tick_ns, 1/CONFIG_HZ). A vCPU halted in a

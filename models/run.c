@@ -43,6 +43,7 @@ world *world_new(const scenario *sc)
         v->nvcpus = v->cfg.vcpus;
         v->vcpus = vs_xcalloc((size_t)v->nvcpus, sizeof(vcpu));
         v->pre_bits = vs_xcalloc((size_t)(v->nvcpus + 63) / 64, sizeof(uint64_t));
+        v->pvh_bits = vs_xcalloc((size_t)(v->nvcpus + 63) / 64, sizeof(uint64_t));
         v->last_boosted = -1;
         v->tenants = 1;
         for (int k = 0; k < v->nvcpus; k++) {
@@ -113,6 +114,7 @@ void world_free(world *w)
         ipi_vm_free(v);
         free(v->vcpus);
         free(v->pre_bits);
+        free(v->pvh_bits);
     }
     w->hv->destroy(w);
     free(w->vms);

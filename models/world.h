@@ -162,6 +162,8 @@ struct vm {
     lock *locks[VM_MAX_LOCKS];
     int last_boosted;      /* PLE directed yield round robin */
     uint64_t *pre_bits;    /* bitmap of vCPUs preempted while runnable (PLE candidates) */
+    uint64_t *pvh_bits;    /* bitmap of vCPUs whose current task is pv-halted
+                            * (kvm_unlock_kick's waiting_cpus: lock_pv_scan) */
     uint64_t ops;          /* workload operations completed (window) */
     double work;           /* workload units completed (window; gmake: builds) */
     int tenants;           /* independent workload instances (per-tenant figures) */
@@ -239,6 +241,17 @@ static inline int task_executing(const task *t)
 }
 
 /* 1 once the warm-up period is over. */
+/* Brings vc's bit in its VM's pvh_bits up to date; called wherever vc->cur
+ * or a current task's pv_halted changes. */
+static inline void vcpu_pvh_mark(vcpu *vc)
+{
+    uint64_t bit = 1ull << (vc->id & 63), *word = &vc->vm->pvh_bits[vc->id >> 6];
+    if (vc->cur && vc->cur->pv_halted)
+        *word |= bit;
+    else
+        *word &= ~bit;
+}
+
 static inline int world_measuring(const world *w) { return w->sim.now >= w->warmup; }
 /* Part of [a, b) after warm-up. */
 static inline sim_time world_window(const world *w, sim_time a, sim_time b)

@@ -123,6 +123,7 @@ void ev_init(ev_sim *sim, uint32_t hint)
     memset(sim, 0, sizeof *sim);
     sim->end = SIM_TIME_MAX;
     sim->free_head = EV_NONE;
+    sim->park = EV_NONE;
     if (hint < 64)
         hint = 64;
     ev_grow_heap(sim, hint);
@@ -675,7 +676,7 @@ static void ev_far_refill(ev_sim *sim)
     }
 }
 
-/* Adds e to the pending set (the heap has no hole). */
+/* Adds e to the pending set (a hole at the root may stay: no sift reaches it). */
 static void ev_insert(ev_sim *sim, ev_hent e)
 {
     if (e.k >= sim->bkey) {
@@ -694,7 +695,11 @@ void ev_set_far_threshold(ev_sim *sim, uint32_t on_at)
         sim->far_at = on_at;
 }
 
-ev_id ev_schedule(ev_sim *sim, sim_time t, ev_handler fn, void *ctx, uint64_t arg)
+static void ev_move(ev_sim *sim, uint32_t i, ev_hent e);
+
+/* A free record slot: the free list's head, or a new one (growing the
+ * arrays when they are full). */
+static uint32_t ev_new_slot(ev_sim *sim)
 {
     uint32_t slot = sim->free_head;
     if (slot == EV_NONE) {
@@ -714,14 +719,27 @@ ev_id ev_schedule(ev_sim *sim, sim_time t, ev_handler fn, void *ctx, uint64_t ar
     } else {
         sim->free_head = sim->pos[slot];
     }
+    return slot;
+}
+
+ev_id ev_schedule(ev_sim *sim, sim_time t, ev_handler fn, void *ctx, uint64_t arg)
+{
+    uint32_t slot = sim->park;
+    int reuse = slot != EV_NONE; /* take over the parked entry (see ev_cancel) */
+    if (reuse)
+        sim->park = EV_NONE;
+    else
+        slot = ev_new_slot(sim);
     ev_rec *r = &sim->recs[slot];
     r->fn = fn;
     r->ctx = ctx;
     r->arg = arg;
     if (t < sim->now)
         t = sim->now; /* never schedule into the past */
-    ev_hent e = ev_key(sim, t, slot);
-    if (e.k >= sim->bkey) { /* later than the heap's interval (never while the far tier is off) */
+    ev_hent e = ev_key(sim, t, slot); /* may rebase: read a parked position after */
+    if (reuse) {
+        ev_move(sim, sim->pos[slot], e);
+    } else if (e.k >= sim->bkey) { /* later than the heap's interval (never while the far tier is off) */
         ev_far_append(sim, ev_far_bucket(sim, e.k), e);
     } else if (sim->hole) { /* replace the fired root */
         sim->hole = 0;
@@ -731,19 +749,28 @@ ev_id ev_schedule(ev_sim *sim, sim_time t, ev_handler fn, void *ctx, uint64_t ar
         uint32_t i = sim->n++;
         ev_sift_up(sim, i, e);
     }
-    uint32_t pending = sim->n - (uint32_t)sim->hole + sim->nfar; /* a hole is no event */
+    /* a hole is no event, nor is a parked entry */
+    uint32_t pending = sim->n - (uint32_t)sim->hole - (sim->park != EV_NONE) + sim->nfar;
     if (pending > sim->peak)
         sim->peak = pending;
     return ((uint64_t)r->gen << 32) | slot;
 }
 
-static inline void ev_release(ev_sim *sim, uint32_t slot)
+/* Frees slot's record (its ids go stale); its place in the heap, if any, is
+ * the caller's business. */
+static inline void ev_retire(ev_sim *sim, uint32_t slot)
 {
     ev_rec *r = &sim->recs[slot];
     r->fn = NULL;
     r->gen++;
     if (r->gen == 0)
         r->gen = 1;
+}
+
+/* Frees slot's record and puts the slot on the free list. */
+static inline void ev_release(ev_sim *sim, uint32_t slot)
+{
+    ev_retire(sim, slot);
     sim->pos[slot] = sim->free_head;
     sim->free_head = slot;
 }
@@ -790,20 +817,12 @@ static void ev_remove_at(ev_sim *sim, uint32_t i)
         ev_sift_down(sim, i, last);
 }
 
-ev_id ev_reschedule(ev_sim *sim, ev_id id, sim_time t, ev_handler fn, void *ctx, uint64_t arg)
+/* Gives the pending (or parked) entry at position i the new key e: a sift
+ * from its place, or a move between the heap and the far tier. A hole at
+ * the root may stay: it holds the fired key, below every pending one, so no
+ * sift reaches it. */
+static void ev_move(ev_sim *sim, uint32_t i, ev_hent e)
 {
-    ev_rec *r = ev_lookup(sim, id);
-    if (!r)
-        return ev_schedule(sim, t, fn, ctx, arg);
-    ev_fill_hole(sim);
-    if (t < sim->now)
-        t = sim->now;
-    r->fn = fn;
-    r->ctx = ctx;
-    r->arg = arg;
-    uint32_t slot = (uint32_t)id;
-    ev_hent e = ev_key(sim, t, slot); /* may rebase: read the position after */
-    uint32_t i = sim->pos[slot];
     if (i & EV_FAR) {
         ev_far_remove(sim, i & ~EV_FAR);
         ev_insert(sim, e);
@@ -814,6 +833,21 @@ ev_id ev_reschedule(ev_sim *sim, ev_id id, sim_time t, ev_handler fn, void *ctx,
         ev_sift_up(sim, i, e);
     else
         ev_sift_down(sim, i, e);
+}
+
+ev_id ev_reschedule(ev_sim *sim, ev_id id, sim_time t, ev_handler fn, void *ctx, uint64_t arg)
+{
+    ev_rec *r = ev_lookup(sim, id);
+    if (!r)
+        return ev_schedule(sim, t, fn, ctx, arg);
+    if (t < sim->now)
+        t = sim->now;
+    r->fn = fn;
+    r->ctx = ctx;
+    r->arg = arg;
+    uint32_t slot = (uint32_t)id;
+    ev_hent e = ev_key(sim, t, slot); /* may rebase: read the position after */
+    ev_move(sim, sim->pos[slot], e);
     return id;
 }
 
@@ -822,14 +856,30 @@ int ev_cancel(ev_sim *sim, ev_id id)
     ev_rec *r = ev_lookup(sim, id);
     if (!r)
         return 0;
-    ev_fill_hole(sim);
-    uint32_t p = sim->pos[(uint32_t)id];
+    uint32_t slot = (uint32_t)id, p = sim->pos[slot];
+    if (!(p & EV_FAR) && sim->firing && sim->park == EV_NONE) {
+        ev_retire(sim, slot); /* parked: the entry stays for the next schedule */
+        sim->park = slot;
+        return 1;
+    }
     if (p & EV_FAR)
         ev_far_remove(sim, p & ~EV_FAR);
     else
         ev_remove_at(sim, p);
-    ev_release(sim, (uint32_t)id);
+    ev_release(sim, slot);
     return 1;
+}
+
+/* Removes an entry still parked when the handler returns. */
+static void ev_unpark(ev_sim *sim)
+{
+    uint32_t slot = sim->park;
+    if (slot == EV_NONE)
+        return;
+    sim->park = EV_NONE;
+    ev_remove_at(sim, sim->pos[slot]);
+    sim->pos[slot] = sim->free_head;
+    sim->free_head = slot;
 }
 
 ev_stop ev_run(ev_sim *sim)
@@ -862,7 +912,10 @@ ev_stop ev_run(ev_sim *sim)
         sim->hole = 1; /* the root is popped lazily: see ev_schedule */
         sim->now = t;
         sim->processed++;
+        sim->firing = 1;
         fn(sim, ctx, arg);
+        sim->firing = 0;
+        ev_unpark(sim);
         ev_fill_hole(sim);
         if (sim->stop_asked)
             return EV_STOP_ASKED;

@@ -19,7 +19,9 @@
  * While a handler runs, the fired root stays in place as a hole: the first
  * event the handler schedules fills it (pop and push fused: the hole moves
  * down along the smallest children to a leaf, then the new entry sifts up);
- * otherwise the pop completes afterwards.
+ * otherwise the pop completes afterwards. Cancels and reschedules leave the
+ * hole where it is (it holds the fired key, below every pending one, so no
+ * sift reaches it).
  * Far tier: from EV_FAR_ON (8,192) heap entries on (narrow keys only), ev_run
  * moves the pending set into a ladder queue (Tang, Goh and Thng 2005) above
  * the heap: rungs of unsorted time buckets (O(1) insert and cancel) and a
@@ -33,14 +35,21 @@
  * Event records live in a pool indexed by slot; a parallel array holds each
  * slot's heap position (O(log n) cancel; sifts write only that array, not the
  * records) and each record a generation counter (stale ids are harmless).
+ * A heap event cancelled while a handler runs is parked: its record is freed
+ * at once (stale ids are harmless) but its entry stays in the heap, and the
+ * handler's next ev_schedule takes it over (one sift from its place instead
+ * of a removal and an insertion); ev_run removes a parked entry left over
+ * when the handler returns. Keys are given exactly as without parking, so
+ * the firing order is the same.
  * Records are recycled through a free list; the pool and the heap grow by
  * doubling only when the number of pending events reaches a new high, so the
  * steady-state loop allocates nothing.
  *
  * Invariants: heap[i] <= heap[child(i)]; pos[slot(heap[i])] == i;
  * heap keys < bkey <= far keys; a record is either pending (fn != NULL,
- * pos < n, or pos = EV_FAR | its chunk location in the far tier) or on the
- * free list (fn == NULL, pos = the next free slot).
+ * pos < n, or pos = EV_FAR | its chunk location in the far tier), parked
+ * (fn == NULL, pos < n, only while a handler runs) or on the free list
+ * (fn == NULL, pos = the next free slot).
  * Limits: at most EV_MAX_PENDING events pending (2^24) and 2^40 insertions
  * per run; ev_schedule reports the first, ev_run stops at the second. */
 #ifndef VMSIM_EVQ_H
@@ -134,6 +143,9 @@ struct ev_sim {
     uint64_t seq;        /* next insertion sequence number */
     int stop_asked;      /* set by ev_stop_now */
     int hole;            /* heap[0] has fired and awaits replacement */
+    int firing;          /* a handler is running (ev_run) */
+    uint32_t park;       /* a heap event cancelled by the running handler, left in
+                          * place for its next ev_schedule to reuse (EV_NONE: none) */
     uint32_t peak;       /* most events pending at once */
     int wide;            /* keys are in the wide form (for the rest of the run) */
     sim_time tbase;      /* narrow keys: time origin (<= now) */
@@ -212,7 +224,8 @@ void ev_force_wide(ev_sim *sim);
  * again below a quarter of that many pending events); UINT32_MAX: never.
  * The order of events is the same either way. For tests and measurements. */
 void ev_set_far_threshold(ev_sim *sim, uint32_t on_at);
-/* Debug check of every invariant above; returns 1 if all hold. */
+/* Debug check of every invariant above; returns 1 if all hold. Between
+ * events only (a handler's hole or parked entry fails it). */
 int ev_sanity(const ev_sim *sim);
 
 #endif

@@ -703,6 +703,115 @@ START_TEST(test_stuck_detection)
 }
 END_TEST
 
+/* Operations from inside handlers, where ev_cancel parks a heap entry for
+ * the handler's next ev_schedule and the fired root's hole stays through
+ * cancels and reschedules: each handler cancels, reschedules and schedules
+ * at random (a few instants apart, so ties abound), twice in a row at times
+ * (a second cancel while one entry is parked), and the firing order is
+ * checked against a reference scanned for the least (time, sequence). */
+#define HREF_N 600
+typedef struct hdrive {
+    ev_sim s;
+    gsl_rng *r;
+    ref_ev ref[HREF_N]; /* one slot per entity: its pending event or not */
+    uint64_t seq;       /* the reference's insertion sequence */
+    int fired, span;
+} hdrive;
+
+static void hd_fire(ev_sim *sim, void *ctx, uint64_t arg);
+
+static sim_time hd_delay(hdrive *h)
+{
+    if (h->span && gsl_rng_uniform(h->r) < 0.02) /* now and then far ahead (far tier, rebases) */
+        return (sim_time)(gsl_rng_uniform_pos(h->r) * (double)((uint64_t)1 << 33));
+    return (sim_time)gsl_rng_uniform_int(h->r, 4);
+}
+
+/* One random operation on entity k from inside a handler. */
+static void hd_op(hdrive *h, int k)
+{
+    ref_ev *e = &h->ref[k];
+    double u = gsl_rng_uniform(h->r);
+    if (u < 0.4) {
+        ck_assert_int_eq(ev_cancel(&h->s, e->id), e->live);
+        ck_assert_int_eq(ev_time_of(&h->s, e->id), -1);
+        e->live = 0;
+        return;
+    }
+    sim_time t = h->s.now + hd_delay(h);
+    ev_id id = u < 0.7 ? ev_reschedule(&h->s, e->id, t, hd_fire, h, (uint64_t)k)
+                       : (ev_cancel(&h->s, e->id), ev_schedule(&h->s, t, hd_fire, h, (uint64_t)k));
+    if (u < 0.7 && e->live)
+        ck_assert(id == e->id);
+    *e = (ref_ev){t, h->seq++, id, 1};
+    ck_assert_int_eq(ev_time_of(&h->s, id), t);
+}
+
+static void hd_fire(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    hdrive *h = ctx;
+    int best = -1;
+    for (int k = 0; k < HREF_N; k++)
+        if (h->ref[k].live && (best < 0 || h->ref[k].t < h->ref[best].t ||
+                               (h->ref[k].t == h->ref[best].t && h->ref[k].seq < h->ref[best].seq)))
+            best = k;
+    ck_assert_int_eq((int)arg, best);
+    ck_assert_int_eq(sim->now, h->ref[best].t);
+    h->ref[best].live = 0;
+    h->fired++;
+    int ops = (int)gsl_rng_uniform_int(h->r, 5);
+    for (int i = 0; i < ops; i++)
+        hd_op(h, (int)gsl_rng_uniform_int(h->r, HREF_N));
+    if (!h->ref[best].live && gsl_rng_uniform(h->r) < 0.9) /* keep the population up */
+        hd_op(h, best);
+}
+
+static drive_result hdrive_run(uint64_t seed, int64_t far, int wide, int span, sim_time t0,
+                               uint64_t seq0)
+{
+    static hdrive h;
+    memset(&h, 0, sizeof h);
+    h.r = rng_stream(seed, "test/evq/handlers");
+    h.span = span;
+    ev_init(&h.s, 8);
+    if (far >= 0)
+        ev_set_far_threshold(&h.s, (uint32_t)far);
+    if (wide)
+        ev_force_wide(&h.s);
+    h.s.now = t0; /* white-box, as in drive(): near the narrow keys' limits */
+    h.s.seq = seq0;
+    for (int k = 0; k < HREF_N; k++) {
+        sim_time t = t0 + (sim_time)gsl_rng_uniform_int(h.r, 20);
+        h.ref[k] = (ref_ev){t, h.seq++, ev_schedule(&h.s, t, hd_fire, &h, (uint64_t)k), 1};
+    }
+    h.s.budget = 100000;
+    ev_run(&h.s);
+    ck_assert(ev_sanity(&h.s));
+    ck_assert_int_eq(h.fired, (int)h.s.processed);
+    ck_assert_int_gt(h.fired, 1000);
+    drive_result res = {(int)h.s.rebases, h.s.wide, (int)h.s.far_starts};
+    ev_free(&h.s);
+    gsl_rng_free(h.r);
+    return res;
+}
+
+START_TEST(test_handler_ops_against_reference)
+{
+    drive_result r = hdrive_run(1, -1, 0, 0, 0, 1); /* narrow keys, heap only */
+    ck_assert(!r.wide && r.rebased == 0 && r.far_starts == 0);
+    r = hdrive_run(2, -1, 1, 0, 0, 1); /* wide keys */
+    ck_assert(r.wide);
+    r = hdrive_run(3, 16, 0, 1, 0, 1); /* the far tier, with far-ahead events */
+    ck_assert_int_ge(r.far_starts, 1);
+    r = hdrive_run(4, -1, 0, 0, ((sim_time)1 << 34) - 100, 1); /* time rebases in handlers */
+    ck_assert_int_gt(r.rebased, 0);
+    ck_assert(!r.wide);
+    r = hdrive_run(5, -1, 0, 0, 0, (1u << 30) - 50000); /* sequence rebases in handlers */
+    ck_assert_int_gt(r.rebased, 0);
+    ck_assert(!r.wide);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *su = suite_create("evq");
@@ -726,6 +835,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_far_large_p_against_sorted_reference);
     tcase_add_test(tc, test_far_finer_rungs);
     tcase_add_test(tc, test_far_steady_state_and_cycles);
+    tcase_add_test(tc, test_handler_ops_against_reference);
     suite_add_tcase(su, tc);
     return su;
 }

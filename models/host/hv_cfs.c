@@ -224,16 +224,18 @@ static void c_out(world *w, pcpu *pc, vcpu *vc, vcpu_hstate hs)
 
 /* The queue's leftmost vCPU is cached (pc->cfs.left): queued vCPUs' vruntimes
  * do not change, so it changes only when a vCPU joins (appended: it
- * becomes leftmost only if strictly smaller) or the leftmost leaves. */
-static void c_push(world *w, pcpu *pc, vcpu *vc)
+ * becomes leftmost only if strictly smaller) or the leftmost leaves.
+ * cq_push and cq_remove change the queue only; the bitmaps (cfs_mark) are
+ * the caller's to update before anything can read them - the vCPU layer
+ * (hv_sched_in/out) or the end of the scheduler call. */
+static void cq_push(pcpu *pc, vcpu *vc)
 {
     hq_push(pc, vc);
     if (!pc->cfs.left || vc->cfs.vruntime < pc->cfs.left->cfs.vruntime)
         pc->cfs.left = vc;
-    cfs_mark(w, pc);
 }
 
-static void c_remove(world *w, pcpu *pc, vcpu *vc)
+static void cq_remove(pcpu *pc, vcpu *vc)
 {
     hq_remove(pc, vc);
     if (pc->cfs.left == vc) {
@@ -242,6 +244,17 @@ static void c_remove(world *w, pcpu *pc, vcpu *vc)
             if (!pc->cfs.left || v->cfs.vruntime < pc->cfs.left->cfs.vruntime)
                 pc->cfs.left = v;
     }
+}
+
+static void c_push(world *w, pcpu *pc, vcpu *vc)
+{
+    cq_push(pc, vc);
+    cfs_mark(w, pc);
+}
+
+static void c_remove(world *w, pcpu *pc, vcpu *vc)
+{
+    cq_remove(pc, vc);
     cfs_mark(w, pc);
 }
 
@@ -414,6 +427,33 @@ static void cfs_run(world *w, pcpu *pc, vcpu *vc, int from_halt)
     cfs_mark(w, pc);
 }
 
+/* pc's running vCPU (if any) goes back on its queue and `next`, queued
+ * there, runs in its place. The bitmaps are updated once, before next runs
+ * (nothing reads them in between). */
+static void c_switch(world *w, pcpu *pc, vcpu *next)
+{
+    vcpu *cur = pc->cur;
+    if (cur) {
+        hv_sched_out(w, cur, VH_RUNNABLE);
+        cq_push(pc, cur);
+    }
+    cq_remove(pc, next);
+    cfs_mark(w, pc);
+    cfs_run(w, pc, next, 0);
+}
+
+/* The running vCPU `self` gives pc to its queue's pick and goes back on the
+ * queue behind it (taken off first, so self is not the pick). */
+static void c_give_way(world *w, pcpu *pc, vcpu *self)
+{
+    hv_sched_out(w, self, VH_RUNNABLE);
+    vcpu *next = cfs_pick(pc);
+    cq_remove(pc, next);
+    cq_push(pc, self);
+    cfs_mark(w, pc);
+    cfs_run(w, pc, next, 0);
+}
+
 /* eevdf: runs `next` (queued on pc, or pc's running thread: nothing to do)
  * in place of the running thread, which goes back on the queue. */
 static void ee_switch(world *w, pcpu *pc, vcpu *next)
@@ -423,10 +463,7 @@ static void ee_switch(world *w, pcpu *pc, vcpu *next)
         cur->cfs.vprot = cur->cfs.deadline;
         return;
     }
-    c_out(w, pc, cur, VH_RUNNABLE);
-    c_push(w, pc, cur);
-    c_remove(w, pc, next);
-    cfs_run(w, pc, next, 0);
+    c_switch(w, pc, next);
 }
 
 /* Moves a waiting vCPU from src's queue to dst's, renormalising vruntime. */
@@ -721,13 +758,8 @@ static void cfs_wake(world *w, vcpu *vc)
     c_push(w, pc, vc);
     if (!pc->cur) /* a background burst has the pCPU: wait for its end */
         return;
-    if (pc->cur->cfs.vruntime - vc->cfs.vruntime > CFS_PAR(w)->wakeup_gran) {
-        vcpu *cur = pc->cur;
-        c_out(w, pc, cur, VH_RUNNABLE);
-        c_push(w, pc, cur);
-        c_remove(w, pc, vc);
-        cfs_run(w, pc, vc, 0);
-    }
+    if (pc->cur->cfs.vruntime - vc->cfs.vruntime > CFS_PAR(w)->wakeup_gran)
+        c_switch(w, pc, vc);
     cfs_arm(w, pc);
 }
 
@@ -776,22 +808,12 @@ static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
     if (tp->cfs.left && tp->cfs.left->cfs.vruntime < left)
         left = tp->cfs.left->cfs.vruntime;
     if (!tp->cfs.bg && target->cfs.vruntime - left <= CFS_PAR(w)->wakeup_gran) {
-        if (tp->cur) {
-            vcpu *cur = tp->cur;
-            c_out(w, tp, cur, VH_RUNNABLE);
-            c_push(w, tp, cur);
-        }
-        c_remove(w, tp, target);
-        cfs_run(w, tp, target, 0);
+        c_switch(w, tp, target);
         cfs_arm(w, tp);
     }
     if (sp && sp != tp && self->hs == VH_RUNNING && sp->nrq > 0) {
         cfs_update(w, sp);
-        c_out(w, sp, self, VH_RUNNABLE);
-        vcpu *next = cfs_pick(sp);
-        c_remove(w, sp, next);
-        c_push(w, sp, self);
-        cfs_run(w, sp, next, 0);
+        c_give_way(w, sp, self);
         cfs_arm(w, sp);
     }
     return 1;

@@ -301,6 +301,8 @@ void lock_resumed(world *w, task *t, int after_halt)
 void lock_pv_halt(world *w, lock *l, task *t)
 {
     t->pv_halted = 1;
+    if (t->vc)
+        vcpu_pvh_mark(t->vc);
     lock_spin_refresh(t);
     if (world_measuring(w))
         l->halts++;
@@ -351,18 +353,19 @@ void lock_fifo_grant(world *w, lock *l, task *t)
     lock_grant(w, l, t, lock_handoff_ns(w, l, t, lock_q_spinners(l) - t->spin_counted + 1));
 }
 
+/* waiting_cpus is the VM's pvh_bits: the registered vCPUs read are those
+ * set in [0, end), end = all, or just past t's vCPU if t is registered. */
 int lock_pv_scan(const lock *l, const task *t)
 {
     const vm *v = l->vm;
+    int end = v->nvcpus; /* vCPUs [0, end) are read */
+    if (t && t->pv_halted && t->vc && t->vc->vm == v && t->vc->cur == t)
+        end = t->vc->id + 1;
     int n = 0;
-    for (int i = 0; i < v->nvcpus; i++) {
-        const task *c = v->vcpus[i].cur; /* a pv-halted task stays its vCPU's current one */
-        if (c && c->pv_halted) {
-            n++;
-            if (c == t)
-                break;
-        }
-    }
+    for (int k = 0; k < end >> 6; k++)
+        n += __builtin_popcountll(v->pvh_bits[k]);
+    if (end & 63)
+        n += __builtin_popcountll(v->pvh_bits[end >> 6] & ((1ull << (end & 63)) - 1));
     return n;
 }
 

@@ -178,7 +178,8 @@ sim_time lock_oticket_budget(const world *w, const lock *l, int dist);
 /* kvm_unlock_kick's scan (arch/x86/kernel/kvm.c): the VM-wide waiting_cpus
  * mask walked in vCPU order up to the vCPU whose registered waiter is `t`
  * (a pv-halted task), or all of it if t is NULL or not registered. Returns
- * the number of registered vCPUs read. O(vCPUs of the VM). */
+ * the number of registered vCPUs read: a count of the VM's pvh_bits
+ * (models/world.h), O(vCPUs / 64). */
 int lock_pv_scan(const lock *l, const task *t);
 /* Waiter queue helpers (FIFO ring). */
 void lock_q_push(lock *l, task *t);
