@@ -3,6 +3,7 @@
  * on J cores, one build takes serial_start + ceil(N / J) * job + serial_end,
  * so builds per hour = 3600 / that. */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -115,6 +116,36 @@ static long long lock_acq(json_t *r, const char *vm, const char *name)
     return -1;
 }
 
+/* Builds are credited as their CPU is done, not when a process exits: one
+ * core, one job of 1 s of CPU in stretches of 10 ms (kentry), a window of
+ * 0.5 s (0.1 to 0.6 s) that sees the job neither start nor finish. Crediting
+ * at exit would count nothing; the window holds 0.5 s of the build's 1 s,
+ * 3600 builds per hour, within one stretch at each end. */
+START_TEST(test_credit_progressive)
+{
+    const char *text =
+        "{\"duration_s\": 0.6, \"warmup_s\": 0.1, \"seed\": 3,"
+        " \"host\": {\"sockets\": 1, \"cores_per_socket\": 1, \"costs\": {\"line_same_core_ns\": 0,"
+        "  \"line_same_socket_ns\": 0, \"native_wake_ns\": 0, \"migrate_same_socket_ns\": 0}},"
+        " \"hypervisor\": {\"scheduler\": \"none\"},"
+        " \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
+        " \"workload\": {\"type\": \"gmake\", \"compile_jobs\": 1,"
+        "  \"job_cpu\": {\"dist\": \"const\", \"mean_ns\": 1000000000},"
+        "  \"serial_start_ns\": 1000, \"serial_end_ns\": 1000,"
+        "  \"kentry\": {\"dist\": \"const\", \"mean_ns\": 10000000},"
+        "  \"exec_sections\": 0, \"exit_sections\": 0, \"spawn_delay_ns\": 0,"
+        "  \"kernel_locks\": [{\"name\": \"mm\", \"private\": true, \"run_weight\": 1, \"fork_weight\": 1,"
+        "   \"hold\": {\"dist\": \"const\", \"mean_ns\": 0}}]}}";
+    long long ops;
+    json_t *r = run_results(text, "credit.json", &ops);
+    double thr = json_real_value(json_object_get(json_object_get(r, "metrics"), "throughput_total"));
+    json_decref(r);
+    ck_assert_int_eq(ops, 0); /* no build, no process finished in the window */
+    ck_assert_msg(fabs(thr - 3600.0) <= 0.021 * 3600.0, "%.1f builds/h, want 3600 within one 10 ms stretch at each end",
+                  thr);
+}
+END_TEST
+
 /* A "node" lock class has one lock per NUMA node the OS sees: bare metal
  * sees the host's 2 sockets, a guest one node unless guest.numa_nodes says
  * otherwise; every CPU takes its own node's, so with cores 0-3 on socket 0
@@ -224,6 +255,7 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("critical-path");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_critical_path);
+    tcase_add_test(tc, test_credit_progressive);
     tcase_add_test(tc, test_lock_scopes);
     tcase_add_test(tc, test_node_scope_relieves);
     tcase_add_test(tc, test_scope_errors);

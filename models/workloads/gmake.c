@@ -18,10 +18,14 @@
  * job exits, make forks the next after spawn_delay. `instances` builds run
  * side by side in the same OS (bare metal hosting several "tenants").
  *
- * Throughput: each finished process credits its nominal CPU share of its
- * build (job CPU / total nominal CPU of that build), so completed builds
- * can be counted in fractions and a measurement window need not hold whole
- * builds. vm->work is in builds. */
+ * Throughput: each stretch of a process's nominal CPU (a kentry interval of
+ * a job or a serial phase; task.wl_nominal while it runs) credits its share
+ * of its build (CPU / total nominal CPU of that build) when it is done, so builds are counted in
+ * fractions as they progress: a window need not hold whole builds nor whole
+ * processes, and no cohort of jobs finishing together just inside or just
+ * outside the window biases it (crediting at a process's exit did, where
+ * collapsed locks stretch a 20 ms job to a large part of the window).
+ * vm->work is in builds. */
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
@@ -172,8 +176,8 @@ static void gm_spawn(world *w, vm *v, int i, sim_time cpu, sim_time delay)
     t->wl_next = NULL;
     t->wl_data = i;
     t->wl_budget = cpu;
+    t->wl_nominal = 0;
     t->wl_count = 0;
-    t->wl_nominal = cpu;
     t->phase = P_EXEC_LOCK;
     g->inst[i].running++;
     ev_schedule(&w->sim, w->sim.now + delay, gm_spawn_ev, t, 0);
@@ -186,12 +190,11 @@ static void gm_credit(world *w, vm *v, const gm_inst *in, sim_time cpu)
 }
 
 /* A process of instance i finished: advance the build. */
-static void gm_process_done(world *w, vm *v, int i, sim_time cpu)
+static void gm_process_done(world *w, vm *v, int i)
 {
     gm_state *g = v->wl_state;
     gm_inst *in = &g->inst[i];
     in->running--;
-    gm_credit(w, v, in, cpu);
     switch (in->stage) {
     case ST_START:
         in->stage = ST_COMPILE;
@@ -354,12 +357,17 @@ static void gmake_step(world *w, task *t)
                 d = t->wl_budget;
             t->wl_budget -= d;
             t->phase = P_RUN_LOCK;
+            t->wl_nominal = d; /* credited when it is done */
             task_compute(w, t, d);
         }
         break;
     case P_RUN_LOCK:
     case P_RUN_HOLD:
     case P_RUN_UNLOCK:
+        if (t->phase == P_RUN_LOCK) { /* the stretch of CPU before it is done */
+            gm_credit(w, v, &g->inst[t->wl_data], t->wl_nominal);
+            t->wl_nominal = 0;
+        }
         t->phase = gm_section(w, t, g->run_cum, t->phase - P_RUN_LOCK) == 3 ? P_RUN : t->phase + 1;
         break;
     case P_EXIT_LOCK:
@@ -381,7 +389,7 @@ static void gmake_step(world *w, task *t)
         task_exit(w, t);
         t->wl_next = g->free; /* reusable once the guest switches it out */
         g->free = t;
-        gm_process_done(w, v, i, t->wl_nominal);
+        gm_process_done(w, v, i);
         break;
     }
     }
