@@ -20,12 +20,12 @@
  *
  * Throughput: each stretch of a process's nominal CPU (a kentry interval of
  * a job or a serial phase; task.wl_nominal while it runs) credits its share
- * of its build (CPU / total nominal CPU of that build) when it is done, so builds are counted in
- * fractions as they progress: a window need not hold whole builds nor whole
- * processes, and no cohort of jobs finishing together just inside or just
- * outside the window biases it (crediting at a process's exit did, where
- * collapsed locks stretch a 20 ms job to a large part of the window).
- * vm->work is in builds. */
+ * of its build (CPU / total nominal CPU of that build) when it is done, so
+ * builds are counted in fractions as they progress: a window need not hold
+ * whole builds nor whole processes, and no cohort of jobs finishing
+ * together just inside or just outside the window biases it (crediting at
+ * a process's exit did, where collapsed locks stretch a 20 ms job to a
+ * large part of the window). vm->work is in builds. */
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
