@@ -79,6 +79,25 @@ static task *rq_steal(vcpu *vc)
 
 /* --- a task starts or stops executing ------------------------------------ */
 
+/* The pCPU's execution clock now: exec_ns plus the running vCPU's stretch. */
+static sim_time pc_exec_now(const world *w, const pcpu *pc) { return pc->exec_ns + (w->sim.now - pc->since); }
+
+/* t only waits: spins (or is halted) for a lock, takes its line, or waits for IPI acks. */
+static int task_waits(const task *t) { return t->act == TA_SPIN || t->act == TA_ACQ || t->act == TA_IPI; }
+
+/* t pays the refill it owes now: returns it, counted on vc (measurement
+ * window only), and clears the debt. */
+static sim_time refill_take(world *w, task *t, vcpu *vc)
+{
+    sim_time r = t->refill_due;
+    if (vc && world_measuring(w)) {
+        vc->n_refill++;
+        vc->t_refill += r;
+    }
+    t->refill_due = 0;
+    return r;
+}
+
 /* The refill of the private caches (host.costs.switch_refill_ns, R): t,
  * about to execute on its vCPU's pCPU, finds there what others left. On
  * another pCPU than last time it refetches everything: R. On the same one
@@ -98,19 +117,6 @@ static task *rq_steal(vcpu *vc)
  * (task_compute). A vCPU switched in and out many times while it spins
  * (PAUSE-loop exits, directed yields) thus pays one refill, not one per
  * switch. */
-/* The pCPU's execution clock now: exec_ns plus the running vCPU's stretch. */
-static sim_time pc_exec_now(const world *w, const pcpu *pc) { return pc->exec_ns + (w->sim.now - pc->since); }
-
-static int task_waits(const task *t) { return t->act == TA_SPIN || t->act == TA_ACQ || t->act == TA_IPI; }
-
-static void refill_count(world *w, vcpu *vc, sim_time r)
-{
-    if (vc && world_measuring(w)) {
-        vc->n_refill++;
-        vc->t_refill += r;
-    }
-}
-
 static void guest_refill(world *w, task *t)
 {
     vcpu *vc = t->vc;
@@ -121,11 +127,8 @@ static void guest_refill(world *w, task *t)
         t->refill_due = t->cache_pc == pc->id && d < r ? d : r;
     }
     t->cache_pc = pc->id;
-    if (t->refill_due > 0 && !task_waits(t)) {
-        vc->seg_start += t->refill_due;
-        refill_count(w, vc, t->refill_due);
-        t->refill_due = 0;
-    }
+    if (t->refill_due > 0 && !task_waits(t))
+        vc->seg_start += refill_take(w, t, vc);
 }
 
 /* t starts executing: its vCPU was scheduled in with t current, or t was
@@ -469,11 +472,8 @@ void task_compute(world *w, task *t, sim_time ns)
     t->act = TA_WORK;
     t->left = ns + t->overhead;
     t->overhead = 0;
-    if (t->refill_due > 0 && t->nheld == 0) { /* deferred while it waited (guest_refill) */
-        t->left += t->refill_due;
-        refill_count(w, t->vc, t->refill_due);
-        t->refill_due = 0;
-    }
+    if (t->refill_due > 0 && t->nheld == 0) /* deferred while it waited (guest_refill) */
+        t->left += refill_take(w, t, t->vc);
 }
 
 void task_lock(world *w, task *t, lock *l) { lock_request(w, l, t); }

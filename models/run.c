@@ -78,11 +78,8 @@ void world_finish(world *w)
         vcpu *vc = w->all_vcpus[g];
         vcpu_settle(w, vc);
         vcpu_account(w, vc);
-        if (vc->pc) {
-            vc->pc->busy += world_window(w, vc->pc->since, w->sim.now);
-            vc->pc->exec_ns += w->sim.now - vc->pc->since;
-            vc->pc->since = w->sim.now;
-        }
+        if (vc->pc)
+            vcpu_pcpu_account(w, vc->pc);
     }
     for (int i = 0; i < w->nvms; i++) {
         vm *v = &w->vms[i];

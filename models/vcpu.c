@@ -255,6 +255,13 @@ void vcpu_account(world *w, vcpu *vc)
     vc->since = w->sim.now;
 }
 
+void vcpu_pcpu_account(world *w, pcpu *pc)
+{
+    pc->busy += world_window(w, pc->since, w->sim.now);
+    pc->exec_ns += w->sim.now - pc->since;
+    pc->since = w->sim.now;
+}
+
 void vcpu_ple_reset(world *w, vcpu *vc)
 {
     vc->ple_window = w->sc->hv.ple_window;
@@ -295,12 +302,10 @@ static void vcpu_sched_out(world *w, vcpu *vc, vcpu_hstate hs)
     vcpu_account(w, vc);
     pcpu *pc = vc->pc;
     if (pc) {
-        pc->busy += world_window(w, pc->since, w->sim.now);
-        pc->exec_ns += w->sim.now - pc->since;
+        vcpu_pcpu_account(w, pc);
         if (vc->cur) /* it stops executing here (models/guest.c, guest_refill) */
             vc->cur->cache_e = pc->exec_ns;
         pc->cur = NULL;
-        pc->since = w->sim.now;
     }
     vc->pc = NULL;
     vc->hs = hs;

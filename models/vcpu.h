@@ -94,6 +94,10 @@ int vcpu_virtual(const world *w);
 /* Charges the time since vc's last state change to its current state
  * (running, steal or halted; measurement window only). */
 void vcpu_account(world *w, vcpu *vc);
+/* Charges pc with the time since pc->since that its running vCPU executed
+ * there (busy: measurement window only; exec_ns, the switch refill's clock:
+ * always) and moves `since` to now. */
+void vcpu_pcpu_account(world *w, pcpu *pc);
 /* Adds a stall of d ns to a running vCPU's current segment (VM exits). */
 void vcpu_stall(world *w, vcpu *vc, sim_time d);
 /* Resets the PLE window to its base (on schedule-in, or a new spin). */

@@ -77,7 +77,7 @@ struct task {
     int nheld;             /* locks held */
     int cache_pc;          /* pCPU it last executed on since it started (-1: not yet) */
     sim_time cache_e;      /* that pCPU's exec_ns when it stopped executing there */
-    sim_time refill_due;   /* refill owed but deferred while it only spun (models/guest.c) */
+    sim_time refill_due;   /* refill owed but deferred while it only waited (models/guest.c) */
     lock *held[TASK_MAX_HELD];
     int on_rq;             /* queued on vc's run queue */
     task *rq_next;         /* run-queue link */
@@ -240,7 +240,6 @@ static inline int task_executing(const task *t)
     return t->vc && t->vc->cur == t && t->vc->hs == VH_RUNNING;
 }
 
-/* 1 once the warm-up period is over. */
 /* Brings vc's bit in its VM's pvh_bits up to date; called wherever vc->cur
  * or a current task's pv_halted changes. */
 static inline void vcpu_pvh_mark(vcpu *vc)
@@ -252,6 +251,7 @@ static inline void vcpu_pvh_mark(vcpu *vc)
         *word &= ~bit;
 }
 
+/* 1 once the warm-up period is over. */
 static inline int world_measuring(const world *w) { return w->sim.now >= w->warmup; }
 /* Part of [a, b) after warm-up. */
 static inline sim_time world_window(const world *w, sim_time a, sim_time b)
