@@ -464,6 +464,7 @@ static int sc_host(jv_obj *root, const char *file, json_t *doc, host_cfg *h, jso
         jv_num(&c, "wake_ns", 0, 10000, 0, MAX_COST_NS, &h->wake_ns) ||
         jv_num(&c, "native_wake_ns", 0, 1000, 0, MAX_COST_NS, &h->native_wake_ns) ||
         jv_num(&c, "ctx_switch_ns", 0, 2000, 0, MAX_COST_NS, &h->ctx_switch_ns) ||
+        jv_num(&c, "resched_ipi_ns", 0, 0, 0, MAX_COST_NS, &h->resched_ipi_ns) ||
         jv_num(&c, "switch_refill_ns", 0, 0, 0, MAX_COST_NS, &h->switch_refill_ns) || jv_done(&c))
         return -1;
     return jv_done(&o);

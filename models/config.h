@@ -46,6 +46,7 @@ typedef struct host_cfg {
     double wake_ns;                   /* halted vCPU -> running on an idle pCPU */
     double native_wake_ns;            /* idle core woken by an IPI on bare metal */
     double ctx_switch_ns;             /* host context switch between vCPU threads */
+    double resched_ipi_ns;            /* a reschedule IPI to another pCPU until its scheduler runs */
     double switch_refill_ns;          /* private-cache refill of a task resuming where another ran */
 } host_cfg;
 
@@ -60,6 +61,7 @@ typedef struct hv_cfg {
     double ple_window;        /* cycles of spinning before an exit */
     double ple_grow;          /* window multiplier per exit */
     double ple_window_max;    /* cap on the grown window, cycles */
+    int ple_dy;               /* PLE handler skips a candidate spinning itself every other time (dy_eligible) */
     int kick_yield;           /* KVM_HC_KICK_CPU also yields to the kicked vCPU (queue-head boost) */
     int npin;                 /* pinned: entries in pin[] (0 = vCPU i on pCPU i mod n) */
     int pin_per_vm;           /* pinned: pin[] is indexed by global vCPU (VMs in order) */

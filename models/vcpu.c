@@ -41,6 +41,11 @@ static const vparam vcpu_ple_tab[] = {
     {.key = "window_max_cycles", .type = VP_NUM, .def = 1073741823.0, .lo = 1, .hi = 1e15, .unit = "cycles",
      .doc = "cap on the grown window (ple_window_max = INT_MAX / grow)",
      .off = offsetof(hv_cfg, ple_window_max)},
+    {.key = "dy_eligible", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "",
+     .doc = "the handler passes over a candidate that is in a spin loop itself every other time "
+            "(kvm_vcpu_eligible_for_directed_yield, Linux 3.6 and later [src]); false: the "
+            "handler before it, which takes the first preempted vCPU",
+     .off = offsetof(hv_cfg, ple_dy)},
 };
 
 const variant vcpu_ple_variant = {
@@ -197,7 +202,7 @@ static void vcpu_ple_exit(world *w, vcpu *vc)
             vcpu *c = &v->vcpus[i];
             if (c == vc || c->hs != VH_RUNNABLE || !c->preempted)
                 continue;
-            if (c->cur && (c->cur->act == TA_SPIN || c->cur->act == TA_IPI)) { /* in a spin loop itself */
+            if (hc->ple_dy && c->cur && (c->cur->act == TA_SPIN || c->cur->act == TA_IPI)) { /* in a spin loop itself */
                 c->dy_eligible = !c->dy_eligible;
                 if (!c->dy_eligible)
                     continue;

@@ -202,6 +202,8 @@ struct pcpu {
         vcpu *left;            /* first queued vCPU (queue order) with the least vruntime */
         vcpu *poll;            /* a halted vCPU whose thread still polls here (halt_poll_ns) */
         ev_id poll_ev;         /* the end of its poll window */
+        vcpu *buddy;           /* yield_to's next buddy, waiting for the reschedule IPI */
+        ev_id resched_ev;      /* that IPI's arrival (0: none in flight) */
     } cfs;                 /* cfs-private state */
     sim_time since;        /* cur started here (slice accounting) */
     sim_time busy;         /* ns with a vCPU on it (window) */

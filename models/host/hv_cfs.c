@@ -19,10 +19,12 @@
  *    queue (same socket first); every `balance` ns one pass moves waiting
  *    threads from the busiest to the least busy queue while they differ by
  *    two or more. Migrations pay the NUMA-dependent refill cost in vcpu.c;
- *  - directed yield (yield_to): the target runs at once on its pCPU if its
- *    vruntime is within wakeup_granularity of the leftmost there (the next
- *    buddy rule), and the yielding thread gives way to whatever waits on
- *    its own queue.
+ *  - directed yield (yield_to): the target runs on its pCPU if its vruntime
+ *    is within wakeup_granularity of the leftmost there (the next buddy
+ *    rule), and the yielding thread gives way to whatever waits on its own
+ *    queue; on the yielder's own pCPU at once, on another one when the
+ *    reschedule IPI arrives (resched_curr: host.costs.resched_ipi_ns later,
+ *    the rule checked then, the latest buddy set winning; 0 = at once).
  *
  * eevdf: the same queues, ticks, placement and balancing with the policy
  * that replaced CFS's in Linux 6.6 (kernel/sched/fair.c, EEVDF, as of 6.12 to
@@ -782,6 +784,36 @@ static void cfs_block(world *w, vcpu *vc)
     cfs_next(w, pc);
 }
 
+/* pick_next_entity with `next` as the next buddy on pc: it runs if its
+ * vruntime is within wakeup_granularity of the leftmost (the running
+ * thread included), unless a background burst has pc. */
+static void cfs_buddy_pick(world *w, pcpu *pc, vcpu *next)
+{
+    cfs_update(w, pc);
+    int64_t left = pc->cur ? pc->cur->cfs.vruntime : next->cfs.vruntime;
+    if (pc->cfs.left && pc->cfs.left->cfs.vruntime < left)
+        left = pc->cfs.left->cfs.vruntime;
+    if (!pc->cfs.bg && next->cfs.vruntime - left <= CFS_PAR(w)->wakeup_gran) {
+        c_switch(w, pc, next);
+        cfs_arm(w, pc);
+    }
+}
+
+/* The reschedule IPI of a remote yield_to arrived (host.costs.resched_ipi_ns
+ * after it): pc's scheduler runs and picks with the latest buddy set, if
+ * that one still waits on pc's queue. */
+static void cfs_resched(ev_sim *sim, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    world *w = world_of(sim);
+    pcpu *pc = ctx;
+    vcpu *b = pc->cfs.buddy;
+    pc->cfs.resched_ev = 0;
+    pc->cfs.buddy = NULL;
+    if (b && b->hs == VH_RUNNABLE && b->on_hq && b->hq_pcpu == pc->id)
+        cfs_buddy_pick(w, pc, b);
+}
+
 /* yield_to (kernel/sched/core.c) + yield_to_task_fair: the target becomes
  * its queue's "next buddy" and its pCPU is asked to reschedule; the buddy is
  * only picked if that is not too unfair (wakeup_preempt_entity: its
@@ -803,13 +835,13 @@ static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
     }
     pcpu *tp = &w->pcpus[target->hq_pcpu];
     pcpu *sp = self->pc;
-    cfs_update(w, tp);
-    int64_t left = tp->cur ? tp->cur->cfs.vruntime : target->cfs.vruntime;
-    if (tp->cfs.left && tp->cfs.left->cfs.vruntime < left)
-        left = tp->cfs.left->cfs.vruntime;
-    if (!tp->cfs.bg && target->cfs.vruntime - left <= CFS_PAR(w)->wakeup_gran) {
-        c_switch(w, tp, target);
-        cfs_arm(w, tp);
+    sim_time ipi = (sim_time)w->sc->host.resched_ipi_ns;
+    if (tp != sp && ipi > 0) { /* resched_curr(p_rq): the IPI, then the pick there */
+        tp->cfs.buddy = target;
+        if (!tp->cfs.resched_ev)
+            tp->cfs.resched_ev = ev_after(&w->sim, ipi, cfs_resched, tp, 0);
+    } else {
+        cfs_buddy_pick(w, tp, target);
     }
     if (sp && sp != tp && self->hs == VH_RUNNING && sp->nrq > 0) {
         cfs_update(w, sp);
