@@ -116,7 +116,13 @@ static sim_time refill_take(world *w, task *t, vcpu *vc)
  * paid once, as CPU time, by the task's next computation outside any lock
  * (task_compute). A vCPU switched in and out many times while it spins
  * (PAUSE-loop exits, directed yields) thus pays one refill, not one per
- * switch. */
+ * switch. The same holds inside a kernel spinlock's critical section
+ * (preemption off): it touches the lock and the data it protects, whose
+ * misses are part of the hold time, so a holder the host preempted resumes
+ * its hold at once and pays the deferred refill after the unlock. Charged
+ * at the resume, a refill as long as the other thread's turn kept two vCPUs
+ * that a directed yield switches back and forth every few microseconds
+ * from ever finishing a 1 us hold (docs/calibration.md, "Switch refill"). */
 static void guest_refill(world *w, task *t)
 {
     vcpu *vc = t->vc;
@@ -127,7 +133,7 @@ static void guest_refill(world *w, task *t)
         t->refill_due = t->cache_pc == pc->id && d < r ? d : r;
     }
     t->cache_pc = pc->id;
-    if (t->refill_due > 0 && !task_waits(t))
+    if (t->refill_due > 0 && !task_waits(t) && t->preempt_count == 0)
         vc->seg_start += refill_take(w, t, vc);
 }
 
