@@ -122,7 +122,8 @@ static sim_time refill_take(world *w, task *t, vcpu *vc)
  * its hold at once and pays the deferred refill after the unlock. Charged
  * at the resume, a refill as long as the other thread's turn kept two vCPUs
  * that a directed yield switches back and forth every few microseconds
- * from ever finishing a 1 us hold (docs/calibration.md, "Switch refill"). */
+ * from ever finishing a 1 us hold (docs/calibration.md, "Deferred in a
+ * critical section"). */
 static void guest_refill(world *w, task *t)
 {
     vcpu *vc = t->vc;

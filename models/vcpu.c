@@ -178,7 +178,8 @@ static int vm_next_preempted(const vm *v, int lo, int hi)
 /* PLE: the spinning vCPU exits; KVM's kvm_vcpu_on_spin looks for a
  * preempted vCPU of the same VM to yield to, round robin from the last one
  * boosted, in two passes, giving up after 3 failed tries; a candidate that
- * is itself spinning is eligible only every other time. */
+ * is itself spinning is eligible only every other time (dy_eligible, Linux
+ * 3.6; hypervisor.ple.dy_eligible false: the handler before it). */
 static void vcpu_ple_exit(world *w, vcpu *vc)
 {
     const hv_cfg *hc = &w->sc->hv;
