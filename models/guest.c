@@ -479,7 +479,7 @@ void task_compute(world *w, task *t, sim_time ns)
     t->act = TA_WORK;
     t->left = ns + t->overhead;
     t->overhead = 0;
-    if (t->refill_due > 0 && t->nheld == 0) /* deferred while it waited (guest_refill) */
+    if (t->refill_due > 0 && t->nheld == 0) /* deferred while it waited or held (guest_refill) */
         t->left += refill_take(w, t, t->vc);
 }
 

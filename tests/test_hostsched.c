@@ -1117,8 +1117,8 @@ END_TEST
  * vCPU in round-robin order, a spinner five times in six; with it the
  * spinners it passes over leave the holder more often the first candidate,
  * so the lock loop runs clearly faster (1.9x at this seed) - the gain the
- * patch was written for (MODEL.md L7). Every exit that found a candidate
- * still yields to one with the rule. */
+ * patch was written for (MODEL.md L7). Without the rule every exit yields
+ * to the candidate it finds (checked: yields = exits). */
 static uint64_t vm_count(const world *w, int dy)
 {
     uint64_t n = 0;
