@@ -46,6 +46,12 @@ static const vparam vcpu_ple_tab[] = {
             "(kvm_vcpu_eligible_for_directed_yield, Linux 3.6 and later [src]); false: the "
             "handler before it, which takes the first preempted vCPU",
      .off = offsetof(hv_cfg, ple_dy)},
+    {.key = "scan_ns", .type = VP_NUM, .def = 0, .lo = 0, .hi = 1e6, .unit = "ns",
+     .doc = "the handler's cost per vCPU it examines (kvm_vcpu_on_spin walks the VM's vCPUs in "
+            "index order from the last one boosted, reading each one's preempted flag and run "
+            "state [src: virt/kvm/kvm_main.c]), charged to the spinner when no yield follows: all "
+            "vCPUs when no candidate is found; 0 (the default) = the exit costs vmexit_ns only",
+     .off = offsetof(hv_cfg, ple_scan_ns)},
 };
 
 const variant vcpu_ple_variant = {
@@ -195,6 +201,7 @@ static void vcpu_ple_exit(world *w, vcpu *vc)
     vcpu_stall(w, vc, (sim_time)w->sc->host.vmexit_ns);
     vm *v = vc->vm;
     int start = v->last_boosted, tries = 3;
+    int seen = v->nvcpus; /* vCPUs the walk examined: all of them unless it stops early */
     for (int pass = 0; pass < 2; pass++) {
         /* candidates are the preempted vCPUs: walk their bitmap in index
          * order, (start, n) in the first pass and [0, start] in the second */
@@ -213,12 +220,19 @@ static void vcpu_ple_exit(world *w, vcpu *vc)
                 v->last_boosted = i;
                 if (world_measuring(w))
                     vc->n_dy++;
-                return;
+                return; /* switched out at once: the walk's cost is not modelled here */
             }
-            if (--tries == 0)
-                return;
+            if (--tries == 0) {
+                seen = pass ? v->nvcpus - start + i : i - start;
+                goto scanned;
+            }
         }
     }
+scanned:
+    /* no yield: the spinner pays the walk before it spins again (nothing
+     * when scan_ns is 0, the default, so every number stays as it was) */
+    if (hc->ple_scan_ns > 0)
+        vcpu_stall(w, vc, (sim_time)(hc->ple_scan_ns * seen));
 }
 
 static void vcpu_progress(ev_sim *sim, void *ctx, uint64_t arg)

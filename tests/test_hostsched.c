@@ -1150,6 +1150,38 @@ START_TEST(test_ple_dy_eligible)
 }
 END_TEST
 
+/* The PLE handler's walk (hypervisor.ple.scan_ns): with as many pCPUs as
+ * vCPUs no vCPU is ever preempted, so every PAUSE-loop exit walks the whole
+ * VM, yields to no one, and the spinner pays scan_ns per vCPU before it
+ * spins again. A waiter in that walk when its ticket comes up takes the
+ * lock late, so a lock loop with long waits slows down; 0 (the default)
+ * charges nothing. */
+START_TEST(test_ple_scan)
+{
+    run r[2];
+    const char *scan[2] = {"0", "20000"};
+    for (int k = 0; k < 2; k++) {
+        build(&r[k], "{\"duration_s\": 0.3, \"warmup_s\": 0.05, " HOST(4) ","
+                     " \"hypervisor\": {\"scheduler\": \"cfs\", \"ple\": {\"scan_ns\": %s}},"
+                     " \"vms\": {\"count\": 1, \"vcpus\": 4}, \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
+                     " \"workload\": {\"type\": \"lockloop\", \"threads\": 4, \"kernel_lock\": true,"
+                     " \"think\": {\"dist\": \"exp\", \"mean_ns\": 20000},"
+                     " \"hold\": {\"dist\": \"exp\", \"mean_ns\": 50000}}}",
+              scan[k]);
+        run_to_end(&r[k]);
+    }
+    uint64_t o0 = r[0].w->vms[0].ops, o1 = r[1].w->vms[0].ops;
+    ck_assert_msg(vm_count(r[0].w, 0) > 1000, "only %llu PLE exits", (unsigned long long)vm_count(r[0].w, 0));
+    for (int k = 0; k < 2; k++)
+        ck_assert_msg(vm_count(r[k].w, 1) == 0, "%llu directed yields with no vCPU preempted",
+                      (unsigned long long)vm_count(r[k].w, 1));
+    ck_assert_msg(10 * o1 < 9 * o0, "%llu operations with an 80 us walk per exit, %llu without",
+                  (unsigned long long)o1, (unsigned long long)o0);
+    for (int k = 0; k < 2; k++)
+        drop(&r[k]);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("hostsched");
@@ -1183,6 +1215,7 @@ static Suite *make_suite(void)
     tcase_add_test(ex, test_switch_refill_holder);
     tcase_add_test(ex, test_resched_ipi);
     tcase_add_test(ex, test_ple_dy_eligible);
+    tcase_add_test(ex, test_ple_scan);
     tcase_add_test(ex, test_switch_refill_bounded);
     suite_add_tcase(s, ex);
     TCase *all = tcase_create("all");
