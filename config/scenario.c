@@ -400,7 +400,8 @@ static int sc_host(jv_obj *root, const char *file, json_t *doc, host_cfg *h, jso
     jv_get(&o, "description");
     if (jv_intv(&o, "sockets", 1, 1, 1, CFG_MAX_SOCKETS, &h->sockets) ||
         jv_intv(&o, "cores_per_socket", 1, 1, 1, CFG_MAX_CORES, &h->cores_per_socket) ||
-        jv_intv(&o, "smt", 0, 1, 1, 2, &h->smt) || jv_num(&o, "ghz", 0, 2.0, 0.1, 10, &h->ghz))
+        jv_intv(&o, "smt", 0, 1, 1, 2, &h->smt) || jv_num(&o, "ghz", 0, 2.0, 0.1, 10, &h->ghz) ||
+        jv_num(&o, "cpu_speed", 0, 1.0, 0.05, 20, &h->cpu_speed))
         return -1;
     int total = h->sockets * h->cores_per_socket * h->smt;
     if (total > CFG_MAX_CORES)

@@ -36,12 +36,13 @@ static json_t *run_results(const char *text, const char *name, long long *ops)
     return r;
 }
 
-static double gmake_builds_per_hour(int cores, int jobs, double dur_s)
+static double gmake_builds_per_hour_at(int cores, int jobs, double dur_s, double speed)
 {
     char text[4096];
     snprintf(text, sizeof text,
              "{\"duration_s\": %.9g, \"seed\": 3,"
-             " \"host\": {\"sockets\": 1, \"cores_per_socket\": %d, \"costs\": {\"line_same_core_ns\": 0,"
+             " \"host\": {\"sockets\": 1, \"cores_per_socket\": %d, \"cpu_speed\": %.9g,"
+             "  \"costs\": {\"line_same_core_ns\": 0,"
              "  \"line_same_socket_ns\": 0, \"native_wake_ns\": 0, \"migrate_same_socket_ns\": 0}},"
              " \"hypervisor\": {\"scheduler\": \"none\"},"
              " \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
@@ -52,13 +53,18 @@ static double gmake_builds_per_hour(int cores, int jobs, double dur_s)
              "  \"exec_sections\": 0, \"exit_sections\": 0, \"spawn_delay_ns\": 0,"
              "  \"kernel_locks\": [{\"name\": \"mm\", \"private\": true, \"run_weight\": 1, \"fork_weight\": 1,"
              "   \"hold\": {\"dist\": \"const\", \"mean_ns\": 0}}]}}",
-             dur_s, cores, jobs);
+             dur_s, cores, speed, jobs);
     long long ops;
     json_t *r = run_results(text, "gmake.json", &ops);
     double thr = json_real_value(json_object_get(json_object_get(r, "metrics"), "throughput_total"));
     ck_assert_int_eq(json_integer_value(json_object_get(r, "ops")), (json_int_t)ops);
     json_decref(r);
     return thr;
+}
+
+static double gmake_builds_per_hour(int cores, int jobs, double dur_s)
+{
+    return gmake_builds_per_hour_at(cores, jobs, dur_s, 1.0);
 }
 
 START_TEST(test_critical_path)
@@ -143,6 +149,39 @@ START_TEST(test_credit_progressive)
     ck_assert_int_eq(ops, 0); /* no build, no process finished in the window */
     ck_assert_msg(fabs(thr - 3600.0) <= 0.021 * 3600.0, "%.1f builds/h, want 3600 within one 10 ms stretch at each end",
                   thr);
+}
+END_TEST
+
+/* host.cpu_speed s: the same build on a host s times as fast takes its
+ * critical path / s (the CPU of every job and serial phase divided by s,
+ * the credit nominal), so builds per hour are s times the critical path's;
+ * and a kernel section's hold shrinks by s too (the lock's mean hold). */
+START_TEST(test_cpu_speed)
+{
+    static const double speeds[] = {2.0, 0.5, 4.0};
+    for (size_t i = 0; i < sizeof speeds / sizeof speeds[0]; i++) {
+        double s = speeds[i], build_s = (0.005 + 2 * 0.010 + 0.007) / s;
+        double thr = gmake_builds_per_hour_at(4, 8, 40 * build_s, s);
+        fprintf(stderr, "gmake -j4, 8 jobs, cpu_speed %g: %.2f builds/h, critical path says %.2f\n", s, thr,
+                3600.0 / build_s);
+        ck_assert_rel(thr, 3600.0 / build_s, 1e-6);
+    }
+    const char *text =
+        "{\"duration_s\": 0.2, \"seed\": 3,"
+        " \"host\": {\"sockets\": 1, \"cores_per_socket\": 1, \"cpu_speed\": 2.5, \"costs\": {\"line_same_core_ns\": 0,"
+        "  \"line_same_socket_ns\": 0, \"native_wake_ns\": 0, \"migrate_same_socket_ns\": 0}},"
+        " \"hypervisor\": {\"scheduler\": \"none\"},"
+        " \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
+        " \"workload\": {\"type\": \"gmake\", \"compile_jobs\": 4,"
+        "  \"job_cpu\": {\"dist\": \"const\", \"mean_ns\": 10000000},"
+        "  \"kentry\": {\"dist\": \"const\", \"mean_ns\": 100000},"
+        "  \"kernel_locks\": [{\"name\": \"mm\", \"run_weight\": 1, \"fork_weight\": 1,"
+        "   \"hold\": {\"dist\": \"const\", \"mean_ns\": 1000}}]}}";
+    json_t *r = run_results(text, "speed.json", NULL);
+    json_t *l = json_array_get(json_object_get(r, "locks"), 0);
+    ck_assert_int_gt(json_integer_value(json_object_get(l, "acquisitions")), 100);
+    ck_assert_rel(json_real_value(json_object_get(l, "hold_ns_mean")), 400.0, 1e-9);
+    json_decref(r);
 }
 END_TEST
 
@@ -256,6 +295,7 @@ static Suite *make_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_critical_path);
     tcase_add_test(tc, test_credit_progressive);
+    tcase_add_test(tc, test_cpu_speed);
     tcase_add_test(tc, test_lock_scopes);
     tcase_add_test(tc, test_node_scope_relieves);
     tcase_add_test(tc, test_scope_errors);

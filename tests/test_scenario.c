@@ -469,6 +469,7 @@ static const bad_case bad[] = {
      {"host.cores_per_socket: expected an integer in [1, 4096]"}},
     {NULL, {"host.smt=3"}, {"host.smt: expected an integer in [1, 2], found 3"}},
     {NULL, {"host.ghz=0"}, {"host.ghz: expected a number in [0.1, 10], found 0"}},
+    {NULL, {"host.cpu_speed=0"}, {"host.cpu_speed: expected a number in [0.05, 20], found 0"}},
     {NULL, {"host.costs.kick_ns=-1"},
      {"host.costs.kick_ns: expected a number in [0, 1e+09], found -1"}},
     {NULL, {"host.costs.line_one_hop_ns=-0.5"},
