@@ -192,9 +192,26 @@ int val_parse_norm(const char *s, val_norm *out, vs_err *err)
     return 0;
 }
 
+int val_parse_norm_ref(const char *s, val_norm *out, char **ref, vs_err *err)
+{
+    *ref = NULL;
+    if (strncasecmp(s, "curve:", 6) != 0)
+        return val_parse_norm(s, out, err);
+    if (!s[6])
+        return err_input(err, "--normalize %s: expected curve:AXIS=VALUE, the series to divide "
+                              "by (e.g. curve:kernel=tas)",
+                         s);
+    *out = VAL_NORM_CURVE;
+    *ref = vs_xstrdup(s + 6);
+    return 0;
+}
+
 const char *val_norm_name(val_norm n)
 {
-    return n == VAL_NORM_FIRST ? "first" : n == VAL_NORM_MAX ? "max" : "none";
+    return n == VAL_NORM_FIRST   ? "first"
+           : n == VAL_NORM_MAX   ? "max"
+           : n == VAL_NORM_CURVE ? "curve"
+                                 : "none";
 }
 
 int val_known_metric(const char *name)

@@ -370,6 +370,7 @@ void val_report_free(val_report *r)
         free(r->groups[g]);
     free(r->groups);
     free(r->fits);
+    free(r->norm_ref);
     free(r->scenario_file);
     free(r->measured_file);
     free(r->metric);

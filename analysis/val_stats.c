@@ -49,27 +49,71 @@ static void val_first_rows(const val_report *r, int *ref)
     }
 }
 
-/* Normalises the samples of row i into out (its n_used values). */
-static int val_norm_samples(val_report *r, int i, const double *gscale, const int *refs,
+/* The reference row of every row under CURVE, into ref[nrows]: the row of
+ * the group named norm_ref at the same x. Errors name the missing series or
+ * row. */
+static int val_curve_rows(const val_report *r, int *ref, vs_err *err)
+{
+    int gref = -1;
+    for (int g = 0; g < r->ngroups && gref < 0; g++)
+        if (!strcmp(r->groups[g], r->norm_ref))
+            gref = g;
+    if (gref < 0) {
+        char list[1024] = "";
+        for (int g = 0; g < r->ngroups; g++)
+            val_cat(list, sizeof list, "%s%s", g ? ", " : "", r->groups[g]);
+        return err_input(err, "%s: --normalize curve:%s: no such series; the series are: %s",
+                         r->measured_file, r->norm_ref, list);
+    }
+    if (!r->xname)
+        return err_input(err, "%s: --normalize curve:%s needs an x axis (the rows are one series)",
+                         r->measured_file, r->norm_ref);
+    for (int i = 0; i < r->nrows; i++) {
+        ref[i] = -1;
+        for (int j = 0; j < r->nrows && ref[i] < 0; j++)
+            if (r->rows[j].group == gref && r->rows[j].x == r->rows[i].x)
+                ref[i] = j;
+        if (ref[i] < 0)
+            return err_input(err, "%s:%d: %s: no row of %s at %s = %g to divide by",
+                             r->measured_file, r->rows[i].line, r->rows[i].desc, r->norm_ref,
+                             r->xname, r->rows[i].x);
+    }
+    return 0;
+}
+
+int val_norm_check(const val_report *r, vs_err *err)
+{
+    if (r->norm != VAL_NORM_CURVE)
+        return 0;
+    int *ref = vs_xcalloc((size_t)r->nrows + 1, sizeof(int));
+    int rc = val_curve_rows(r, ref, err);
+    free(ref);
+    return rc;
+}
+
+/* Normalises the samples of row i into out (its n_used values); rowref[i]
+ * is its reference row under FIRST and CURVE. */
+static int val_norm_samples(val_report *r, int i, const double *gscale, const int *rowref,
                             double *out, vs_err *err)
 {
     val_row *w = &r->rows[i];
     w->n_used = 0;
-    if (r->norm != VAL_NORM_FIRST) {
+    if (r->norm != VAL_NORM_FIRST && r->norm != VAL_NORM_CURVE) {
         double d = r->norm == VAL_NORM_MAX ? gscale[w->group] : 1;
         for (int j = 0; j < w->n; j++)
             out[w->n_used++] = w->samples[j] / d;
         return 0;
     }
-    const val_row *ref = &r->rows[refs[w->group]];
+    const val_row *ref = &r->rows[rowref[i]];
+    const char *by = r->norm == VAL_NORM_CURVE ? r->norm_ref : "its first point";
     for (int j = 0; j < w->n; j++)
         for (int k = 0; k < ref->n; k++) {
             if (ref->seeds[k] != w->seeds[j])
                 continue;
             if (ref->samples[k] == 0)
-                return err_input(err, "%s:%d: cannot normalise %s by its first point: the "
-                                      "predicted %s is 0 there (seed %lld)",
-                                 r->measured_file, ref->line, r->groups[w->group], r->metric,
+                return err_input(err, "%s:%d: cannot normalise %s by %s: the predicted %s is "
+                                      "0 there (seed %lld)",
+                                 r->measured_file, ref->line, r->groups[w->group], by, r->metric,
                                  (long long)ref->seeds[k]);
             out[w->n_used++] = w->samples[j] / ref->samples[k];
             break;
@@ -153,9 +197,14 @@ int val_compute(val_report *r, vs_err *err)
     double *half = vs_xcalloc((size_t)r->nrows, sizeof(double));
     int *skip = vs_xcalloc((size_t)r->nrows, sizeof(int));
     int *refs = vs_xcalloc((size_t)r->ngroups + 1, sizeof(int));
+    int *rowref = vs_xcalloc((size_t)r->nrows + 1, sizeof(int));
     double *buf = NULL;
     int rc = -1;
     val_first_rows(r, refs);
+    for (int i = 0; i < r->nrows; i++)
+        rowref[i] = refs[r->rows[i].group];
+    if (r->norm == VAL_NORM_CURVE && val_curve_rows(r, rowref, err))
+        goto out;
     for (int i = 0; i < r->nrows; i++) {
         val_row *w = &r->rows[i];
         w->mean_raw = gsl_stats_mean(w->samples, 1, (size_t)w->n);
@@ -180,14 +229,14 @@ int val_compute(val_report *r, vs_err *err)
                           d == 0 ? "measured" : "predicted");
                 goto out;
             }
-        } else if (r->norm == VAL_NORM_FIRST) {
-            int ref = refs[w->group];
+        } else if (r->norm == VAL_NORM_FIRST || r->norm == VAL_NORM_CURVE) {
+            int ref = rowref[i];
             d = r->rows[ref].measured_raw;
             w->ref = ref == i;
             if (d == 0) {
-                err_input(err, "%s:%d: cannot normalise %s by its first point: the measured "
-                               "value is 0 there",
-                          r->measured_file, r->rows[ref].line, r->groups[w->group]);
+                err_input(err, "%s:%d: cannot normalise %s by %s: the measured value is 0 there",
+                          r->measured_file, r->rows[ref].line, r->groups[w->group],
+                          r->norm == VAL_NORM_CURVE ? r->norm_ref : "its first point");
                 goto out;
             }
         }
@@ -196,7 +245,7 @@ int val_compute(val_report *r, vs_err *err)
     for (int i = 0; i < r->nrows; i++) {
         val_row *w = &r->rows[i];
         buf = vs_xreallocarray(buf, (size_t)w->n, sizeof(double));
-        if (val_norm_samples(r, i, pscale, refs, buf, err))
+        if (val_norm_samples(r, i, pscale, rowref, buf, err))
             goto out;
         summ_ci95(buf, w->n_used, &w->mean, &w->half);
         w->sd = w->n_used > 1 ? gsl_stats_sd_m(buf, 1, (size_t)w->n_used, w->mean) : 0;
@@ -209,10 +258,17 @@ int val_compute(val_report *r, vs_err *err)
         skip[i] = w->ref;
     }
     val_summarize(meas, mean, half, skip, r->nrows, &r->sum);
-    val_fits(r);
+    if (r->norm == VAL_NORM_CURVE) { /* ratios between curves are no scaling series */
+        free(r->fits);
+        r->fits = NULL;
+        r->nfits = 0;
+    } else {
+        val_fits(r);
+    }
     rc = 0;
 out:
     free(buf);
+    free(rowref);
     free(refs);
     free(mscale);
     free(pscale);

@@ -50,6 +50,8 @@ typedef enum val_norm {
     VAL_NORM_NONE,  /* compare the values as they are */
     VAL_NORM_FIRST, /* divide each group by its value at its smallest x (per seed) */
     VAL_NORM_MAX,   /* divide each group by its largest value (predicted: largest mean) */
+    VAL_NORM_CURVE, /* divide each row by the reference group's row at the same x (per seed):
+                       ratios between curves; the report's norm_ref names that group */
 } val_norm;
 
 /* One axis column of the measured CSV, resolved against the scenario. */
@@ -98,7 +100,8 @@ typedef struct val_row {
     double abs_err;    /* |mean - measured| */
     double rel_err;    /* (mean - measured) / measured; NAN when measured is 0 */
     int inside;        /* measured lies in [mean - half, mean + half] */
-    int ref;           /* the reference of its group under FIRST: 1 by construction */
+    int ref;           /* a reference row (FIRST: its group's; CURVE: a row of the reference
+                          group): 1 by construction, left out of the summary */
 } val_row;
 
 /* USL fits of one group along the x axis. */
@@ -128,6 +131,7 @@ typedef struct val_report {
     char *xname;         /* the x axis column, NULL without (owned) */
     char *source;        /* where the predictions come from, e.g. "runs in out/runs" (owned) */
     val_norm norm;       /* normalisation */
+    char *norm_ref;      /* CURVE: the reference group's description, as in groups[] (owned) */
     int naxes;           /* axis columns */
     char **axis_names;   /* naxes names (owned) */
     val_row *rows;       /* nrows rows, in CSV order (owned) */
@@ -157,6 +161,14 @@ typedef struct val_run_opts {
 
 /* Parses "first", "max" or "none" (any case). Errors name the option. */
 int val_parse_norm(const char *s, val_norm *out, vs_err *err);
+/* As val_parse_norm, and also "curve:GROUP" (VAL_NORM_CURVE; *ref gets a copy
+ * of GROUP, e.g. "kernel=tas", to free; NULL for the others). */
+int val_parse_norm_ref(const char *s, val_norm *out, char **ref, vs_err *err);
+/* Under CURVE, that the report (after val_report_init and norm_ref set) has
+ * the series norm_ref, an x axis and a row of it at every row's x, so a bad
+ * option fails before anything runs; 0 for the other modes. Input errors
+ * name the file, the line and the series. */
+int val_norm_check(const val_report *r, vs_err *err);
 /* "first", "max" or "none". Can't fail. */
 const char *val_norm_name(val_norm n);
 

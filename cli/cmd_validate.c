@@ -20,7 +20,8 @@
 const char validate_usage[] =
     "usage: vmsim validate SCENARIO --measured FILE.csv [-o DIR] [--metric COLUMN]\n"
     "                      [--seeds N | --sweep DIR] [-j N] [--set PATH=VALUE]...\n"
-    "                      [--normalize first|max|none] [--x COLUMN] [--plot | --no-plot] [-q]\n"
+    "                      [--normalize first|max|none|curve:AXIS=VALUE] [--x COLUMN]\n"
+    "                      [--plot | --no-plot] [-q]\n"
     "\n"
     "Compares the scenario's predictions with measurements. The CSV's header names\n"
     "its axes (scenario paths such as vms.vcpus, or axes of the scenario's sweep\n"
@@ -42,7 +43,9 @@ const char validate_usage[] =
     "  --set PATH=VALUE  override a scenario value (repeatable)\n"
     "  --normalize MODE  first: divide each series by its value at its smallest x\n"
     "                    (per seed for the predictions); max: by its largest\n"
-    "                    value; none (default)\n"
+    "                    value; curve:AXIS=VALUE: each row by the row of that\n"
+    "                    series at the same x (per seed), e.g. curve:kernel=tas\n"
+    "                    compares every kernel with tas; none (default)\n"
     "  --x COLUMN        the numeric axis of the series and the USL fits (default:\n"
     "                    the last numeric axis that varies)\n"
     "  --plot            insist on the overlay plot (warn without gnuplot); by\n"
@@ -121,10 +124,15 @@ int validate_parse(int argc, char **argv, int sensitivity, validate_args *a, vs_
         case VAL_PARAM: a->param = v; break;
         case VAL_VALUES: a->values = v; break;
         case VAL_X: a->xcol = v; break;
-        case VAL_NORMALIZE:
-            if (val_parse_norm(v, &a->norm, err))
+        case VAL_NORMALIZE: {
+            char *ref = NULL;
+            if (sensitivity ? val_parse_norm(v, &a->norm, err)
+                            : val_parse_norm_ref(v, &a->norm, &ref, err))
                 return -1;
+            free(ref);
+            a->norm_ref = a->norm == VAL_NORM_CURVE ? v + 6 : NULL;
             break;
+        }
         case VAL_SEEDS:
             if (args_int_opt("--seeds", v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
                 return -1;
@@ -174,7 +182,15 @@ static int validate_main(int argc, char **argv, const validate_args *a, vs_err *
                         "writes; it must be one of this workload's metrics\n",
                 metric);
     val_report_init(&r, &m, a->file, a->norm);
-    int bad;
+    if (a->norm_ref)
+        r.norm_ref = vs_xstrdup(a->norm_ref);
+    int bad = val_norm_check(&r, err);
+    if (bad) {
+        val_report_free(&r);
+        val_measured_free(&m);
+        json_decref(doc);
+        return err->code ? err->code : VS_EXIT_INPUT;
+    }
     if (a->sweep) {
         bad = val_from_sweep(&m, a->sweep, &r, err);
     } else {

@@ -21,6 +21,7 @@ typedef struct validate_args {
     int seeds_given;                    /* --seeds was given */
     int jobs;                           /* -j */
     val_norm norm;                      /* --normalize */
+    const char *norm_ref;               /* --normalize curve:GROUP: GROUP (in argv) */
     int plot;                           /* 1 --plot, -1 --no-plot, 0 default */
     int quiet;                          /* -q */
     int help;                           /* --help */

@@ -120,8 +120,10 @@ static void val_plot_body(FILE *f, const val_report *r, const val_blocks *blk, c
     snprintf(title, sizeof title, "%s: measured (%s) vs simulated (%s)", r->metric,
              mf ? mf + 1 : r->measured_file, sf ? sf + 1 : r->scenario_file);
     snprintf(ylab, sizeof ylab, "%s%s", r->metric,
-             r->norm == VAL_NORM_FIRST ? " / value at the first point"
-             : r->norm == VAL_NORM_MAX ? " / largest value" : "");
+             r->norm == VAL_NORM_FIRST   ? " / value at the first point"
+             : r->norm == VAL_NORM_MAX   ? " / largest value"
+             : r->norm == VAL_NORM_CURVE ? " / same x of the reference series"
+                                         : "");
     if (r->ngroups > 1) {
         fprintf(f, "set multiplot layout %d,%d title ", rows, cols);
         gp_str(f, title);
@@ -144,6 +146,9 @@ static void val_plot_body(FILE *f, const val_report *r, const val_blocks *blk, c
         } else {
             fputs("set autoscale x\nset xtics norotate autofreq\n", f);
         }
+        /* under curve: the reference series is 1 everywhere: a fixed range */
+        int flat = r->norm == VAL_NORM_CURVE && r->norm_ref && !strcmp(r->groups[g], r->norm_ref);
+        fputs(flat ? "set yrange [0:2]\n" : "set autoscale y\n", f);
         fprintf(f,
                 "plot dat index %d using 1:3:4 with filledcurves fc rgb '#9ecae1' fs solid 0.5 "
                 "noborder title 'simulated 95%% CI', \\\n"

@@ -47,9 +47,9 @@ void val_print(FILE *f, const val_report *r)
 {
     char b[64], b2[64], seeds[64];
     int raw = r->norm != VAL_NORM_NONE;
-    fprintf(f, "Validation of %s against %s: metric %s, normalize %s%s%s\n", r->scenario_file,
-            r->measured_file, r->metric, val_norm_name(r->norm), r->xname ? ", x = " : "",
-            r->xname ? r->xname : "");
+    fprintf(f, "Validation of %s against %s: metric %s, normalize %s%s%s%s%s\n", r->scenario_file,
+            r->measured_file, r->metric, val_norm_name(r->norm), r->norm_ref ? ":" : "",
+            r->norm_ref ? r->norm_ref : "", r->xname ? ", x = " : "", r->xname ? r->xname : "");
     fprintf(f, "Predictions: %s, %s per point\n\n", r->source, val_seed_range(r, seeds,
                                                                                 sizeof seeds));
     /* Cells as text first, then column widths */
@@ -224,11 +224,16 @@ json_t *val_report_json(const val_report *r)
                                               r->groups[r->fits[k].group], "measured",
                                               val_usl_json(&r->fits[k], 0), "predicted",
                                               val_usl_json(&r->fits[k], 1)));
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:o}", "vmsim_version", VMSIM_VERSION,
-                     "scenario_file", r->scenario_file, "measured_file", r->measured_file,
-                     "metric", r->metric, "normalize", val_norm_name(r->norm), "x",
-                     r->xname ? json_string(r->xname) : json_null(), "predictions", r->source,
-                     "summary", val_summary_json(&r->sum), "points", rows, "usl", fits);
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:o}", "vmsim_version",
+                          VMSIM_VERSION, "scenario_file", r->scenario_file, "measured_file",
+                          r->measured_file, "metric", r->metric, "normalize",
+                          val_norm_name(r->norm), "x",
+                          r->xname ? json_string(r->xname) : json_null(), "predictions",
+                          r->source, "summary", val_summary_json(&r->sum), "points", rows, "usl",
+                          fits);
+    if (o && r->norm_ref) /* the series every row was divided by */
+        json_object_set_new(o, "normalize_ref", json_string(r->norm_ref));
+    return o;
 }
 
 /* A number cell; empty when missing. */

@@ -185,6 +185,59 @@ START_TEST(ci_student_t_n3)
 }
 END_TEST
 
+/* curve:g1: every row divided by g1's row at the same x, per seed; g1's rows
+ * are the references (1, left out); no USL fits of ratios. */
+START_TEST(normalize_curve)
+{
+    val_report r;
+    vs_err err = {0};
+    hand_report(&r, 4, 2, VAL_NORM_CURVE);
+    r.norm_ref = vs_xstrdup("g1");
+    set_row(&r, 0, 0, 1, 10, 2, (double[]){20, 40});
+    set_row(&r, 1, 0, 2, 6, 2, (double[]){9, 12});
+    set_row(&r, 2, 1, 1, 5, 2, (double[]){10, 20});
+    set_row(&r, 3, 1, 2, 3, 2, (double[]){3, 6});
+    ck_assert_int_eq(val_norm_check(&r, &err), 0);
+    ck_assert_int_eq(val_compute(&r, &err), 0);
+    ck_assert(!r.rows[0].ref && !r.rows[1].ref && r.rows[2].ref && r.rows[3].ref);
+    ck_assert_rel(r.rows[0].measured, 2, 1e-15);
+    ck_assert_rel(r.rows[1].measured, 2, 1e-15);
+    ck_assert_rel(r.rows[3].measured, 1, 1e-15);
+    ck_assert_rel(r.rows[0].mean, 2, 1e-15);   /* 20/10, 40/20 */
+    ck_assert_rel(r.rows[1].mean, 2.5, 1e-15); /* 9/3, 12/6 */
+    ck_assert_rel(r.rows[3].mean, 1, 1e-15);
+    ck_assert_int_eq(r.sum.points, 2);
+    ck_assert_int_eq(r.sum.refs, 2);
+    ck_assert_rel(r.sum.mape, 12.5, 1e-12);
+    ck_assert_int_eq(r.nfits, 0);
+    /* no such series: the message lists the series */
+    free(r.norm_ref);
+    r.norm_ref = vs_xstrdup("g9");
+    ck_assert_int_eq(val_norm_check(&r, &err), -1);
+    ck_assert_msg(strstr(err.msg, "no such series") && strstr(err.msg, "g0, g1"), "%s", err.msg);
+    ck_assert_int_eq(val_compute(&r, &err), -1);
+    /* a row at an x the reference lacks */
+    free(r.norm_ref);
+    r.norm_ref = vs_xstrdup("g1");
+    r.rows[1].x = 3;
+    ck_assert_int_eq(val_norm_check(&r, &err), -1);
+    ck_assert_msg(strstr(err.msg, "m.csv:3:") && strstr(err.msg, "no row of g1 at x = 3"), "%s",
+                  err.msg);
+    val_report_free(&r);
+    /* parsing */
+    val_norm n;
+    char *ref = NULL;
+    ck_assert_int_eq(val_parse_norm_ref("curve:kernel=tas", &n, &ref, &err), 0);
+    ck_assert(n == VAL_NORM_CURVE && ref && !strcmp(ref, "kernel=tas"));
+    free(ref);
+    ck_assert_int_eq(val_parse_norm_ref("first", &n, &ref, &err), 0);
+    ck_assert(n == VAL_NORM_FIRST && ref == NULL);
+    ck_assert_int_eq(val_parse_norm_ref("curve:", &n, &ref, &err), -1);
+    ck_assert_int_eq(val_parse_norm("curve:kernel=tas", &n, &err), -1); /* not for calibrate */
+    ck_assert_str_eq(val_norm_name(VAL_NORM_CURVE), "curve");
+}
+END_TEST
+
 START_TEST(normalize_first)
 {
     val_report r;
@@ -613,6 +666,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, summary_exact);
     tcase_add_test(tc, ci_student_t_n3);
     tcase_add_test(tc, normalize_first);
+    tcase_add_test(tc, normalize_curve);
     tcase_add_test(tc, normalize_max);
     tcase_add_test(tc, norm_names);
     suite_add_tcase(s, tc);
