@@ -55,6 +55,10 @@ static void val_first_rows(const val_report *r, int *ref)
 static int val_curve_rows(const val_report *r, int *ref, vs_err *err)
 {
     int gref = -1;
+    if (!r->norm_ref)
+        return err_input(err, "%s: --normalize curve needs the series to divide by "
+                              "(curve:AXIS=VALUE)",
+                         r->measured_file);
     for (int g = 0; g < r->ngroups && gref < 0; g++)
         if (!strcmp(r->groups[g], r->norm_ref))
             gref = g;
@@ -69,7 +73,7 @@ static int val_curve_rows(const val_report *r, int *ref, vs_err *err)
         return err_input(err, "%s: --normalize curve:%s needs an x axis (the rows are one series)",
                          r->measured_file, r->norm_ref);
     for (int i = 0; i < r->nrows; i++) {
-        ref[i] = -1;
+        ref[i] = r->rows[i].group == gref ? i : -1; /* the reference's rows: their own */
         for (int j = 0; j < r->nrows && ref[i] < 0; j++)
             if (r->rows[j].group == gref && r->rows[j].x == r->rows[i].x)
                 ref[i] = j;

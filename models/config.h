@@ -32,7 +32,8 @@ typedef struct host_cfg {
     int cores_per_socket;             /* physical cores per socket */
     int smt;                          /* hardware threads per core (1 or 2) */
     double ghz;                       /* core clock, for cycle -> ns conversion */
-    double cpu_speed;                 /* guest CPU work runs this much faster than written (1 = as written) */
+    double cpu_speed;                 /* guest CPU work runs this much faster than the
+                                         workload's times say (1 = as written) */
     int hops[CFG_MAX_SOCKETS][CFG_MAX_SOCKETS]; /* interconnect hops between sockets */
     double line_ns[DIST_NCLASS];      /* cache-line transfer cost by distance class */
     double coherence_ns;              /* extra handoff cost per additional spinner on a line */

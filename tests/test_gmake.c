@@ -162,13 +162,14 @@ START_TEST(test_cpu_speed)
     for (size_t i = 0; i < sizeof speeds / sizeof speeds[0]; i++) {
         double s = speeds[i], build_s = (0.005 + 2 * 0.010 + 0.007) / s;
         double thr = gmake_builds_per_hour_at(4, 8, 40 * build_s, s);
-        fprintf(stderr, "gmake -j4, 8 jobs, cpu_speed %g: %.2f builds/h, critical path says %.2f\n", s, thr,
-                3600.0 / build_s);
+        fprintf(stderr, "gmake -j4, 8 jobs, cpu_speed %g: %.2f builds/h, critical path says %.2f\n",
+                s, thr, 3600.0 / build_s);
         ck_assert_rel(thr, 3600.0 / build_s, 1e-6);
     }
     const char *text =
         "{\"duration_s\": 0.2, \"seed\": 3,"
-        " \"host\": {\"sockets\": 1, \"cores_per_socket\": 1, \"cpu_speed\": 2.5, \"costs\": {\"line_same_core_ns\": 0,"
+        " \"host\": {\"sockets\": 1, \"cores_per_socket\": 1, \"cpu_speed\": 2.5,"
+        "  \"costs\": {\"line_same_core_ns\": 0,"
         "  \"line_same_socket_ns\": 0, \"native_wake_ns\": 0, \"migrate_same_socket_ns\": 0}},"
         " \"hypervisor\": {\"scheduler\": \"none\"},"
         " \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
