@@ -192,7 +192,7 @@ int val_parse_norm(const char *s, val_norm *out, vs_err *err)
     return 0;
 }
 
-int val_parse_norm_ref(const char *s, val_norm *out, char **ref, vs_err *err)
+int val_parse_norm_ref(const char *s, val_norm *out, const char **ref, vs_err *err)
 {
     *ref = NULL;
     if (strncasecmp(s, "curve:", 6) != 0)
@@ -202,7 +202,7 @@ int val_parse_norm_ref(const char *s, val_norm *out, char **ref, vs_err *err)
                               "by (e.g. curve:kernel=tas)",
                          s);
     *out = VAL_NORM_CURVE;
-    *ref = vs_xstrdup(s + 6);
+    *ref = s + 6;
     return 0;
 }
 

@@ -95,6 +95,12 @@ int val_norm_check(const val_report *r, vs_err *err)
     return rc;
 }
 
+/* What FIRST and CURVE divide by, for messages. */
+static const char *val_norm_by(const val_report *r)
+{
+    return r->norm == VAL_NORM_CURVE ? r->norm_ref : "its first point";
+}
+
 /* Normalises the samples of row i into out (its n_used values); rowref[i]
  * is its reference row under FIRST and CURVE. */
 static int val_norm_samples(val_report *r, int i, const double *gscale, const int *rowref,
@@ -109,7 +115,6 @@ static int val_norm_samples(val_report *r, int i, const double *gscale, const in
         return 0;
     }
     const val_row *ref = &r->rows[rowref[i]];
-    const char *by = r->norm == VAL_NORM_CURVE ? r->norm_ref : "its first point";
     for (int j = 0; j < w->n; j++)
         for (int k = 0; k < ref->n; k++) {
             if (ref->seeds[k] != w->seeds[j])
@@ -117,7 +122,8 @@ static int val_norm_samples(val_report *r, int i, const double *gscale, const in
             if (ref->samples[k] == 0)
                 return err_input(err, "%s:%d: cannot normalise %s by %s: the predicted %s is "
                                       "0 there (seed %lld)",
-                                 r->measured_file, ref->line, r->groups[w->group], by, r->metric,
+                                 r->measured_file, ref->line, r->groups[w->group], val_norm_by(r),
+                                 r->metric,
                                  (long long)ref->seeds[k]);
             out[w->n_used++] = w->samples[j] / ref->samples[k];
             break;
@@ -240,7 +246,7 @@ int val_compute(val_report *r, vs_err *err)
             if (d == 0) {
                 err_input(err, "%s:%d: cannot normalise %s by %s: the measured value is 0 there",
                           r->measured_file, r->rows[ref].line, r->groups[w->group],
-                          r->norm == VAL_NORM_CURVE ? r->norm_ref : "its first point");
+                          val_norm_by(r));
                 goto out;
             }
         }

@@ -161,15 +161,15 @@ typedef struct val_run_opts {
 
 /* Parses "first", "max" or "none" (any case). Errors name the option. */
 int val_parse_norm(const char *s, val_norm *out, vs_err *err);
-/* As val_parse_norm, and also "curve:GROUP" (VAL_NORM_CURVE; *ref gets a copy
- * of GROUP, e.g. "kernel=tas", to free; NULL for the others). */
-int val_parse_norm_ref(const char *s, val_norm *out, char **ref, vs_err *err);
+/* As val_parse_norm, and also "curve:GROUP" (VAL_NORM_CURVE; *ref points at
+ * GROUP inside s, e.g. "kernel=tas"; NULL for the others). */
+int val_parse_norm_ref(const char *s, val_norm *out, const char **ref, vs_err *err);
 /* Under CURVE, that the report (after val_report_init and norm_ref set) has
  * the series norm_ref, an x axis and a row of it at every row's x, so a bad
  * option fails before anything runs; 0 for the other modes. Input errors
  * name the file, the line and the series. */
 int val_norm_check(const val_report *r, vs_err *err);
-/* "first", "max" or "none". Can't fail. */
+/* "first", "max", "curve" or "none". Can't fail. */
 const char *val_norm_name(val_norm n);
 
 /* 1 when name is a results.csv column vmsim always writes or a key of the

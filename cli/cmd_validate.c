@@ -124,15 +124,12 @@ int validate_parse(int argc, char **argv, int sensitivity, validate_args *a, vs_
         case VAL_PARAM: a->param = v; break;
         case VAL_VALUES: a->values = v; break;
         case VAL_X: a->xcol = v; break;
-        case VAL_NORMALIZE: {
-            char *ref = NULL;
+        case VAL_NORMALIZE:
+            a->norm_ref = NULL;
             if (sensitivity ? val_parse_norm(v, &a->norm, err)
-                            : val_parse_norm_ref(v, &a->norm, &ref, err))
+                            : val_parse_norm_ref(v, &a->norm, &a->norm_ref, err))
                 return -1;
-            free(ref);
-            a->norm_ref = a->norm == VAL_NORM_CURVE ? v + 6 : NULL;
             break;
-        }
         case VAL_SEEDS:
             if (args_int_opt("--seeds", v, 1, VAL_MAX_SEEDS, &a->nseeds, err))
                 return -1;
@@ -184,16 +181,10 @@ static int validate_main(int argc, char **argv, const validate_args *a, vs_err *
     val_report_init(&r, &m, a->file, a->norm);
     if (a->norm_ref)
         r.norm_ref = vs_xstrdup(a->norm_ref);
-    int bad = val_norm_check(&r, err);
-    if (bad) {
-        val_report_free(&r);
-        val_measured_free(&m);
-        json_decref(doc);
-        return err->code ? err->code : VS_EXIT_INPUT;
-    }
-    if (a->sweep) {
+    int bad = val_norm_check(&r, err); /* a bad curve: fails before anything runs */
+    if (!bad && a->sweep) {
         bad = val_from_sweep(&m, a->sweep, &r, err);
-    } else {
+    } else if (!bad) {
         char rundir[4200], runcmd[8192];
         snprintf(rundir, sizeof rundir, "%s/runs", a->dir);
         val_run_opts o = {.dir = rundir, .nseeds = a->nseeds, .jobs = a->jobs,
