@@ -129,6 +129,7 @@ struct vcpu {
         int64_t vprot;      /* eevdf: protected from preemption while vruntime < this */
         int64_t poll_win;   /* KVM adaptive halt polling (4.3+): this vCPU's window, ns */
         sim_time halt_at;   /* when it last halted (adaptive halt polling) */
+        sim_time out_at;    /* when it last stopped running (task_hot: p->se.exec_start) */
     } cfs;
     struct {
         int64_t credit;     /* credits, ns of allowance */
@@ -204,6 +205,8 @@ struct pcpu {
         ev_id poll_ev;         /* the end of its poll window */
         vcpu *buddy;           /* yield_to's next buddy, waiting for the reschedule IPI */
         ev_id resched_ev;      /* that IPI's arrival (0: none in flight) */
+        sim_time avg_idle;     /* rq->avg_idle: mean idle period (idle_balance's gate) */
+        sim_time idle_stamp;   /* rq->idle_stamp: when it last went idle, -1 = not since */
     } cfs;                 /* cfs-private state */
     sim_time since;        /* cur started here (slice accounting) */
     sim_time busy;         /* ns with a vCPU on it (window) */

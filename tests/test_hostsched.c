@@ -751,6 +751,55 @@ static const char *const all_hv[] = {"none", "pinned", "cfs", "credit", "cosched
  * exits. The wake-up reaches the host kick_ns after the sleep ends (0 on
  * bare metal), the vCPU is scheduled in at once on its idle pCPU, and its
  * guest code resumes wake_ns later (native_wake_ns on bare metal). */
+/* CFS's idle pull with a migration cost (sysctl_sched_migration_cost, 4.1's
+ * idle_balance and task_hot), on 2 pCPUs, 1 socket, no tick rounding and no
+ * periodic balancing. vCPUs 0 and 2 compute forever and start on pCPU 0
+ * (vCPU 1 has pCPU 1): vCPU 0 runs its 6 ms slice (12 ms latency / 2),
+ * then waits there while vCPU 2 runs its own. vCPU 1 computes 6.2 ms and
+ * halts, so pCPU 1 goes idle 0.2 ms after vCPU 0 stopped running. With no
+ * migration cost pCPU 1 pulls vCPU 0 at once; with 100 us vCPU 0 is cold
+ * (0.2 ms since it ran) and pulled at once too; with the kernel's 500 us it
+ * is cache-hot, pCPU 1 stays idle and vCPU 0 runs again on pCPU 0 when
+ * vCPU 2's slice ends, 6 ms after it began. */
+START_TEST(test_cfs_idle_pull_migration_cost)
+{
+    static const int cost[] = {0, 100000, 500000};
+    for (int k = 0; k < 3; k++) {
+        run r;
+        world *w = build(&r,
+                         "{\"duration_s\": 0.02, \"warmup_s\": 0.0, " HOST(2) ","
+                         " \"hypervisor\": {\"scheduler\": \"cfs\", \"tick_ns\": 0, \"balance_ns\": 0,"
+                         " \"migration_cost_ns\": %d}, \"vms\": {\"count\": 1, \"vcpus\": 3},"
+                         " \"workload\": {\"type\": \"script\", \"tasks\": ["
+                         "  {\"vcpu\": 0, \"repeat\": true, \"steps\": [{\"compute_ns\": 1000000}]},"
+                         "  {\"vcpu\": 1, \"steps\": [{\"compute_ns\": 6200000}, {\"sleep_ns\": 1000000000}]},"
+                         "  {\"vcpu\": 2, \"repeat\": true, \"steps\": [{\"compute_ns\": 1000000}]}]}}",
+                         cost[k]);
+        log_attach(w, &slog);
+        run_to_end(&r);
+        const sched_ev *start0 = log_find(&slog, 0, 1, 0, 0), *out0 = log_find(&slog, 0, 0, 0, 0);
+        ck_assert_msg(start0 && start0->pcpu == 0, "cost %d: vCPU 0 did not start on pCPU 0", cost[k]);
+        ck_assert_msg(out0 && out0->t == start0->t + 6 * SIM_MS && out0->hs == VH_RUNNABLE,
+                      "cost %d: vCPU 0 first switched out at %lld, expected its start + 6 ms, runnable",
+                      cost[k], out0 ? (long long)out0->t : -1LL);
+        const sched_ev *halt1 = log_find(&slog, 1, 0, 0, 0);
+        ck_assert_msg(halt1 && halt1->hs == VH_HALTED, "cost %d: vCPU 1 never halted", cost[k]);
+        ck_assert_msg(halt1->t - out0->t > 100000 && halt1->t - out0->t < 500000,
+                      "cost %d: vCPU 1 halted %lld ns after vCPU 0 stopped, expected 0.1-0.5 ms", cost[k],
+                      (long long)(halt1->t - out0->t));
+        const sched_ev *in0 = log_find(&slog, 0, 1, out0->t + 1, 0);
+        ck_assert_msg(in0 != NULL, "cost %d: vCPU 0 never ran again", cost[k]);
+        sim_time want_t = cost[k] < 200000 ? halt1->t : out0->t + 6 * SIM_MS;
+        int want_pc = cost[k] < 200000 ? 1 : 0;
+        ck_assert_msg(in0->t == want_t && in0->pcpu == want_pc,
+                      "cost %d: vCPU 0 back at %lld on pCPU %d, expected %lld on %d (vCPU 1 halted at %lld)",
+                      cost[k], (long long)in0->t, in0->pcpu, (long long)want_t, want_pc, (long long)halt1->t);
+        check_conservation(w, "cfs, migration cost");
+        drop(&r);
+    }
+}
+END_TEST
+
 START_TEST(test_wake_cost)
 {
     const char *hv = all_hv[_i];
@@ -1204,6 +1253,7 @@ static Suite *make_suite(void)
     tcase_add_test(ex, test_pinned_half_and_slice);
     tcase_add_test(ex, test_cfs_three_threads);
     tcase_add_test(ex, test_cfs_three_threads_tick);
+    tcase_add_test(ex, test_cfs_idle_pull_migration_cost);
     tcase_add_test(ex, test_eevdf_three_threads);
     tcase_add_test(ex, test_eevdf_tick);
     tcase_add_test(ex, test_background_share);

@@ -18,7 +18,13 @@
  *  - load balancing: an idle pCPU pulls a waiting thread from the busiest
  *    queue (same socket first); every `balance` ns one pass moves waiting
  *    threads from the busiest to the least busy queue while they differ by
- *    two or more. Migrations pay the NUMA-dependent refill cost in vcpu.c;
+ *    two or more. Migrations pay the NUMA-dependent refill cost in vcpu.c.
+ *    cfs with migration_cost_ns > 0 (sysctl_sched_migration_cost, 4.1's
+ *    idle_balance and can_migrate_task): a pCPU going idle pulls only if its
+ *    average idle period (avg_idle: 1/8 of each new period, sampled when a
+ *    thread is woken onto it, capped at twice the cost, starting there) is
+ *    at least the cost, and only a thread that last ran at least the cost
+ *    ago (task_hot); the periodic pass ignores both;
  *  - directed yield (yield_to): the target runs on its pCPU if its vruntime
  *    is within wakeup_granularity of the leftmost there (the next buddy
  *    rule), and the yielding thread gives way to whatever waits on its own
@@ -80,6 +86,7 @@ typedef struct cfs_params {
     double bg_burst_ns;    /* ... in bursts of this mean length */
     int64_t halt_poll;     /* KVM halt polling window, ns (0: off); the cap when adaptive */
     double poll_grow;      /* adaptive halt polling: window growth factor (0: a fixed window) */
+    int64_t migration_cost; /* cfs: sysctl_sched_migration_cost, ns (0: idle pulls ungated) */
 } cfs_params;
 VP_FITS(cfs_params);
 
@@ -122,6 +129,12 @@ static const vparam cfs_params_tab[] = {
     {.key = "scale_with_cpus", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "",
      .doc = "multiply the three values above by 1 + floor(log2(min(ncpus, 8)))",
      .off = offsetof(cfs_params, scale)},
+    {.key = "migration_cost_ns", .type = VP_INT, .def = 500000, .lo = 0, .hi = 1e10, .unit = "ns",
+     .doc = "sysctl_sched_migration_cost (kernel/sched/fair.c, 500000 [src], not scaled): a pCPU "
+            "going idle pulls a waiting thread only if its average idle period is at least this "
+            "(idle_balance) and only one that last ran at least this long ago (task_hot); "
+            "0 = every idle pCPU pulls at once",
+     .off = offsetof(cfs_params, migration_cost)},
     CFS_SHARED_PARAMS,
 };
 
@@ -218,9 +231,16 @@ static int cfs_next_bit(const uint64_t *map, int lo, int hi)
     return -1;
 }
 
+/* vc stops running (preempted, yielding or halting). */
+static void c_sched_out(world *w, vcpu *vc, vcpu_hstate hs)
+{
+    vc->cfs.out_at = w->sim.now;
+    hv_sched_out(w, vc, hs);
+}
+
 static void c_out(world *w, pcpu *pc, vcpu *vc, vcpu_hstate hs)
 {
-    hv_sched_out(w, vc, hs);
+    c_sched_out(w, vc, hs);
     cfs_mark(w, pc);
 }
 
@@ -436,7 +456,7 @@ static void c_switch(world *w, pcpu *pc, vcpu *next)
 {
     vcpu *cur = pc->cur;
     if (cur) {
-        hv_sched_out(w, cur, VH_RUNNABLE);
+        c_sched_out(w, cur, VH_RUNNABLE);
         cq_push(pc, cur);
     }
     cq_remove(pc, next);
@@ -448,7 +468,7 @@ static void c_switch(world *w, pcpu *pc, vcpu *next)
  * queue behind it (taken off first, so self is not the pick). */
 static void c_give_way(world *w, pcpu *pc, vcpu *self)
 {
-    hv_sched_out(w, self, VH_RUNNABLE);
+    c_sched_out(w, self, VH_RUNNABLE);
     vcpu *next = cfs_pick(pc);
     cq_remove(pc, next);
     cq_push(pc, self);
@@ -485,9 +505,56 @@ static void cfs_migrate(world *w, pcpu *src, pcpu *dst, vcpu *vc)
     c_push(w, dst, vc);
 }
 
-/* An idle pCPU pulls a waiting vCPU from the busiest queue. */
+/* task_hot (can_migrate_task): vc, waiting, last ran less than the
+ * migration cost ago. */
+static int cfs_hot(const world *w, const vcpu *vc)
+{
+    return vc->last_pcpu >= 0 && w->sim.now - vc->cfs.out_at < CFS_PAR(w)->migration_cost;
+}
+
+/* The waiting vCPU of pc with the least vruntime that is not cache-hot
+ * (first in queue order among equals), or NULL. */
+static vcpu *cfs_pick_cold(const world *w, pcpu *pc)
+{
+    vcpu *best = NULL;
+    for (vcpu *v = pc->rq_head; v; v = v->hq_next)
+        if (!cfs_hot(w, v) && (!best || v->cfs.vruntime < best->cfs.vruntime))
+            best = v;
+    return best;
+}
+
+/* idle_balance's gate (4.1): a pCPU whose idle periods average less than the
+ * migration cost does not look for work. */
+static int cfs_newidle_gated(const world *w, const pcpu *pc)
+{
+    return CFS_PAR(w)->migration_cost > 0 && pc->cfs.avg_idle < CFS_PAR(w)->migration_cost;
+}
+
+/* ttwu_do_wakeup: a thread woken onto pc ends pc's idle period, if one was
+ * stamped; avg_idle moves 1/8 of the way to it (update_avg), capped at twice
+ * the migration cost (max_idle_balance_cost taken as the cost itself). */
+static void cfs_idle_sample(const world *w, pcpu *pc)
+{
+    if (pc->cfs.idle_stamp < 0)
+        return;
+    sim_time d = w->sim.now - pc->cfs.idle_stamp, max = 2 * CFS_PAR(w)->migration_cost;
+    pc->cfs.avg_idle += (d - pc->cfs.avg_idle) / 8;
+    if (pc->cfs.avg_idle > max)
+        pc->cfs.avg_idle = max;
+    pc->cfs.idle_stamp = -1;
+}
+
+/* An idle pCPU pulls a waiting vCPU from the busiest queue (with a
+ * migration cost: only a cold one, and none if pc's idle periods are short). */
 static int cfs_pull(world *w, pcpu *pc)
 {
+    int gate = CFS_PAR(w)->migration_cost > 0 && !CFS_PAR(w)->eevdf;
+    if (gate) {
+        if (pc->cfs.idle_stamp < 0)
+            pc->cfs.idle_stamp = w->sim.now;
+        if (cfs_newidle_gated(w, pc))
+            return 0;
+    }
     cfs_state *st = w->hv_state;
     pcpu *busiest = NULL;
     for (int i = cfs_next_bit(st->queued, 0, w->npcpus); i >= 0;
@@ -501,10 +568,14 @@ static int cfs_pull(world *w, pcpu *pc)
     }
     if (!busiest)
         return 0;
+    vcpu *vc = gate ? cfs_pick_cold(w, busiest) : cfs_pick(busiest);
+    if (!vc)
+        return 0;
     cfs_update(w, busiest);
-    vcpu *vc = cfs_pick(busiest);
     cfs_migrate(w, busiest, pc, vc);
     cfs_arm(w, busiest);
+    if (gate)
+        pc->cfs.idle_stamp = -1; /* pulled_task */
     return 1;
 }
 
@@ -637,8 +708,11 @@ static void cfs_init(world *w)
     st->idle = vs_xcalloc((size_t)st->words, sizeof(uint64_t));
     st->queued = vs_xcalloc((size_t)st->words, sizeof(uint64_t));
     w->hv_state = st;
-    for (int i = 0; i < w->npcpus; i++)
+    for (int i = 0; i < w->npcpus; i++) {
         cfs_mark(w, &w->pcpus[i]);
+        w->pcpus[i].cfs.avg_idle = 2 * CFS_PAR(w)->migration_cost; /* sched_init */
+        w->pcpus[i].cfs.idle_stamp = -1;
+    }
     for (int i = 0; i < w->npcpus; i++) /* from the host stream, in pCPU order */
         w->pcpus[i].cfs.tick_phase =
             CFS_PAR(w)->tick > 0 ? (sim_time)gsl_rng_uniform_int(w->rng, (unsigned long)CFS_PAR(w)->tick) : 0;
@@ -740,6 +814,8 @@ static void cfs_wake(world *w, vcpu *vc)
         return;
     }
     pcpu *pc = cfs_select(w, vc);
+    if (CFS_PAR(w)->migration_cost > 0 && !CFS_PAR(w)->eevdf)
+        cfs_idle_sample(w, pc);
     cfs_poll_stop(w, pc); /* another vCPU polling there blocks: vc is runnable on its pCPU */
     if (CFS_PAR(w)->eevdf) {
         ee_wake(w, vc, pc);
