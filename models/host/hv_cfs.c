@@ -108,7 +108,7 @@ VP_FITS(cfs_params);
     {.key = "halt_poll_ns", .type = VP_INT, .def = 0, .lo = 0, .hi = 1e9, .unit = "ns",           \
      .doc = "KVM halt polling: a halting vCPU's thread polls this long before it blocks, and "     \
             "stops as soon as another thread is runnable on its pCPU (kvm_vcpu_block; Linux "      \
-            "4.0-4.2 default 500000 [src]); 0 = off",                                              \
+            "4.0-4.2 default 500000 [est: recalled, not checked in the source]); 0 = off",  \
      .off = offsetof(cfs_params, halt_poll)},                                                      \
     {.key = "halt_poll_grow", .type = VP_NUM, .def = 0, .lo = 0, .hi = 100, .unit = "factor",     \
      .doc = "0: halt polling with the fixed window halt_poll_ns (Linux 4.0-4.2); > 0: per-vCPU "   \
