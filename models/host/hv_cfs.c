@@ -523,11 +523,10 @@ static vcpu *cfs_pick_cold(const world *w, pcpu *pc)
     return best;
 }
 
-/* idle_balance's gate (4.1): a pCPU whose idle periods average less than the
- * migration cost does not look for work. */
-static int cfs_newidle_gated(const world *w, const pcpu *pc)
+/* cfs (not eevdf) with a migration cost: idle pulls follow 4.1's rules. */
+static int cfs_migration_gated(const world *w)
 {
-    return CFS_PAR(w)->migration_cost > 0 && pc->cfs.avg_idle < CFS_PAR(w)->migration_cost;
+    return CFS_PAR(w)->migration_cost > 0 && !CFS_PAR(w)->eevdf;
 }
 
 /* ttwu_do_wakeup: a thread woken onto pc ends pc's idle period, if one was
@@ -548,11 +547,11 @@ static void cfs_idle_sample(const world *w, pcpu *pc)
  * migration cost: only a cold one, and none if pc's idle periods are short). */
 static int cfs_pull(world *w, pcpu *pc)
 {
-    int gate = CFS_PAR(w)->migration_cost > 0 && !CFS_PAR(w)->eevdf;
+    int gate = cfs_migration_gated(w);
     if (gate) {
         if (pc->cfs.idle_stamp < 0)
             pc->cfs.idle_stamp = w->sim.now;
-        if (cfs_newidle_gated(w, pc))
+        if (pc->cfs.avg_idle < CFS_PAR(w)->migration_cost) /* idle_balance's gate */
             return 0;
     }
     cfs_state *st = w->hv_state;
@@ -814,7 +813,7 @@ static void cfs_wake(world *w, vcpu *vc)
         return;
     }
     pcpu *pc = cfs_select(w, vc);
-    if (CFS_PAR(w)->migration_cost > 0 && !CFS_PAR(w)->eevdf)
+    if (cfs_migration_gated(w))
         cfs_idle_sample(w, pc);
     cfs_poll_stop(w, pc); /* another vCPU polling there blocks: vc is runnable on its pCPU */
     if (CFS_PAR(w)->eevdf) {
