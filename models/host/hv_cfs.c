@@ -107,8 +107,9 @@ VP_FITS(cfs_params);
      .off = offsetof(cfs_params, bg_burst_ns)},                                                    \
     {.key = "halt_poll_ns", .type = VP_INT, .def = 0, .lo = 0, .hi = 1e9, .unit = "ns",           \
      .doc = "KVM halt polling: a halting vCPU's thread polls this long before it blocks, and "     \
-            "stops as soon as another thread is runnable on its pCPU (kvm_vcpu_block; Linux "      \
-            "4.0-4.2 default 500000 [est: recalled, not checked in the source]); 0 = off",  \
+            "stops as soon as another thread is runnable on its pCPU (kvm_vcpu_block); the "     \
+            "module default was 0 until 4.3 made it 500000 with the adaptive window [src: "     \
+            "commit aca6ff29, docs/model.md]; 0 = off",                                       \
      .off = offsetof(cfs_params, halt_poll)},                                                      \
     {.key = "halt_poll_grow", .type = VP_NUM, .def = 0, .lo = 0, .hi = 100, .unit = "factor",     \
      .doc = "0: halt polling with the fixed window halt_poll_ns (Linux 4.0-4.2); > 0: per-vCPU "   \
