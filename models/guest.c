@@ -398,7 +398,7 @@ static void guest_spin_begins(world *w, task *t, sim_time ns)
     if (t->vc) {
         if (was_halted) /* otherwise its pvh_bits bit is clear already */
             vcpu_pvh_mark(t->vc);
-        vcpu_ple_reset(w, t->vc);
+        vcpu_ple_restart(w, t->vc);
     }
 }
 

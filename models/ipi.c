@@ -126,7 +126,7 @@ void ipi_send(world *w, task *t, const ipi_opts *o)
     t->ipi_until = at;
     t->ipi_handler = o->handler_ns;
     t->preempt_count++; /* smp_call_function_many runs with preemption off */
-    vcpu_ple_reset(w, self);
+    vcpu_ple_restart(w, self);
     ev_schedule(&w->sim, at + ipi_delay(w), ipi_deliver_ev, t, 0);
     if (yield_to >= 0)
         ev_schedule(&w->sim, at, ipi_yield_ev, t, (uint64_t)yield_to);

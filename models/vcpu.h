@@ -100,7 +100,12 @@ void vcpu_account(world *w, vcpu *vc);
 void vcpu_pcpu_account(world *w, pcpu *pc);
 /* Adds a stall of d ns to a running vCPU's current segment (VM exits). */
 void vcpu_stall(world *w, vcpu *vc, sim_time d);
-/* Resets the PLE window to its base (on schedule-in, or a new spin). */
+/* The PLE window is the vCPU's (arch/x86/kvm/vmx.c since 3.18): grown at
+ * each PAUSE-loop exit, reset to its base only when the vCPU is scheduled
+ * in (ple_window_shrink 0). vcpu_ple_reset: schedule-in, the base window and
+ * a fresh count; vcpu_ple_restart: a new spin loop (or VM entry), counted
+ * against the current window, which it leaves as it is. */
 void vcpu_ple_reset(world *w, vcpu *vc);
+void vcpu_ple_restart(world *w, vcpu *vc);
 
 #endif

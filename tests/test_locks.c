@@ -743,6 +743,40 @@ START_TEST(test_ple_yields_to_preempted_holder)
 }
 END_TEST
 
+/* The PLE window belongs to the vCPU (arch/x86/kvm/vmx.c since 3.18,
+ * "KVM: VMX: dynamise PLE window": grown at every PAUSE-loop exit, reset
+ * only when the vCPU is scheduled in). One VM, two vCPUs on their own
+ * pCPUs, nothing preempted, so every exit finds no one to yield to. Task B
+ * spins ~0.9 ms on L twice, computing between the spins. At 2 GHz the
+ * window of 4096 cycles is 2.048 us: the first spin exits after 1, 2, 4,
+ * ... windows (8 exits in 0.9 ms); the second spin starts with the grown
+ * window (1 exit more). A window that restarted at 4096 with every spin
+ * would exit 8 times again. */
+START_TEST(test_ple_window_survives_spins)
+{
+    run_out o;
+    run_text("{\"duration_s\": 0.01, " HOST(2) ","
+             " \"hypervisor\": {\"scheduler\": \"pinned\", \"pin\": [[0, 1]]},"
+             " \"vms\": [{\"name\": \"a\", \"vcpus\": 2}],"
+             " \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
+             " \"workload\": {\"type\": \"script\", \"locks\": [{\"name\": \"L\", \"kernel\": true}],"
+             "  \"tasks\": [{\"vcpu\": 0, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 1000000}, {\"unlock\": \"L\"},"
+             "     {\"compute_ns\": 10000}, {\"lock\": \"L\"}, {\"compute_ns\": 1000000}, {\"unlock\": \"L\"}]},"
+             "   {\"vcpu\": 1, \"start_ns\": 100000, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 1000}, {\"unlock\": \"L\"},"
+             "     {\"compute_ns\": 100000}, {\"lock\": \"L\"}, {\"compute_ns\": 1000}, {\"unlock\": \"L\"}]}]}}",
+             &rec, &o);
+    const vcpu *b = &o.w->vms[0].vcpus[1];
+    ck_assert_int_eq(rec_count(&rec, OBS_YIELD, -1), 0);
+    int exits = 0;
+    for (int i = 0; i < rec.n; i++)
+        if (rec.ev[i].kind == OBS_PLE_EXIT && rec.ev[i].vm == 0 && rec.ev[i].task == 1)
+            exits++;
+    ck_assert_msg(exits == 9, "%d PAUSE-loop exits of B's vCPU, expected 8 + 1", exits);
+    ck_assert_double_eq(b->ple_window, 4096.0 * 512); /* 2^9: never scheduled out */
+    run_free(&o);
+}
+END_TEST
+
 /* preemptable-ticket on the lock-waiter preemption of lwp-ticket.json:
  * ticket order hands L to the descheduled vcpu1 (task 1); the
  * preemptable ticket lock lets the timed-out waiters behind it (tasks 2
@@ -863,6 +897,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_lhp_once);
     tcase_add_test(tc, test_lwp_once);
     tcase_add_test(tc, test_ple_yields_to_preempted_holder);
+    tcase_add_test(tc, test_ple_window_survives_spins);
     tcase_add_test(tc, test_preemptable_ticket_out_of_order);
     tcase_add_test(tc, test_os_level_lhp);
     tcase_add_test(tc, test_coherence_collapse);
