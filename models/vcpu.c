@@ -42,9 +42,10 @@ static const vparam vcpu_ple_tab[] = {
      .doc = "cap on the grown window (ple_window_max = INT_MAX / grow)",
      .off = offsetof(hv_cfg, ple_window_max)},
     {.key = "dy_eligible", .type = VP_BOOL, .def = 1, .lo = 0, .hi = 1, .unit = "",
-     .doc = "the handler passes over a candidate that is in a spin loop itself every other time "
-            "(kvm_vcpu_eligible_for_directed_yield, Linux 3.6 and later [src]); false: the "
-            "handler before it, which takes the first preempted vCPU",
+     .doc = "a candidate that is inside its own PAUSE-loop handler (descheduled by its own "
+            "directed yield) is passed over every other time it is examined, the first time "
+            "included (kvm_vcpu_eligible_for_directed_yield, Linux 3.6 and later [src]); false: "
+            "the handler before it, which takes the first preempted vCPU",
      .off = offsetof(hv_cfg, ple_dy)},
     {.key = "scan_ns", .type = VP_NUM, .def = 0, .lo = 0, .hi = 1e6, .unit = "ns",
      .doc = "the handler's cost per vCPU it examines (kvm_vcpu_on_spin walks the VM's vCPUs in "
@@ -183,9 +184,14 @@ static int vm_next_preempted(const vm *v, int lo, int hi)
 
 /* PLE: the spinning vCPU exits; KVM's kvm_vcpu_on_spin looks for a
  * preempted vCPU of the same VM to yield to, round robin from the last one
- * boosted, in two passes, giving up after 3 failed tries; a candidate that
- * is itself spinning is eligible only every other time (dy_eligible, Linux
- * 3.6; hypervisor.ple.dy_eligible false: the handler before it). */
+ * boosted, in two passes, giving up after 3 failed tries. A candidate that
+ * is itself inside the handler - descheduled by its own directed yield,
+ * spin_loop.in_spin_loop, set at the handler's start and cleared at its
+ * end - is eligible only every other time it is examined
+ * (kvm_vcpu_eligible_for_directed_yield, Linux 3.6 [src]; a vCPU the host
+ * preempted while it spun in the guest is not in the handler and always
+ * eligible); the handler's end also clears the exiting vCPU's own
+ * dy_eligible. hypervisor.ple.dy_eligible false: the handler before 3.6. */
 static void vcpu_ple_exit(world *w, vcpu *vc)
 {
     const hv_cfg *hc = &w->sc->hv;
@@ -210,9 +216,10 @@ static void vcpu_ple_exit(world *w, vcpu *vc)
             vcpu *c = &v->vcpus[i];
             if (c == vc || c->hs != VH_RUNNABLE || !c->preempted)
                 continue;
-            if (hc->ple_dy && c->cur && (c->cur->act == TA_SPIN || c->cur->act == TA_IPI)) { /* in a spin loop itself */
+            if (hc->ple_dy && c->in_ple) { /* in its own handler's yield */
+                int eligible = c->dy_eligible; /* read, then toggled */
                 c->dy_eligible = !c->dy_eligible;
-                if (!c->dy_eligible)
+                if (!eligible)
                     continue;
             }
             obs_emit(w, OBS_YIELD, vc, t, t->wlock, NULL, c);
@@ -220,7 +227,11 @@ static void vcpu_ple_exit(world *w, vcpu *vc)
                 v->last_boosted = i;
                 if (world_measuring(w))
                     vc->n_dy++;
-                return; /* switched out at once: the walk's cost is not modelled here */
+                if (vc->hs == VH_RUNNING) /* nothing else to run here: the handler ends */
+                    vc->dy_eligible = 0;
+                else /* switched out inside the handler; it ends at the next schedule-in */
+                    vc->in_ple = 1;
+                return; /* the walk's cost is not modelled here */
             }
             if (--tries == 0) {
                 seen = pass ? v->nvcpus - start + i : i - start;
@@ -229,6 +240,7 @@ static void vcpu_ple_exit(world *w, vcpu *vc)
         }
     }
 scanned:
+    vc->dy_eligible = 0; /* the handler's end: not eligible during the next spin loop */
     /* no yield: the spinner pays the walk before it spins again (nothing
      * when scan_ns is 0, the default, so every number stays as it was) */
     if (hc->ple_scan_ns > 0)
@@ -306,6 +318,10 @@ static void vcpu_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall)
     vc->seg_start = w->sim.now + stall;
     vc->preempted = 0;
     vc->vm->pre_bits[vc->id >> 6] &= ~(1ull << (vc->id & 63));
+    if (vc->in_ple) { /* back in its handler, which ends: in_spin_loop and dy_eligible cleared */
+        vc->in_ple = 0;
+        vc->dy_eligible = 0;
+    }
     vcpu_ple_reset(w, vc);
     obs_emit(w, OBS_VCPU_IN, vc, vc->cur, NULL, NULL, NULL);
     task *t = vc->cur;

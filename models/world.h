@@ -112,7 +112,9 @@ struct vcpu {
     sim_time seg_start;     /* progress of the current segment counts from here */
     sim_time since;         /* when hs last changed (accounting) */
     int preempted;          /* descheduled while runnable (for directed yield) */
-    int dy_eligible;        /* PLE: toggles for vCPUs that are spinning */
+    int dy_eligible;        /* PLE: toggles while in_ple (spin_loop.dy_eligible) */
+    int in_ple;             /* PLE: descheduled inside its own exit's handler, by its
+                             * directed yield (spin_loop.in_spin_loop) */
     double ple_window;      /* current PLE window, cycles */
     sim_time ple_left;      /* ns of spinning until the next PLE exit */
     int wake_pending;       /* a wake-up is in flight (no double wakes) */
