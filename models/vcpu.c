@@ -294,13 +294,13 @@ void vcpu_pcpu_account(world *w, pcpu *pc)
     pc->since = w->sim.now;
 }
 
+void vcpu_ple_restart(world *w, vcpu *vc) { vc->ple_left = ple_ns(w, vc->ple_window); }
+
 void vcpu_ple_reset(world *w, vcpu *vc)
 {
     vc->ple_window = w->sc->hv.ple_window;
     vcpu_ple_restart(w, vc);
 }
-
-void vcpu_ple_restart(world *w, vcpu *vc) { vc->ple_left = ple_ns(w, vc->ple_window); }
 
 static void vcpu_sched_in(world *w, vcpu *vc, pcpu *pc, sim_time stall)
 {
