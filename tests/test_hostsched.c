@@ -800,6 +800,51 @@ START_TEST(test_cfs_idle_pull_migration_cost)
 }
 END_TEST
 
+/* hypervisor.pin_vcpus: vCPU i of each VM runs only on pCPU i mod pCPUs,
+ * under CFS's own rules. Two VMs of three vCPUs on two pCPUs, pv ticket
+ * locks on one kernel lock (halts, kicks, wakes, PLE yields): pinned, every
+ * schedule-in of vCPU i is on pCPU i mod 2 and none counts a migration;
+ * floating, the same run moves vCPUs (so the check can fail). */
+START_TEST(test_cfs_pin_vcpus)
+{
+    for (int pin = 1; pin >= 0; pin--) {
+        run r;
+        world *w = build(&r,
+                         "{\"duration_s\": 0.05, \"warmup_s\": 0.0, " HOST(2) ","
+                         " \"hypervisor\": {\"scheduler\": \"cfs\", \"pin_vcpus\": %s},"
+                         " \"vms\": {\"count\": 2, \"vcpus\": 3},"
+                         " \"guest\": {\"lock\": {\"algorithm\": \"pv-ticket\"}},"
+                         " \"workload\": {\"type\": \"lockloop\", \"kernel_lock\": true,"
+                         "  \"think\": {\"dist\": \"exp\", \"mean_ns\": 20000},"
+                         "  \"hold\": {\"dist\": \"exp\", \"mean_ns\": 5000}}}",
+                         pin ? "true" : "false");
+        log_attach(w, &slog);
+        run_to_end(&r);
+        int ins = 0, off = 0;
+        for (int i = 0; i < slog.n; i++) {
+            if (!slog.ev[i].in)
+                continue;
+            ins++;
+            off += slog.ev[i].pcpu != w->all_vcpus[slog.ev[i].gid]->id % 2;
+        }
+        uint64_t moves = 0;
+        for (int i = 0; i < w->nvcpus; i++)
+            moves += w->all_vcpus[i]->n_migrate;
+        fprintf(stderr, "cfs, pin_vcpus %d: %d schedule-ins, %d off the pinned pCPU, %llu migrations\n", pin,
+                ins, off, (unsigned long long)moves);
+        ck_assert_int_gt(ins, 100);
+        if (pin) {
+            ck_assert_int_eq(off, 0);
+            ck_assert_int_eq(moves, 0);
+        } else {
+            ck_assert_int_gt(off, 0);
+        }
+        check_conservation(w, pin ? "cfs, pinned" : "cfs, floating");
+        drop(&r);
+    }
+}
+END_TEST
+
 START_TEST(test_wake_cost)
 {
     const char *hv = all_hv[_i];
@@ -1322,6 +1367,7 @@ static Suite *make_suite(void)
     tcase_add_test(ex, test_cfs_three_threads);
     tcase_add_test(ex, test_cfs_three_threads_tick);
     tcase_add_test(ex, test_cfs_idle_pull_migration_cost);
+    tcase_add_test(ex, test_cfs_pin_vcpus);
     tcase_add_test(ex, test_eevdf_three_threads);
     tcase_add_test(ex, test_eevdf_tick);
     tcase_add_test(ex, test_background_share);

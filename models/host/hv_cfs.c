@@ -87,6 +87,7 @@ typedef struct cfs_params {
     int64_t halt_poll;     /* KVM halt polling window, ns (0: off); the cap when adaptive */
     double poll_grow;      /* adaptive halt polling: window growth factor (0: a fixed window) */
     int64_t migration_cost; /* cfs: sysctl_sched_migration_cost, ns (0: idle pulls ungated) */
+    int pin;               /* vCPU i of each VM affine to pCPU i mod pCPUs only */
 } cfs_params;
 VP_FITS(cfs_params);
 
@@ -115,7 +116,12 @@ VP_FITS(cfs_params);
      .doc = "0: halt polling with the fixed window halt_poll_ns (Linux 4.0-4.2); > 0: per-vCPU "   \
             "adaptive window as from 4.3 (halt_poll_ns_grow, 2): from 0, grown to 10 us and then " \
             "by this factor after a halt shorter than halt_poll_ns, reset to 0 after a longer one", \
-     .off = offsetof(cfs_params, poll_grow)}
+     .off = offsetof(cfs_params, poll_grow)},                                                      \
+    {.key = "pin_vcpus", .type = VP_BOOL, .def = 0, .lo = 0, .hi = 1, .unit = "",                  \
+     .doc = "vCPU thread i of every VM may run only on pCPU i mod pCPUs (libvirt <vcpupin>, "      \
+            "taskset): wake-ups, idle pulls and balancing never move it; the policy is unchanged " \
+            "(the pinned scheduler is round robin instead)",                                      \
+     .off = offsetof(cfs_params, pin)}
 
 static const vparam cfs_params_tab[] = {
     {.key = "sched_latency_ns", .type = VP_NUM, .def = 6e6, .lo = 1e3, .hi = 1e10, .unit = "ns",
@@ -548,6 +554,8 @@ static void cfs_idle_sample(const world *w, pcpu *pc)
  * migration cost: only a cold one, and none if pc's idle periods are short). */
 static int cfs_pull(world *w, pcpu *pc)
 {
+    if (CFS_PAR(w)->pin) /* nothing may move */
+        return 0;
     int gate = cfs_migration_gated(w);
     if (gate) {
         if (pc->cfs.idle_stamp < 0)
@@ -629,7 +637,7 @@ static void cfs_balance(ev_sim *sim, void *ctx, uint64_t arg)
     (void)ctx;
     (void)arg;
     world *w = world_of(sim);
-    for (int moves = 0; moves < w->npcpus; moves++) {
+    for (int moves = 0; moves < w->npcpus && !CFS_PAR(w)->pin; moves++) {
         pcpu *hi = NULL, *lo = NULL;
         for (int i = 0; i < w->npcpus; i++) {
             pcpu *p = &w->pcpus[i];
@@ -725,6 +733,8 @@ static void cfs_init(world *w)
 
 static pcpu *cfs_select(world *w, vcpu *vc)
 {
+    if (CFS_PAR(w)->pin) /* its one allowed pCPU */
+        return &w->pcpus[vc->id % w->npcpus];
     pcpu *last = vc->last_pcpu >= 0 ? &w->pcpus[vc->last_pcpu] : &w->pcpus[vc->gid % w->npcpus];
     if (!last->cur && last->nrq == 0 && !last->cfs.bg && !last->cfs.poll)
         return last;
