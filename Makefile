@@ -120,6 +120,8 @@ test: all $(TEST_BIN) $(HOOK_BIN)
 	  if command -v python3 >/dev/null && command -v gnuplot >/dev/null; then \
 	    VMSIM=$(CURDIR)/$(BIN)/vmsim python3 tests/doc_plots.py || fail=1; \
 	  else echo "skip tests/doc_plots.py (needs python3 and gnuplot)"; fi; \
+	  if command -v python3 >/dev/null; then VMSIM_SRC=$(CURDIR) python3 tests/doc_tools.py || fail=1; \
+	  else echo "skip tests/doc_tools.py (needs python3)"; fi; \
 	  VMSIM=$(CURDIR)/$(BIN)/vmsim MAKE="$(MAKE)" sh tests/install_test.sh || fail=1; \
 	  if [ $$fail = 0 ]; then echo "ALL TESTS PASSED"; else echo "SOME TESTS FAILED"; exit 1; fi
 
