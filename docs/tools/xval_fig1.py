@@ -46,7 +46,10 @@ def sweep(vmsim, out, vec, jobs):
     cmd = [vmsim, "sweep", "scenarios/paper/fig1.json", "-o", out, "-j", str(jobs), "-q", "--resume"]
     for p in PARAMS:
         cmd += ["--set", f"{p}={vec[p]:.5g}"]
-    subprocess.run(cmd, check=True)
+    rc = subprocess.run(cmd).returncode
+    if rc != 0:
+        sys.exit(f"xval_fig1: the sweep into {out} failed (vmsim exit {rc}, its message above); "
+                 f"if docs/data/xval.json changed since that sweep ran, remove {out} and run again")
     return os.path.join(out, "summary.csv")
 
 
