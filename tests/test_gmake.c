@@ -16,6 +16,8 @@
 /* Runs the scenario text (named `name` in messages) and returns its results
  * document (caller frees); *ops (if not NULL) gets the first VM's ops as the
  * world counted them. */
+static json_t *run_loaded(scenario *sc, long long *ops);
+
 static json_t *run_results(const char *text, const char *name, long long *ops)
 {
     json_error_t je;
@@ -24,7 +26,16 @@ static json_t *run_results(const char *text, const char *name, long long *ops)
     scenario sc;
     vs_err err = {0};
     ck_assert_msg(sc_load_doc(doc, name, &sc, &err) == 0, "%s", err.msg);
-    world *w = world_new(&sc);
+    json_t *r = run_loaded(&sc, ops);
+    json_decref(doc);
+    return r;
+}
+
+/* Runs a loaded scenario, frees it, and returns its results document
+ * (caller frees); *ops (if not NULL) as in run_results. */
+static json_t *run_loaded(scenario *sc, long long *ops)
+{
+    world *w = world_new(sc);
     world_run(w);
     world_finish(w);
     report_meta m = {0};
@@ -32,8 +43,7 @@ static json_t *run_results(const char *text, const char *name, long long *ops)
     if (ops)
         *ops = (long long)w->vms[0].ops;
     world_free(w);
-    scenario_free(&sc);
-    json_decref(doc);
+    scenario_free(sc);
     return r;
 }
 
@@ -311,15 +321,9 @@ static double fig1_total(const char *preset, int cores, int vms, const char *sch
     scenario sc;
     vs_err err = {0};
     ck_assert_msg(sc_load(th_src_path("scenarios/paper/fig1.json"), sets, 7, &sc, &err) == 0, "%s", err.msg);
-    world *w = world_new(&sc);
-    world_run(w);
-    world_finish(w);
-    report_meta m = {0};
-    json_t *r = report_build(w, &m);
+    json_t *r = run_loaded(&sc, NULL);
     double thr = json_real_value(json_object_get(json_object_get(r, "metrics"), "throughput_total"));
     json_decref(r);
-    world_free(w);
-    scenario_free(&sc);
     return thr;
 }
 

@@ -637,7 +637,7 @@ static void cfs_balance(ev_sim *sim, void *ctx, uint64_t arg)
     (void)ctx;
     (void)arg;
     world *w = world_of(sim);
-    for (int moves = 0; moves < w->npcpus && !CFS_PAR(w)->pin; moves++) {
+    for (int moves = 0; moves < w->npcpus; moves++) {
         pcpu *hi = NULL, *lo = NULL;
         for (int i = 0; i < w->npcpus; i++) {
             pcpu *p = &w->pcpus[i];
@@ -724,7 +724,7 @@ static void cfs_init(world *w)
     for (int i = 0; i < w->npcpus; i++) /* from the host stream, in pCPU order */
         w->pcpus[i].cfs.tick_phase =
             CFS_PAR(w)->tick > 0 ? (sim_time)gsl_rng_uniform_int(w->rng, (unsigned long)CFS_PAR(w)->tick) : 0;
-    if (CFS_PAR(w)->balance > 0)
+    if (CFS_PAR(w)->balance > 0 && !CFS_PAR(w)->pin) /* pinned: nothing to balance */
         ev_after(&w->sim, CFS_PAR(w)->balance, cfs_balance, NULL, 0);
     if (CFS_PAR(w)->bg_share > 0)
         for (int i = 0; i < w->npcpus; i++)
