@@ -442,7 +442,7 @@ static void guest_kick(world *w, task *by, task *t)
     if (by && by->vc && w->sc->hv.kick_yield && vcpu_virtual(w))
         vcpu_wake_yield(w, t->vc, vcpu_kick_delay(w), by->vc); /* queue-head boost */
     else
-        vcpu_wake(w, t->vc, vcpu_kick_delay(w));
+        vcpu_wake_from(w, t->vc, vcpu_kick_delay(w), by ? by->vc : NULL);
 }
 
 static void guest_charge(world *w, task *by, sim_time ns)

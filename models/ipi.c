@@ -106,7 +106,7 @@ void ipi_send(world *w, task *t, const ipi_opts *o)
         if (c->hs != VH_RUNNING)
             late++;
         if (c->hs == VH_HALTED)
-            vcpu_wake(w, c, ipi_delay(w));
+            vcpu_wake_from(w, c, ipi_delay(w), self);
         else if (c->hs == VH_RUNNABLE && o->pv_sched_yield && yield_to < 0)
             yield_to = k;
     }

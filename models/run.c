@@ -53,6 +53,7 @@ world *world_new(const scenario *sc)
             vc->vm = v;
             vc->hs = VH_HALTED;
             vc->last_pcpu = -1;
+            vc->waker_pcpu = -1;
             vc->rng = rng_streamf(sc->seed, "vm/%d/vcpu/%d", i, k);
             if (v->cfg.tick > 0) /* the vCPU's own stream: nothing else draws from it */
                 vc->gtick_phase = (sim_time)gsl_rng_uniform_int(vc->rng, (unsigned long)v->cfg.tick);

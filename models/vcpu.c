@@ -383,6 +383,7 @@ static void vcpu_wake_ev(ev_sim *sim, void *ctx, uint64_t arg)
     vc->wake_pending = 0;
     if (vc->hs == VH_HALTED)
         w->hv->wake(w, vc);
+    vc->waker_pcpu = -1;
     if (arg) {
         vcpu *by = w->all_vcpus[arg - 1];
         if (by != vc && by->hs == VH_RUNNING && vc->hs == VH_RUNNABLE) {
@@ -393,11 +394,14 @@ static void vcpu_wake_ev(ev_sim *sim, void *ctx, uint64_t arg)
     }
 }
 
-void vcpu_wake(world *w, vcpu *vc, sim_time delay)
+void vcpu_wake(world *w, vcpu *vc, sim_time delay) { vcpu_wake_from(w, vc, delay, NULL); }
+
+void vcpu_wake_from(world *w, vcpu *vc, sim_time delay, const vcpu *by)
 {
     if (vc->hs != VH_HALTED || vc->wake_pending)
         return;
     vc->wake_pending = 1;
+    vc->waker_pcpu = by && by->pc ? by->pc->id : -1;
     ev_after(&w->sim, delay, vcpu_wake_ev, vc, 0);
 }
 
@@ -406,6 +410,7 @@ void vcpu_wake_yield(world *w, vcpu *vc, sim_time delay, vcpu *by)
     if (vc->hs != VH_HALTED || vc->wake_pending)
         return;
     vc->wake_pending = 1;
+    vc->waker_pcpu = by && by->pc ? by->pc->id : -1;
     ev_after(&w->sim, delay, vcpu_wake_ev, vc, by ? (uint64_t)by->gid + 1 : 0);
 }
 

@@ -74,10 +74,14 @@ void vcpu_halt(world *w, vcpu *vc);
 /* Wakes a halted vc through the host scheduler after `delay` ns (the kick
  * or IPI delivery). No effect if vc is not halted or a wake is in flight. */
 void vcpu_wake(world *w, vcpu *vc, sim_time delay);
+/* vcpu_wake on behalf of the vCPU `by` (NULL: nobody), whose hypercall or
+ * IPI the wake-up is: while by runs, its pCPU is the waker's CPU the host
+ * scheduler's wake_affine may move vc towards (vc->waker_pcpu). */
+void vcpu_wake_from(world *w, vcpu *vc, sim_time delay, const vcpu *by);
 /* vcpu_wake, then, once vc is runnable, the running vCPU `by` (NULL:
  * nobody) yields to it through the host scheduler's directed yield: KVM's
  * KVM_HC_KICK_CPU handler with the queue-head boost (hypervisor.kvm.
- * kick_yield, commit 266e85a5ec91). */
+ * kick_yield, commit 266e85a5ec91); by is the waker as in vcpu_wake_from. */
 void vcpu_wake_yield(world *w, vcpu *vc, sim_time delay, vcpu *by);
 /* The guest on running vCPU self asks the host to run target
  * (KVM_HC_SCHED_YIELD -> kvm_vcpu_yield_to): self pays a VM exit; only a

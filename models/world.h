@@ -118,6 +118,8 @@ struct vcpu {
     double ple_window;      /* current PLE window, cycles */
     sim_time ple_left;      /* ns of spinning until the next PLE exit */
     int wake_pending;       /* a wake-up is in flight (no double wakes) */
+    int waker_pcpu;         /* the pCPU that in-flight wake-up was issued on (a kick's or an
+                             * IPI's sender), -1 none: the host's wake_affine (hv_cfs.c) */
     uint64_t *ipi_pend;     /* synchronous IPIs not yet handled here: bit i = the sender
                              * on vCPU i of the VM (models/ipi.c; NULL until the VM sends one) */
     int ipi_npend;          /* bits set in ipi_pend */

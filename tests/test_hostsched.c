@@ -845,6 +845,72 @@ START_TEST(test_cfs_pin_vcpus)
 }
 END_TEST
 
+/* hypervisor.wake_affine (4.1's select_task_rq_fair, wake_affine,
+ * select_idle_sibling): a pv kick moves the kicked vCPU towards the kicker
+ * only if the kicked one's last pCPU is loaded. Two sockets x 2 cores
+ * (pCPUs 0, 1 | 2, 3). vCPU 0 (pCPU 0) holds a kernel lock for 1 ms, then
+ * computes on; vCPU 2 (pCPU 2) waits for it, halts after its 2^15 spins and
+ * is kicked at the unlock; vCPUs 1 and 3 keep pCPUs 1 and 3 busy; from
+ * 0.3 ms vCPU 6 takes the idle pCPU 2 and from 0.5 ms vCPU 10 shares it
+ * (the first wake-up of vCPU i goes to pCPU i mod 4 unless another is idle;
+ * 150 us slices let both run there before the kick). At the kick the
+ * kicker's pCPU has load 1, the kicked one's last pCPU 2: 100 (1 + 1) <= 112
+ * x 2, so across the one hop the target is the kicker's pCPU 0 - busy,
+ * nothing idle in its socket: it queues there; if vCPU 1 has stopped at
+ * 0.7 ms it takes the idle pCPU 1 instead. Off, limited to the socket (hops
+ * 0), or with vCPU 10 absent (load 1: 200 > 112), it goes back to pCPU 2.
+ * migration_cost_ns 1 s keeps idle pulls from moving vCPU 6 or 10 (hot). */
+START_TEST(test_cfs_wake_affine)
+{
+    static const struct {
+        int on, hops, stop1, with10, expect;
+    } cases[] = {{0, 1, 0, 1, 2}, {1, 1, 0, 1, 0}, {1, 1, 1, 1, 1}, {1, 0, 0, 1, 2}, {1, 1, 0, 0, 2}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        run r;
+        world *w = build(&r,
+                         "{\"duration_s\": 0.006, \"warmup_s\": 0.0,"
+                         " \"host\": {\"sockets\": 2, \"cores_per_socket\": 2, \"ghz\": 2.0, \"costs\": {"
+                         "  \"line_same_core_ns\": 0, \"line_same_socket_ns\": 0, \"line_one_hop_ns\": 0,"
+                         "  \"line_two_hops_ns\": 0, \"vmexit_ns\": 0, \"kick_ns\": 1000, \"ipi_ns\": 0,"
+                         "  \"wake_ns\": 10000, \"native_wake_ns\": 1000, \"ctx_switch_ns\": 2000}},"
+                         " \"hypervisor\": {\"scheduler\": \"cfs\", \"wake_affine\": %s, \"wake_affine_hops\": %d,"
+                         "  \"migration_cost_ns\": 1000000000, \"sched_latency_ns\": 100000,"
+                         "  \"min_granularity_ns\": 50000, \"tick_ns\": 0},"
+                         " \"vms\": {\"count\": 1, \"vcpus\": 11},"
+                         " \"guest\": {\"lock\": {\"algorithm\": \"pv-ticket\"}},"
+                         " \"workload\": {\"type\": \"script\", \"locks\": [{\"name\": \"L\", \"kernel\": true}],"
+                         "  \"tasks\": ["
+                         "   {\"vcpu\": 0, \"steps\": [{\"lock\": \"L\"}, {\"compute_ns\": 1000000},"
+                         "    {\"unlock\": \"L\"}, {\"compute_ns\": 3000000}]},"
+                         "   {\"vcpu\": 1, \"steps\": [{\"compute_ns\": %d}]},"
+                         "   {\"vcpu\": 2, \"start_ns\": 10000, \"steps\": [{\"lock\": \"L\"},"
+                         "    {\"compute_ns\": 100000}, {\"unlock\": \"L\"}]},"
+                         "   {\"vcpu\": 3, \"steps\": [{\"compute_ns\": 5000000}]},"
+                         "   {\"vcpu\": 6, \"start_ns\": 300000, \"steps\": [{\"compute_ns\": 5000000}]}%s]}}",
+                         cases[k].on ? "true" : "false", cases[k].hops, cases[k].stop1 ? 700000 : 5000000,
+                         cases[k].with10
+                             ? ", {\"vcpu\": 10, \"start_ns\": 500000, \"steps\": [{\"compute_ns\": 5000000}]}"
+                             : "");
+        log_attach(w, &slog);
+        run_to_end(&r);
+        const sched_ev *p6 = log_find(&slog, 6, 1, 0, 0), *p10 = log_find(&slog, 10, 1, 0, 0);
+        ck_assert_msg(p6 && p6->pcpu == 2, "case %zu: vCPU 6 did not start on pCPU 2", k);
+        ck_assert_msg(!cases[k].with10 || (p10 && p10->pcpu == 2 && p10->t < 1000000),
+                      "case %zu: vCPU 10 did not run on pCPU 2 before the kick", k);
+        /* vCPU 2 halted long before the unlock at 1 ms: its next schedule-in is the kicked one */
+        const sched_ev *in = log_find(&slog, 2, 1, 500000, 0);
+        ck_assert_msg(in != NULL, "case %zu: vCPU 2 never woke", k);
+        fprintf(stderr, "cfs, wake_affine %d hops %d, vCPU 1 %s, vCPU 10 %s: kicked vCPU 2 in at %lld on pCPU %d\n",
+                cases[k].on, cases[k].hops, cases[k].stop1 ? "stops" : "runs", cases[k].with10 ? "there" : "absent",
+                (long long)in->t, in->pcpu);
+        ck_assert_msg(in->pcpu == cases[k].expect, "case %zu: kicked vCPU 2 on pCPU %d, expected %d", k,
+                      in->pcpu, cases[k].expect);
+        check_conservation(w, "cfs, wake_affine");
+        drop(&r);
+    }
+}
+END_TEST
+
 START_TEST(test_wake_cost)
 {
     const char *hv = all_hv[_i];
@@ -1368,6 +1434,7 @@ static Suite *make_suite(void)
     tcase_add_test(ex, test_cfs_three_threads_tick);
     tcase_add_test(ex, test_cfs_idle_pull_migration_cost);
     tcase_add_test(ex, test_cfs_pin_vcpus);
+    tcase_add_test(ex, test_cfs_wake_affine);
     tcase_add_test(ex, test_eevdf_three_threads);
     tcase_add_test(ex, test_eevdf_tick);
     tcase_add_test(ex, test_background_share);

@@ -12,8 +12,10 @@
  *    vruntime is ahead by more than wakeup_granularity;
  *  - wake-up placement: the last pCPU if idle, else an idle pCPU on the same
  *    socket (select_idle_sibling in the LLC), else the last pCPU's queue;
- *    wake_affine (a move towards the waker's CPU when the previous one is
- *    busy) is not modelled; a pCPU whose halted vCPU still polls (KVM halt
+ *    with wake_affine on (off by default), a wake-up a running vCPU issues
+ *    (a pv kick, an IPI) starts from the waker's pCPU instead when 4.1's
+ *    load rule says so (cfs_affine: only if the wakee's last pCPU holds two
+ *    or more threads); a pCPU whose halted vCPU still polls (KVM halt
  *    polling, halt_poll_ns, below) is not idle;
  *  - load balancing: an idle pCPU pulls a waiting thread from the busiest
  *    queue (same socket first); every `balance` ns one pass moves waiting
@@ -88,6 +90,8 @@ typedef struct cfs_params {
     double poll_grow;      /* adaptive halt polling: window growth factor (0: a fixed window) */
     int64_t migration_cost; /* cfs: sysctl_sched_migration_cost, ns (0: idle pulls ungated) */
     int pin;               /* vCPU i of each VM affine to pCPU i mod pCPUs only */
+    int affine;            /* cfs: wake_affine towards the waker's pCPU (0: off) */
+    int affine_hops;       /* ... for sockets at most this many hops from the wakee's last */
 } cfs_params;
 VP_FITS(cfs_params);
 
@@ -142,6 +146,21 @@ static const vparam cfs_params_tab[] = {
             "(idle_balance) and only one that last ran at least this long ago (task_hot); "
             "0 = every idle pCPU pulls at once",
      .off = offsetof(cfs_params, migration_cost)},
+    {.key = "wake_affine", .type = VP_BOOL, .def = 0, .lo = 0, .hi = 1, .unit = "",
+     .doc = "4.1's wake_affine for the wake-ups a running vCPU issues (a pv kick, an IPI): the "
+            "target is the waker's pCPU when 100 (its load + 1) <= 108 (same socket) or 112 "
+            "(across sockets) x the load of the wakee's last pCPU, counting runnable threads, "
+            "the waker included; then an idle pCPU of the target's socket, else the target's "
+            "queue (select_task_rq_fair, wake_affine, select_idle_sibling [src: "
+            "kernel/sched/fair.c 3.18-4.2]; docs/model.md); off: the target is always the "
+            "wakee's last pCPU",
+     .off = offsetof(cfs_params, affine)},
+    {.key = "wake_affine_hops", .type = VP_INTV, .def = 1, .lo = 0, .hi = 16, .unit = "hops",
+     .doc = "wake_affine applies when the waker's socket is at most this many hops from the "
+            "wakee's last one: the sched domains that keep SD_WAKE_AFFINE, those within "
+            "RECLAIM_DISTANCE (30) in the host's SLIT [src: kernel/sched/core.c, sd_init]; "
+            "1 = one-hop neighbours (SLIT 21 typical), 0 = the socket only [est]",
+     .off = offsetof(cfs_params, affine_hops)},
     CFS_SHARED_PARAMS,
 };
 
@@ -209,12 +228,15 @@ typedef struct cfs_state {
     int words;
 } cfs_state;
 
+/* Nothing runs or waits on pc, nor polls there. */
+static int cfs_idle_pc(const pcpu *pc) { return !pc->cur && pc->nrq == 0 && !pc->cfs.bg && !pc->cfs.poll; }
+
 static void cfs_mark(world *w, const pcpu *pc)
 {
     cfs_state *st = w->hv_state;
     uint64_t bit = 1ull << (pc->id & 63);
     int k = pc->id >> 6;
-    if (!pc->cur && pc->nrq == 0 && !pc->cfs.bg && !pc->cfs.poll)
+    if (cfs_idle_pc(pc))
         st->idle[k] |= bit;
     else
         st->idle[k] &= ~bit;
@@ -731,20 +753,60 @@ static void cfs_init(world *w)
             ev_after(&w->sim, cfs_bg_gap(w), cfs_bg_start, &w->pcpus[i], 0);
 }
 
+/* Threads on pc's queue, the running one included (background and a
+ * polling halted vCPU count as one each). */
+static int cfs_nr(const pcpu *pc) { return (pc->cur != NULL) + pc->nrq + (pc->cfs.bg != 0) + (pc->cfs.poll != NULL); }
+
+/* 4.1's wake_affine (kernel/sched/fair.c, 3.18-4.2) for a wake-up issued
+ * on pCPU x by the thread running there, for a wakee that last ran on prev.
+ * A kick or an IPI is not a sync wake-up, so x's load keeps the waker:
+ * this_load = target_load(x), load = source_load(prev) without the wakee
+ * (it was dequeued when it halted), and the move is "balanced" if
+ * 100 (this_load + w) <= (100 + (imbalance_pct - 100) / 2) load, w the
+ * wakee's weight; imbalance_pct is 117 in the socket's domain (MC,
+ * SD_SHARE_PKG_RESOURCES) and 125 in a NUMA one, so 108 and 112. With equal
+ * weights and the queues' present lengths standing in for their load
+ * averages (wake_idx 0: the runnable load, a simplification of PELT), a
+ * wakee whose last pCPU is idle is never moved: only one whose last pCPU
+ * has at least two threads while the waker runs alone. wake_wide (the
+ * waker wakes many distinct tasks) is not modelled. */
+static int cfs_affine(const world *w, const pcpu *x, const pcpu *prev)
+{
+    const cfs_params *p = CFS_PAR(w);
+    if (!p->affine || x == prev)
+        return 0;
+    int same = x->socket == prev->socket;
+    if (!same && w->sc->host.hops[x->socket][prev->socket] > p->affine_hops)
+        return 0; /* no common sched domain with SD_WAKE_AFFINE */
+    int this_load = cfs_nr(x), load = cfs_nr(prev);
+    if (this_load < 1) /* the waker ran there when it woke vc */
+        this_load = 1;
+    return 100 * (this_load + 1) <= (same ? 108 : 112) * load;
+}
+
 static pcpu *cfs_select(world *w, vcpu *vc)
 {
     if (CFS_PAR(w)->pin) /* its one allowed pCPU */
         return &w->pcpus[vc->id % w->npcpus];
     pcpu *last = vc->last_pcpu >= 0 ? &w->pcpus[vc->last_pcpu] : &w->pcpus[vc->gid % w->npcpus];
-    if (!last->cur && last->nrq == 0 && !last->cfs.bg && !last->cfs.poll)
+    /* select_idle_sibling(target): target if idle; the wakee's last pCPU if
+     * it shares target's socket and is idle; an idle pCPU of target's socket
+     * (after target, wrapping); else target's queue. target is the waker's
+     * pCPU after an affine decision, else the last one. */
+    pcpu *target = last;
+    if (vc->last_pcpu >= 0 && vc->waker_pcpu >= 0 && cfs_affine(w, &w->pcpus[vc->waker_pcpu], last))
+        target = &w->pcpus[vc->waker_pcpu];
+    if (cfs_idle_pc(target))
+        return target;
+    if (target != last && last->socket == target->socket && cfs_idle_pc(last))
         return last;
-    /* idle pCPUs after `last`, wrapping around: same socket first */
+    /* idle pCPUs after `target`, wrapping around: same socket first */
     cfs_state *st = w->hv_state;
     int n = w->npcpus, first_any = -1;
     for (int pass = 0; pass < 2; pass++) {
-        int lo = pass ? 0 : last->id + 1, hi = pass ? last->id : n;
+        int lo = pass ? 0 : target->id + 1, hi = pass ? target->id : n;
         for (int i = cfs_next_bit(st->idle, lo, hi); i >= 0; i = cfs_next_bit(st->idle, i + 1, hi)) {
-            if (w->pcpus[i].socket == last->socket)
+            if (w->pcpus[i].socket == target->socket)
                 return &w->pcpus[i];
             if (first_any < 0)
                 first_any = i;
@@ -752,7 +814,7 @@ static pcpu *cfs_select(world *w, vcpu *vc)
     }
     if (vc->last_pcpu < 0 && first_any >= 0) /* first wake: any idle pCPU */
         return &w->pcpus[first_any];
-    return last;
+    return target;
 }
 
 /* eevdf wake-up: placement with lag, then check_preempt_wakeup_fair. */
