@@ -40,6 +40,25 @@ def vectors(xval):
     return rows
 
 
+def scenario_costs(path="scenarios/paper/fig1.json"):
+    """The scenario's own host.costs values of PARAMS, as the loader resolves
+    them: the preset's costs, then the scenario's host.costs over them."""
+    sc = json.load(open(path))
+    host = sc.get("host", {})
+    costs = {}
+    if "preset" in host:
+        preset = os.path.join(os.path.dirname(path), "..", "hosts", host["preset"] + ".json")
+        costs.update(json.load(open(preset)).get("costs", {}))
+    costs.update(host.get("costs", {}))
+    out = {}
+    for p in PARAMS:
+        key = p.split(".")[-1]
+        if key not in costs:
+            sys.exit(f"xval_fig1: {path}: no {p} in the scenario or its preset")
+        out[p] = costs[key]
+    return out
+
+
 def sweep(vmsim, out, vec, jobs):
     if vec is None:  # the scenario as it stands: the sweep docs/results.md shows
         return "docs/data/fig1-summary.csv"
@@ -82,8 +101,9 @@ def main():
         summary = sweep(a.vmsim, os.path.join(a.out, name), vec, a.jobs)
         ok, nums = judge(summary)
         held = ", ".join(str(i + 1) for i, v in enumerate(ok) if v == "yes") or "none"
-        w = f"{vec['host.costs.wake_ns'] / 1000:.1f} us" if vec else "10 us"
-        c = f"{vec['host.costs.coherence_ns']:.1f} ns" if vec else "30 ns"
+        shown = vec or scenario_costs()
+        w = f"{shown['host.costs.wake_ns'] / 1000:.{1 if vec else 0}f} us"
+        c = f"{shown['host.costs.coherence_ns']:.{1 if vec else 0}f} ns"
         f6 = nums[5].split(";")[0] if len(nums) > 5 else "-"
         lines.append(f"| {label} | {w} | {c} | {sum(v == 'yes' for v in ok)} of 6: {held} | "
                      f"{nums[0]} | {nums[1]} | {nums[4] if len(nums) > 4 else '-'} | {f6} |")
