@@ -171,6 +171,10 @@ docs-img: all
 	for t in lhp-ticket lwp-ticket; do \
 	  $(BIN)/vmsim run scenarios/teaching/$$t.json --trace $(DOCS_OUT)/$$t.json -o /dev/null -q && \
 	  $(BIN)/vmsim timeline $(DOCS_OUT)/$$t.json -o $(DOCS_OUT)/$$t.png && cp $(DOCS_OUT)/$$t.png docs/img/ || exit 1; done
+	$(BIN)/vmsim run scenarios/paper/fig1.json --set host.cores=60 --set vms.count=2 \
+	  --series $(DOCS_OUT)/fig1-2vm-60.csv --interval 10ms -q -o /dev/null
+	$(BIN)/vmsim plot --series $(DOCS_OUT)/fig1-2vm-60.csv -o $(DOCS_OUT)/fig1-2vm-60-series
+	cp $(DOCS_OUT)/fig1-2vm-60-series.png docs/img/
 	for w in $(WHATIF); do \
 	  $(BIN)/vmsim sweep scenarios/whatif/$$w.json -o $(DOCS_OUT)/whatif-$$w -j $(JOBS) --resume -q || exit 1; done
 	$(BIN)/vmsim plot $(DOCS_OUT)/whatif-cosched --x cores --curve scheduler --panel vms -o $(DOCS_OUT)/whatif-cosched
