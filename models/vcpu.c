@@ -394,25 +394,22 @@ static void vcpu_wake_ev(ev_sim *sim, void *ctx, uint64_t arg)
     }
 }
 
-void vcpu_wake(world *w, vcpu *vc, sim_time delay) { vcpu_wake_from(w, vc, delay, NULL); }
-
-void vcpu_wake_from(world *w, vcpu *vc, sim_time delay, const vcpu *by)
+/* The wake-up of halted vc by `by` (NULL: nobody) after delay; `yield`:
+ * by yields to vc once it is runnable (vcpu_wake_ev's arg). */
+static void vcpu_wake_by(world *w, vcpu *vc, sim_time delay, const vcpu *by, int yield)
 {
     if (vc->hs != VH_HALTED || vc->wake_pending)
         return;
     vc->wake_pending = 1;
     vc->waker_pcpu = by && by->pc ? by->pc->id : -1;
-    ev_after(&w->sim, delay, vcpu_wake_ev, vc, 0);
+    ev_after(&w->sim, delay, vcpu_wake_ev, vc, yield && by ? (uint64_t)by->gid + 1 : 0);
 }
 
-void vcpu_wake_yield(world *w, vcpu *vc, sim_time delay, vcpu *by)
-{
-    if (vc->hs != VH_HALTED || vc->wake_pending)
-        return;
-    vc->wake_pending = 1;
-    vc->waker_pcpu = by && by->pc ? by->pc->id : -1;
-    ev_after(&w->sim, delay, vcpu_wake_ev, vc, by ? (uint64_t)by->gid + 1 : 0);
-}
+void vcpu_wake(world *w, vcpu *vc, sim_time delay) { vcpu_wake_by(w, vc, delay, NULL, 0); }
+
+void vcpu_wake_from(world *w, vcpu *vc, sim_time delay, const vcpu *by) { vcpu_wake_by(w, vc, delay, by, 0); }
+
+void vcpu_wake_yield(world *w, vcpu *vc, sim_time delay, vcpu *by) { vcpu_wake_by(w, vc, delay, by, 1); }
 
 int vcpu_yield_to(world *w, vcpu *self, vcpu *target)
 {
