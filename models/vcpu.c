@@ -375,20 +375,35 @@ void vcpu_halt(world *w, vcpu *vc)
 }
 
 /* arg: 0, or 1 + the global index of a kicker that yields to vc once it
- * is woken (vcpu_wake_yield). */
+ * is woken (vcpu_wake_yield: KVM_HC_KICK_CPU's kvm_sched_yield, which runs
+ * in the kicker's hypercall right after the wake-up). A vc queued behind
+ * another thread is boosted by the directed yield; a vc the wake-up put on
+ * an idle pCPU is, when that yield_to runs, enqueued there but not yet
+ * running (the idle pCPU still has to take the reschedule IPI and switch
+ * to it), so yield_to succeeds as well: the buddy is moot on a queue of one,
+ * but the kicker still yields its own pCPU (yield_task_fair, schedule()) to
+ * whatever waits there - the scheduler's yield_self. */
 static void vcpu_wake_ev(ev_sim *sim, void *ctx, uint64_t arg)
 {
     vcpu *vc = ctx;
     world *w = world_of(sim);
     vc->wake_pending = 0;
-    if (vc->hs == VH_HALTED)
+    int woken = vc->hs == VH_HALTED;
+    if (woken)
         w->hv->wake(w, vc);
     vc->waker_pcpu = -1;
     if (arg) {
         vcpu *by = w->all_vcpus[arg - 1];
-        if (by != vc && by->hs == VH_RUNNING && vc->hs == VH_RUNNABLE) {
+        if (by == vc || by->hs != VH_RUNNING)
+            return;
+        if (vc->hs == VH_RUNNABLE) {
             obs_emit(w, OBS_YIELD, by, by->cur, NULL, NULL, vc);
             if (w->hv->yield_to(w, by, vc) && world_measuring(w))
+                by->n_dy++;
+        } else if (woken && vc->hs == VH_RUNNING && w->hv->yield_self) {
+            obs_emit(w, OBS_YIELD, by, by->cur, NULL, NULL, vc);
+            w->hv->yield_self(w, by);
+            if (world_measuring(w))
                 by->n_dy++;
         }
     }

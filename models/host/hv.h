@@ -24,6 +24,11 @@ struct hv_ops {
     /* Directed yield (PLE): self gives way to the preempted target.
      * Returns 1 if the target was boosted, 0 if not possible. */
     int (*yield_to)(world *w, vcpu *self, vcpu *target);
+    /* Running self yields its pCPU with no target to boost there (the
+     * yielder's half of yield_to: the kernel's yield_task_fair, then
+     * schedule()): it gives way to what waits on its own queue, if anything.
+     * NULL: the scheduler has no such yield. */
+    void (*yield_self)(world *w, vcpu *self);
     void (*destroy)(world *w);
 };
 

@@ -967,18 +967,31 @@ static void cfs_resched(ev_sim *sim, void *ctx, uint64_t arg)
  * only picked if that is not too unfair (wakeup_preempt_entity: its
  * vruntime within wakeup_granularity of the leftmost). The yielding thread
  * gives way to whatever else waits on its own queue. */
+/* The yielder's half of a directed yield: yield_task_fair (cfs: the skip
+ * buddy, so the leftmost waiting thread runs instead; eevdf: the deadline
+ * moves one slice on and the pick runs), when something waits on self's
+ * pCPU. */
+static void cfs_yield_self(world *w, vcpu *self)
+{
+    pcpu *sp = self->pc;
+    if (!sp || self->hs != VH_RUNNING || sp->nrq == 0)
+        return;
+    cfs_update(w, sp);
+    if (CFS_PAR(w)->eevdf) {
+        self->cfs.deadline += CFS_PAR(w)->slice;
+        ee_switch(w, sp, ee_pick(sp, 1));
+    } else {
+        c_give_way(w, sp, self);
+    }
+    cfs_arm(w, sp);
+}
+
 static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
 {
     if (target->hs != VH_RUNNABLE || !target->on_hq)
         return 0;
     if (CFS_PAR(w)->eevdf) { /* no buddy; the yielder's deadline moves on */
-        pcpu *sp = self->pc;
-        if (sp && self->hs == VH_RUNNING && sp->nrq > 0) {
-            cfs_update(w, sp);
-            self->cfs.deadline += CFS_PAR(w)->slice;
-            ee_switch(w, sp, ee_pick(sp, 1));
-            cfs_arm(w, sp);
-        }
+        cfs_yield_self(w, self);
         return 1;
     }
     pcpu *tp = &w->pcpus[target->hq_pcpu];
@@ -991,11 +1004,8 @@ static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
     } else {
         cfs_buddy_pick(w, tp, target);
     }
-    if (sp && sp != tp && self->hs == VH_RUNNING && sp->nrq > 0) {
-        cfs_update(w, sp);
-        c_give_way(w, sp, self);
-        cfs_arm(w, sp);
-    }
+    if (sp != tp)
+        cfs_yield_self(w, self);
     return 1;
 }
 
@@ -1015,6 +1025,7 @@ static const hv_ops hv_cfs_ops = {
     .wake = cfs_wake,
     .block = cfs_block,
     .yield_to = cfs_yield_to,
+    .yield_self = cfs_yield_self,
     .destroy = cfs_destroy,
 };
 

@@ -87,6 +87,17 @@ static void pin_block(world *w, vcpu *vc)
     pin_next(w, pc);
 }
 
+/* self gives way to what waits on its own pCPU, if anything. */
+static void pin_yield_self(world *w, vcpu *self)
+{
+    pcpu *sp = self->pc;
+    if (!sp || sp->nrq == 0 || self->hs != VH_RUNNING)
+        return;
+    hv_sched_out(w, self, VH_RUNNABLE);
+    hq_push(sp, self);
+    pin_next(w, sp);
+}
+
 static int pin_yield_to(world *w, vcpu *self, vcpu *target)
 {
     if (target->hs != VH_RUNNABLE || !target->on_hq)
@@ -100,12 +111,8 @@ static int pin_yield_to(world *w, vcpu *self, vcpu *target)
         hq_push(tp, cur);
         pin_next(w, tp);
     }
-    pcpu *sp = self->pc;
-    if (sp && sp != tp && sp->nrq > 0 && self->hs == VH_RUNNING) { /* self yields too */
-        hv_sched_out(w, self, VH_RUNNABLE);
-        hq_push(sp, self);
-        pin_next(w, sp);
-    }
+    if (self->pc != tp) /* self yields too */
+        pin_yield_self(w, self);
     return 1;
 }
 
@@ -116,6 +123,7 @@ static const hv_ops hv_pinned_ops = {
     .wake = pin_wake,
     .block = pin_block,
     .yield_to = pin_yield_to,
+    .yield_self = pin_yield_self,
     .destroy = pin_destroy,
 };
 
