@@ -201,7 +201,7 @@ docs-tables:
 # one and the one left out predicted, for each; the table goes to
 # docs/data/xval.txt and between the xval markers of docs/validation.md,
 # calibration.json to docs/data/xval.json. The ebizzy dataset (L2/L5) joins
-# as soon as its scenario and measured CSV exist. About 70 minutes on 2 cores
+# as soon as its scenario and measured CSV exist. About 20 minutes on 2 cores
 # (4 datasets, 5 fits of 30 evaluations).
 XVAL_OUT     ?= out/xval
 XVAL_ITER    ?= 30

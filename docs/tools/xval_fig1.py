@@ -16,7 +16,7 @@ the table and writes it to docs/data/xval-fig1.txt and, with --doc, between
 the markers <!-- xval-fig1:begin --> and <!-- xval-fig1:end -->. The last
 row, the scenario's own values, is docs/data/fig1-summary.csv (make
 docs-tables), not run again.
-About 5 minutes a sweep on 2 cores.
+About 2-3 minutes a sweep on 2 cores.
 """
 import argparse
 import json
