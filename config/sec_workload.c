@@ -61,8 +61,13 @@ static int sc_script(jv_obj *wo, wl_cfg *wl, int nvcpus)
             snprintf(p, sizeof p, "%s.locks[%zu]", wo->path, i);
             if (jv_open(&lo, json_array_get(locks, i), wo->file, p, wo->err) ||
                 jv_str(&lo, "name", 1, NULL, &name) ||
-                jv_bool(&lo, "kernel", 1, &wl->lock_kernel[i]) || jv_done(&lo))
+                jv_bool(&lo, "kernel", 1, &wl->lock_kernel[i]) ||
+                jv_bool(&lo, "irqs_off", 0, &wl->lock_irqs_off[i]) || jv_done(&lo))
                 return -1;
+            if (wl->lock_irqs_off[i] && !wl->lock_kernel[i])
+                return jv_fail(&lo, "irqs_off", jv_get(&lo, "irqs_off"),
+                               "false for a user-level lock (\"kernel\": false): only a kernel "
+                               "spinlock is taken with interrupts disabled");
             if (!name[0] || strlen(name) >= CFG_NAME)
                 return jv_fail(&lo, "name", jv_get(&lo, "name"), "a name of 1 to 63 characters");
             for (int k = 0; k < wl->nlocks; k++)
@@ -147,7 +152,8 @@ static int sc_gmake(jv_obj *wo, wl_cfg *wl, int nvcpus)
         if (jv_open(&lo, json_array_get(kl, i), wo->file, p, wo->err) ||
             jv_str(&lo, "name", 1, NULL, &name) || jv_bool(&lo, "private", 0, &c->private_lock) ||
             jv_num(&lo, "run_weight", 0, 0, 0, 1e6, &c->run_weight) ||
-            jv_num(&lo, "fork_weight", 0, 0, 0, 1e6, &c->fork_weight))
+            jv_num(&lo, "fork_weight", 0, 0, 0, 1e6, &c->fork_weight) ||
+            jv_bool(&lo, "irqs_off", 0, &c->irqs_off))
             return -1;
         static const char *const scopes[] = {"os", "node", "build", "process"};
         int had_scope = jv_get(&lo, "scope") != NULL;
@@ -209,7 +215,8 @@ static int sc_replay(jv_obj *wo, wl_cfg *wl, int nvcpus)
             snprintf(p, sizeof p, "%s.kernel_locks[%zu]", wo->path, i);
             if (jv_open(&lo, json_array_get(kl, i), wo->file, p, wo->err) ||
                 jv_str(&lo, "name", 1, NULL, &ln) || jv_bool(&lo, "private", 0, &c->private_lock) ||
-                jv_num(&lo, "weight", 0, 1, 0, 1e6, &c->run_weight))
+                jv_num(&lo, "weight", 0, 1, 0, 1e6, &c->run_weight) ||
+                jv_bool(&lo, "irqs_off", 0, &c->irqs_off))
                 return -1;
             if (!ln[0] || strlen(ln) >= CFG_NAME)
                 return jv_fail(&lo, "name", jv_get(&lo, "name"), "a name of 1 to 63 characters");

@@ -97,6 +97,8 @@ typedef struct klock_cfg {
     double run_weight;    /* share of the sections taken while a job runs */
     double fork_weight;   /* share of the sections at exec and exit */
     dist hold;            /* critical-section length */
+    int irqs_off;         /* taken with interrupts disabled: a pv halt in its wait is halt(),
+                           * which the guest's timer tick does not end (models/locks/lock.h) */
 } klock_cfg;
 
 #define CFG_MAX_SCRIPT_TASKS 4096
@@ -129,6 +131,7 @@ typedef struct wl_cfg {
     int nlocks;                            /* script: named locks */
     char lock_names[CFG_MAX_LOCKS][CFG_NAME];
     int lock_kernel[CFG_MAX_LOCKS];        /* script: lock is a kernel spinlock */
+    int lock_irqs_off[CFG_MAX_LOCKS];      /* script: ... taken with interrupts disabled */
     int ntasks;                            /* script: tasks */
     script_task *tasks;                    /* script: owned */
     int nklocks;                           /* gmake, replay: kernel lock classes */

@@ -404,11 +404,13 @@ static void guest_spin_begins(world *w, task *t, sim_time ns)
 
 /* The guest's timer tick (guest.tick_ns, 1/CONFIG_HZ). A vCPU halted in a
  * pv lock wait is not idle, so NO_HZ_IDLE leaves its tick running, and the
- * halt (safe_halt in kvm_lock_spinning / kvm_wait, interrupts enabled)
- * ends at the next tick: the vCPU is woken through the host (no kick), the
- * waiter finds the lock still taken and spins another round before it halts
- * again (the locks' resumed hook). Idle halts have no tick (NO_HZ_IDLE).
- * Only a vCPU halted in a lock wait has a tick event pending. */
+ * halt ends at the next tick if the lock was taken with interrupts enabled
+ * (safe_halt in kvm_lock_spinning / kvm_wait): the vCPU is woken through the
+ * host (no kick), the waiter finds the lock still taken and spins another
+ * round before it halts again (the locks' resumed hook). A waiter of a lock
+ * taken with interrupts disabled (lock.irqs_off) halts with halt(), which no
+ * interrupt ends: no tick. Idle halts have no tick (NO_HZ_IDLE). Only a vCPU
+ * halted in a lock wait has a tick event pending. */
 static void guest_tick_ev(ev_sim *sim, void *ctx, uint64_t arg)
 {
     (void)arg;
@@ -422,11 +424,17 @@ static void guest_tick_ev(ev_sim *sim, void *ctx, uint64_t arg)
     vcpu_wake(w, vc, 0);
 }
 
+lock *guest_lock_irqs_off(lock *l, int irqs_off)
+{
+    l->irqs_off = l->kernel && irqs_off;
+    return l;
+}
+
 static void guest_halt(world *w, task *t)
 {
     vcpu *vc = t->vc;
     sim_time tick = vc->vm->cfg.tick;
-    if (tick > 0 && !vc->gtick_ev) { /* the first tick after now */
+    if (tick > 0 && !vc->gtick_ev && !(t->wlock && t->wlock->irqs_off)) { /* the first tick after now */
         sim_time k = (w->sim.now - vc->gtick_phase) / tick + 1;
         vc->gtick_ev = ev_schedule(&w->sim, vc->gtick_phase + k * tick, guest_tick_ev, vc, 0);
     }

@@ -39,6 +39,10 @@ int guest_bare_metal(const world *w);
 /* Creates a lock of VM v with the VM's lock algorithm (kernel: a kernel
  * spinlock, which disables preemption). */
 lock *guest_lock_new(world *w, vm *v, const char *name, int kernel);
+/* Marks kernel lock l as taken with interrupts disabled (spin_lock_irqsave
+ * or inside local_irq_save): its pv waiters halt with halt(), which the
+ * guest's timer tick (guest.tick_ns) does not end; returns l. */
+lock *guest_lock_irqs_off(lock *l, int irqs_off);
 
 /* --- workload API (call only from a step) ------------------------------ */
 void task_compute(world *w, task *t, sim_time ns);

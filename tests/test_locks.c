@@ -215,12 +215,21 @@ END_TEST
  * waits about 75 us for task 0's release: each tick in between wakes its
  * vCPU (no kick), it spins another 2^10 round and halts again, so its halts
  * are its tick wake-ups plus at most one. Idle halts have no tick (vCPU 0
- * after its task ends); without the tick: one halt, no tick wake-up. */
+ * after its task ends); without the tick: one halt, no tick wake-up. With
+ * the tick but the lock taken with interrupts disabled ("irqs_off": the
+ * waiter's halt() ignores interrupts): one halt, no tick wake-up either. */
 START_TEST(test_guest_tick_wakes_pv_waiter)
 {
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         static char text[4096];
         snprintf(text, sizeof text, "%s", pv_text("pv-ticket", ""));
+        if (k == 2) { /* the lock is taken with interrupts disabled */
+            const char *from = "\"kernel\": true}", *to = "\"kernel\": true, \"irqs_off\": true}";
+            char *at = strstr(text, from);
+            ck_assert_ptr_nonnull(at);
+            memmove(at + strlen(to), at + strlen(from), strlen(at + strlen(from)) + 1);
+            memcpy(at, to, strlen(to));
+        }
         if (k) { /* the guest section gains tick_ns */
             char *g = strstr(text, "\"guest\": {");
             ck_assert_ptr_nonnull(g);
@@ -232,17 +241,17 @@ START_TEST(test_guest_tick_wakes_pv_waiter)
         const lock *l = o.w->vms[0].locks[0];
         int h1 = rec_count(&rec, OBS_HALT, 1);
         uint64_t t1 = o.w->vms[0].vcpus[1].n_tick, t0 = o.w->vms[0].vcpus[0].n_tick;
-        if (k) {
+        ck_assert_int_eq(l->irqs_off, k == 2);
+        if (k == 1) {
             ck_assert_msg(t1 >= 2 && (uint64_t)h1 >= t1 && (uint64_t)h1 <= t1 + 1,
                           "tick 20 us: task 1 halted %d times, %llu tick wake-ups", h1, (unsigned long long)t1);
         } else {
-            ck_assert_msg(h1 == 1 && t1 == 0, "no tick: task 1 halted %d times, %llu tick wake-ups", h1,
-                          (unsigned long long)t1);
+            ck_assert_msg(h1 == 1 && t1 == 0, "%s: task 1 halted %d times, %llu tick wake-ups",
+                          k ? "tick, irqs off" : "no tick", h1, (unsigned long long)t1);
         }
         ck_assert_msg(t0 == 0, "the idle vCPU 0 had %llu tick wake-ups", (unsigned long long)t0);
         ck_assert_int_eq(rec_count(&rec, OBS_ACQUIRE, 1), 1);
         ck_assert_int_eq(rec_count(&rec, OBS_ACQUIRE, 2), 1);
-        (void)l;
         run_free(&o);
     }
 }

@@ -654,6 +654,8 @@ static const bad_case bad[] = {
      {"workload.locks[0].name: expected a name of 1 to 63 characters"}},
     {NULL, {SCRIPT("{}", "[{\"steps\": [{\"compute_ns\": 1}]}]")},
      {"workload.locks: expected an array of at most 32 locks"}},
+    {NULL, {SCRIPT("[{\"name\": \"u\", \"kernel\": false, \"irqs_off\": true}]", "[{\"steps\": [{\"compute_ns\": 1}]}]")},
+     {"workload.locks[0].irqs_off: expected false for a user-level lock", "only a kernel spinlock"}},
     {NULL, {SCRIPT("[]", "[{\"steps\": [{\"compute_ns\": 1}]}]"), "workload.threads=2"},
      {"workload.threads: not a parameter of workload \"script\" (workload.type); it applies to \"lockloop\""}},
     /* presets */

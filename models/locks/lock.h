@@ -78,6 +78,11 @@ struct lock {
     lock_cfg cfg;          /* its parameters */
     vm *vm;                /* owning VM */
     int kernel;            /* kernel spinlock: waiting and holding disable preemption */
+    int irqs_off;          /* kernel spinlock taken with interrupts disabled (spin_lock_irqsave,
+                            * or inside local_irq_save): a pv waiter halts with halt(), not
+                            * safe_halt(), so only a kick ends its halt, not the guest's tick
+                            * (kvm_lock_spinning, kvm_wait; models/guest.c). Set by the
+                            * workload through guest_lock_irqs_off; 0 by default */
     task *owner;           /* holder, NULL if free or handed over */
     task *granted;         /* waiter the lock was handed to, taking it over */
     task **q;              /* FIFO of waiters (ring buffer) */

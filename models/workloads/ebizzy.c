@@ -110,8 +110,12 @@ static int ez_section_lock(const ez_params *p, int k)
 static void ebizzy_start(world *w, vm *v)
 {
     const ez_params *p = EZ(v);
-    guest_lock_new(w, v, "zone", 1);
-    guest_lock_new(w, v, "lru", 1);
+    /* Both taken with interrupts disabled [src]: zone->lock inside local_irq_save
+     * (rmqueue_bulk from buffered_rmqueue, free_pcppages_bulk from
+     * free_hot_cold_page, mm/page_alloc.c), the LRU lock by spin_lock_irqsave
+     * (pagevec_lru_move_fn, release_pages, mm/swap.c). */
+    guest_lock_irqs_off(guest_lock_new(w, v, "zone", 1), 1);
+    guest_lock_irqs_off(guest_lock_new(w, v, "lru", 1), 1);
     guest_ipi_init(w, v);
     int n = (int)lround(p->threads_per_vcpu * v->nvcpus);
     if (n < 1)

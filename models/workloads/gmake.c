@@ -283,7 +283,7 @@ static void gmake_start(world *w, vm *v)
                 else
                     snprintf(name, sizeof name, "%s/%c%d", kc->name,
                              kc->scope == KS_NODE ? 'n' : 'b', j);
-                g->klock[k][j] = guest_lock_new(w, v, name, 1);
+                g->klock[k][j] = guest_lock_irqs_off(guest_lock_new(w, v, name, 1), kc->irqs_off);
             }
         }
         g->run_cum[k] = rc += kc->run_weight;

@@ -215,7 +215,9 @@ static void replay_start(world *w, vm *v)
     }
     double cum = 0;
     for (int k = 0; k < c->nklocks; k++) {
-        s->klock[k] = c->klocks[k].private_lock ? NULL : guest_lock_new(w, v, c->klocks[k].name, 1);
+        s->klock[k] = c->klocks[k].private_lock
+                          ? NULL
+                          : guest_lock_irqs_off(guest_lock_new(w, v, c->klocks[k].name, 1), c->klocks[k].irqs_off);
         s->cum[k] = cum += c->klocks[k].run_weight;
     }
     rp_begin(w, v);

@@ -15,7 +15,7 @@ static void script_start(world *w, vm *v)
 {
     const wl_cfg *c = &v->cfg.wl;
     for (int i = 0; i < c->nlocks; i++)
-        guest_lock_new(w, v, c->lock_names[i], c->lock_kernel[i]);
+        guest_lock_irqs_off(guest_lock_new(w, v, c->lock_names[i], c->lock_kernel[i]), c->lock_irqs_off[i]);
     for (int i = 0; i < c->ntasks; i++) {
         task *t = task_new(w, v);
         t->wl_data = i;
