@@ -419,6 +419,8 @@ static void guest_tick_ev(ev_sim *sim, void *ctx, uint64_t arg)
     vc->gtick_ev = 0;
     if (vc->hs != VH_HALTED || !vc->cur || !vc->cur->pv_halted || vc->wake_pending)
         return;
+    if (vc->cur->wlock && vc->cur->wlock->irqs_off) /* a tick due from an earlier halt: halt() ignores it */
+        return;
     if (world_measuring(w))
         vc->n_tick++;
     vcpu_wake(w, vc, 0);
