@@ -962,11 +962,6 @@ static void cfs_resched(ev_sim *sim, void *ctx, uint64_t arg)
         cfs_buddy_pick(w, pc, b);
 }
 
-/* yield_to (kernel/sched/core.c) + yield_to_task_fair: the target becomes
- * its queue's "next buddy" and its pCPU is asked to reschedule; the buddy is
- * only picked if that is not too unfair (wakeup_preempt_entity: its
- * vruntime within wakeup_granularity of the leftmost). The yielding thread
- * gives way to whatever else waits on its own queue. */
 /* The yielder's half of a directed yield: yield_task_fair (cfs: the skip
  * buddy, so the leftmost waiting thread runs instead; eevdf: the deadline
  * moves one slice on and the pick runs), when something waits on self's
@@ -986,6 +981,11 @@ static void cfs_yield_self(world *w, vcpu *self)
     cfs_arm(w, sp);
 }
 
+/* yield_to (kernel/sched/core.c) + yield_to_task_fair: the target becomes
+ * its queue's "next buddy" and its pCPU is asked to reschedule; the buddy is
+ * only picked if that is not too unfair (wakeup_preempt_entity: its
+ * vruntime within wakeup_granularity of the leftmost). The yielding thread
+ * gives way to whatever else waits on its own queue. */
 static int cfs_yield_to(world *w, vcpu *self, vcpu *target)
 {
     if (target->hs != VH_RUNNABLE || !target->on_hq)
