@@ -495,13 +495,22 @@ static sim_time task_scaled(const world *w, sim_time ns)
     return s == 1.0 ? ns : (sim_time)((double)ns / s + 0.5);
 }
 
-void task_compute(world *w, task *t, sim_time ns)
+void task_compute_mode(world *w, task *t, sim_time user_ns, sim_time kernel_ns)
 {
     t->act = TA_WORK;
-    t->left = task_scaled(w, ns) + t->overhead;
+    t->work_user = task_scaled(w, user_ns);
+    t->left = task_scaled(w, kernel_ns) + t->work_user + t->overhead;
     t->overhead = 0;
     if (t->refill_due > 0 && t->nheld == 0) /* deferred while it waited or held (guest_refill) */
         t->left += refill_take(w, t, t->vc);
+}
+
+void task_compute(world *w, task *t, sim_time ns)
+{
+    if (t->preempt_count > 0) /* inside a kernel spinlock's critical section */
+        task_compute_mode(w, t, 0, ns);
+    else
+        task_compute_mode(w, t, ns, 0);
 }
 
 void task_lock(world *w, task *t, lock *l) { lock_request(w, l, t); }

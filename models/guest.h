@@ -45,7 +45,13 @@ lock *guest_lock_new(world *w, vm *v, const char *name, int kernel);
 lock *guest_lock_irqs_off(lock *l, int irqs_off);
 
 /* --- workload API (call only from a step) ------------------------------ */
+/* t computes ns of CPU time: in guest user mode, or in kernel mode inside a
+ * kernel spinlock's critical section (the mode is read by
+ * hypervisor.ple.kernel_mode_only, vcpu_in_kernel). */
 void task_compute(world *w, task *t, sim_time ns);
+/* t computes kernel_ns in kernel mode (page faults, system calls outside a
+ * spinlock), then user_ns in user mode, as one step. */
+void task_compute_mode(world *w, task *t, sim_time user_ns, sim_time kernel_ns);
 void task_lock(world *w, task *t, lock *l);
 void task_unlock(world *w, task *t, lock *l);
 void task_block(world *w, task *t);

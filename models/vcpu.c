@@ -53,6 +53,14 @@ static const vparam vcpu_ple_tab[] = {
             "state [src: virt/kvm/kvm_main.c]), charged to the spinner when no yield follows: all "
             "vCPUs when no candidate is found; 0 (the default) = the exit costs vmexit_ns only",
      .off = offsetof(hv_cfg, ple_scan_ns)},
+    {.key = "kernel_mode_only", .type = VP_BOOL, .def = 0, .lo = 0, .hi = 1, .unit = "",
+     .doc = "the handler passes over a candidate the host preempted while it ran in guest user "
+            "mode: kvm_vcpu_on_spin(me, yield_to_kernel_mode), which vmx's handle_pause calls "
+            "with true (a PAUSE-loop exit happens only at CPL 0), skips a vCPU whose "
+            "preempted_in_kernel is false (CPL > 0 when kvm_arch_vcpu_put saw it preempted) "
+            "[src: commit 199b5763d329, Linux 4.14; virt/kvm/kvm_main.c, arch/x86/kvm/x86.c]; "
+            "false: the hosts before 4.14, which take any preempted vCPU",
+     .off = offsetof(hv_cfg, ple_kernel_only)},
 };
 
 const variant vcpu_ple_variant = {
@@ -80,6 +88,22 @@ const variant vcpu_kvm_variant = {
     .nparams = (int)(sizeof vcpu_kvm_tab / sizeof vcpu_kvm_tab[0]),
     .size = sizeof(hv_cfg),
 };
+
+int vcpu_in_kernel(const vcpu *vc)
+{
+    const task *t = vc->cur;
+    if (!t) /* the guest's idle loop */
+        return 1;
+    switch (t->act) {
+    case TA_WORK:
+        return !(t->left > 0 && t->left <= t->work_user);
+    case TA_SPIN: /* a kernel spinlock's waiter has preemption off; a user lock's has not */
+    case TA_ACQ:
+        return t->preempt_count > 0;
+    default: /* between steps, blocking, waiting for IPI acks: the kernel's paths */
+        return 1;
+    }
+}
 
 void vcpu_settle(world *w, vcpu *vc)
 {
@@ -216,6 +240,8 @@ static void vcpu_ple_exit(world *w, vcpu *vc)
             vcpu *c = &v->vcpus[i];
             if (c == vc || c->hs != VH_RUNNABLE || !c->preempted)
                 continue;
+            if (hc->ple_kernel_only && !c->pre_kernel) /* preempted in user mode */
+                continue;
             if (hc->ple_dy && c->in_ple) { /* in its own handler's yield */
                 int eligible = c->dy_eligible; /* read, then toggled */
                 c->dy_eligible = !c->dy_eligible;
@@ -348,8 +374,10 @@ static void vcpu_sched_out(world *w, vcpu *vc, vcpu_hstate hs)
     vc->pc = NULL;
     vc->hs = hs;
     vc->preempted = hs == VH_RUNNABLE;
-    if (vc->preempted)
+    if (vc->preempted) {
         vc->vm->pre_bits[vc->id >> 6] |= 1ull << (vc->id & 63);
+        vc->pre_kernel = vcpu_in_kernel(vc); /* kvm_arch_vcpu_put: preempted_in_kernel */
+    }
     w->vops->exec_ends(w, vc);
     if (hs == VH_RUNNABLE && world_measuring(w))
         vc->n_preempt++;

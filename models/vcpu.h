@@ -94,6 +94,12 @@ int vcpu_yield_to(world *w, vcpu *self, vcpu *target);
 sim_time vcpu_kick_delay(const world *w);
 /* 1 when the host is virtual (a hypervisor runs the vCPUs), 0 on bare metal. */
 int vcpu_virtual(const world *w);
+/* 1 when vc's guest runs in kernel mode (CPL 0) now: idle, waiting for or
+ * taking a kernel spinlock, waiting for IPI acks, between steps, or in a
+ * computation outside its user-mode tail (task->work_user); 0 in the user
+ * part of a computation or spinning on a user-level lock. Read by the PLE
+ * handler's kernel-mode filter (hypervisor.ple.kernel_mode_only). */
+int vcpu_in_kernel(const vcpu *vc);
 
 /* Charges the time since vc's last state change to its current state
  * (running, steal or halted; measurement window only). */

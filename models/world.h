@@ -59,6 +59,8 @@ struct task {
     vcpu *vc;              /* vCPU it is queued on or running on (NULL when blocked) */
     task_act act;          /* current activity */
     sim_time left;         /* TA_WORK / TA_ACQ: ns remaining */
+    sim_time work_user;    /* TA_WORK: the step's last work_user ns are guest user mode
+                            * (the rest, and every other activity, kernel mode) */
     lock *wlock;           /* TA_SPIN / TA_ACQ: the lock waited for */
     int wpos;              /* ticket number in wlock's FIFO queue */
     int spin_counted;      /* counted in wlock->nspin (spinning on a running vCPU) */
@@ -112,6 +114,7 @@ struct vcpu {
     sim_time seg_start;     /* progress of the current segment counts from here */
     sim_time since;         /* when hs last changed (accounting) */
     int preempted;          /* descheduled while runnable (for directed yield) */
+    int pre_kernel;         /* when last preempted: in guest kernel mode (CPL 0, vcpu_in_kernel) */
     int dy_eligible;        /* PLE: toggles while in_ple (spin_loop.dy_eligible) */
     int in_ple;             /* PLE: descheduled inside its own exit's handler, by its
                              * directed yield (spin_loop.in_spin_loop) */

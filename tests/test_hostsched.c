@@ -1274,6 +1274,25 @@ START_TEST(test_switch_refill_holder)
 }
 END_TEST
 
+/* Six threads of one VM on six vCPUs and two pCPUs (host preset HOST(2)) in
+ * a loop of exponential think and hold times around a kernel ticket lock,
+ * with the PLE option `key` of hypervisor.ple false or true, observed by
+ * obs (0.3 s, 0.05 s warm-up). */
+static void ple_loop_run(run *r, const char *key, int on, double think_ns, double hold_ns, obs_fn obs,
+                         void *ctx)
+{
+    build(r, "{\"duration_s\": 0.3, \"warmup_s\": 0.05, " HOST(2) ","
+             " \"hypervisor\": {\"scheduler\": \"cfs\", \"ple\": {\"%s\": %s}},"
+             " \"vms\": {\"count\": 1, \"vcpus\": 6}, \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
+             " \"workload\": {\"type\": \"lockloop\", \"threads\": 6, \"kernel_lock\": true,"
+             " \"think\": {\"dist\": \"exp\", \"mean_ns\": %.0f},"
+             " \"hold\": {\"dist\": \"exp\", \"mean_ns\": %.0f}}}",
+          key, on ? "true" : "false", think_ns, hold_ns);
+    r->w->obs = obs;
+    r->w->obs_ctx = ctx;
+    run_to_end(r);
+}
+
 /* The PLE handler's dy_eligible rule (hypervisor.ple.dy_eligible, Linux
  * 3.6, virt/kvm/kvm_main.c): a candidate that is inside its own PAUSE-loop
  * handler - here: descheduled by its own directed yield, and not run since -
@@ -1339,19 +1358,10 @@ START_TEST(test_ple_dy_eligible)
     run r[2];
     dy_log d[2];
     for (int k = 0; k < 2; k++) {
-        build(&r[k], "{\"duration_s\": 0.3, \"warmup_s\": 0.05, " HOST(2) ","
-                     " \"hypervisor\": {\"scheduler\": \"cfs\", \"ple\": {\"dy_eligible\": %s}},"
-                     " \"vms\": {\"count\": 1, \"vcpus\": 6}, \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
-                     " \"workload\": {\"type\": \"lockloop\", \"threads\": 6, \"kernel_lock\": true,"
-                     " \"think\": {\"dist\": \"exp\", \"mean_ns\": 20000},"
-                     " \"hold\": {\"dist\": \"exp\", \"mean_ns\": 200000}}}",
-              k ? "true" : "false");
         memset(&d[k], 0, sizeof d[k]);
         for (int i = 0; i < 64; i++)
             d[k].yield_at[i] = -1;
-        r[k].w->obs = dy_obs;
-        r[k].w->obs_ctx = &d[k];
-        run_to_end(&r[k]);
+        ple_loop_run(&r[k], "dy_eligible", k, 20000, 200000, dy_obs, &d[k]);
     }
     ck_assert_msg(vm_count(r[0].w, 0) > 1000, "only %llu PLE exits", (unsigned long long)vm_count(r[0].w, 0));
     ck_assert_msg(vm_count(r[0].w, 1) == vm_count(r[0].w, 0), "without the rule every exit yields");
@@ -1371,6 +1381,60 @@ START_TEST(test_ple_dy_eligible)
     ck_assert_msg(d[1].to_handler > 0 && 10 * d[1].to_handler < 9 * d[0].to_handler,
                   "yields to in-handler vCPUs: %llu with the rule, %llu without",
                   (unsigned long long)d[1].to_handler, (unsigned long long)d[0].to_handler);
+    for (int k = 0; k < 2; k++)
+        drop(&r[k]);
+}
+END_TEST
+
+/* The PLE handler's kernel-mode filter (hypervisor.ple.kernel_mode_only,
+ * Linux 4.14: kvm_vcpu_on_spin(me, yield_to_kernel_mode) skips a candidate
+ * whose preempted_in_kernel is false). Six threads on six vCPUs on two
+ * pCPUs alternate 100 us of user-mode think time with a kernel ticket lock
+ * held 100 us, so the host preempts vCPUs in both modes. The observer
+ * follows each task's mode from its steps alone (kernel from a lock request
+ * to the release, user in a computation holding nothing) and records it
+ * for each vCPU the host preempts; a directed yield to a vCPU preempted in
+ * user mode must happen without the filter and never with it, while yields
+ * to vCPUs preempted in the kernel go on. */
+typedef struct km_log {
+    int kernel[64];        /* task id -> in kernel mode */
+    int user_pre[64];      /* vCPU gid -> preempted in user mode */
+    uint64_t to_user, to_kernel;
+} km_log;
+
+static void km_obs(world *w, const obs_event *e, void *ctx)
+{
+    (void)w;
+    km_log *d = ctx;
+    if (e->kind == OBS_ACT && e->t && e->t->id < 64)
+        d->kernel[e->t->id] = e->t->act != TA_WORK || e->t->nheld > 0;
+    else if (e->kind == OBS_VCPU_OUT && e->vc && e->vc->gid < 64 && e->vc->hs == VH_RUNNABLE)
+        d->user_pre[e->vc->gid] = e->t && e->t->id < 64 && !d->kernel[e->t->id];
+    else if (e->kind == OBS_YIELD && e->other_vc && e->other_vc->gid < 64) {
+        if (d->user_pre[e->other_vc->gid])
+            d->to_user++;
+        else
+            d->to_kernel++;
+    }
+}
+
+START_TEST(test_ple_kernel_mode_only)
+{
+    run r[2];
+    km_log d[2];
+    for (int k = 0; k < 2; k++) {
+        memset(&d[k], 0, sizeof d[k]);
+        ple_loop_run(&r[k], "kernel_mode_only", k, 100000, 100000, km_obs, &d[k]);
+        fprintf(stderr, "ple kernel_mode_only %d: yields to vCPUs preempted in user mode %llu, in kernel mode %llu\n",
+                k, (unsigned long long)d[k].to_user, (unsigned long long)d[k].to_kernel);
+    }
+    ck_assert_msg(d[0].to_user > 100 && d[0].to_kernel > 100,
+                  "without the filter: %llu yields to vCPUs preempted in user mode, %llu in kernel mode",
+                  (unsigned long long)d[0].to_user, (unsigned long long)d[0].to_kernel);
+    ck_assert_msg(d[1].to_user == 0, "with the filter %llu yields went to vCPUs preempted in user mode",
+                  (unsigned long long)d[1].to_user);
+    ck_assert_msg(d[1].to_kernel > 100, "with the filter only %llu yields to vCPUs preempted in the kernel",
+                  (unsigned long long)d[1].to_kernel);
     for (int k = 0; k < 2; k++)
         drop(&r[k]);
 }
@@ -1447,6 +1511,7 @@ static Suite *make_suite(void)
     tcase_add_test(ex, test_resched_ipi);
     tcase_add_test(ex, test_ple_dy_eligible);
     tcase_add_test(ex, test_ple_scan);
+    tcase_add_test(ex, test_ple_kernel_mode_only);
     tcase_add_test(ex, test_switch_refill_bounded);
     suite_add_tcase(s, ex);
     TCase *all = tcase_create("all");

@@ -136,13 +136,11 @@ static void ebizzy_step(world *w, task *t)
     int half = ez_zone_n(p) + ez_lru_n(p); /* sections in each half */
     int k = t->wl_count;
     switch (t->phase) {
-    case P_CPU: { /* faulting half: the copy and the faults before section k */
+    case P_CPU: { /* faulting half: the faults before section k (kernel mode), and the copy and search (user mode) */
         t->phase = P_LOCK;
         if (k < half) {
             sim_time cpu = (sim_time)p->faults * p->fault_ns / half;
-            if (k == 0)
-                cpu += dist_sample(&p->user, t->rng);
-            task_compute(w, t, cpu);
+            task_compute_mode(w, t, k == 0 ? dist_sample(&p->user, t->rng) : 0, cpu);
         }
         break;
     }
@@ -171,7 +169,7 @@ static void ebizzy_step(world *w, task *t)
         break;
     case P_ZAP:
         t->phase = P_IPI;
-        task_compute(w, t, p->zap_ns);
+        task_compute_mode(w, t, 0, p->zap_ns); /* madvise(MADV_DONTNEED): kernel mode */
         break;
     case P_IPI: {
         t->phase = P_LOCK;
