@@ -66,6 +66,7 @@ typedef struct hv_cfg {
     int ple_dy;               /* PLE handler skips a candidate spinning itself every other time (dy_eligible) */
     double ple_scan_ns;       /* PLE handler's cost per vCPU examined when no yield follows */
     int ple_kernel_only;      /* PLE handler yields only to vCPUs preempted in guest kernel mode (4.14+) */
+    int ple_user;             /* user-mode spinners exit too (AMD pause filter); 0: VT-x, CPL 0 only */
     int kick_yield;           /* KVM_HC_KICK_CPU also yields to the kicked vCPU (queue-head boost) */
     int npin;                 /* pinned: entries in pin[] (0 = vCPU i on pCPU i mod n) */
     int pin_per_vm;           /* pinned: pin[] is indexed by global vCPU (VMs in order) */

@@ -61,6 +61,13 @@ static const vparam vcpu_ple_tab[] = {
             "[src: commit 199b5763d329, Linux 4.14; virt/kvm/kvm_main.c, arch/x86/kvm/x86.c]; "
             "false: the hosts before 4.14, which take any preempted vCPU",
      .off = offsetof(hv_cfg, ple_kernel_only)},
+    {.key = "user_mode", .type = VP_BOOL, .def = 0, .lo = 0, .hi = 1, .unit = "",
+     .doc = "a vCPU spinning in guest user mode (on a user-level lock) exits too: AMD-V's pause "
+            "filter, which counts PAUSEs at any CPL (svm's pause_interception passes "
+            "yield_to_kernel_mode = CPL 0 of the spinner); false: Intel VT-x, where PAUSE-loop "
+            "exiting is ignored at CPL > 0 (SDM vol. 3, 25.1.3; the comment of vmx's "
+            "handle_pause [src]), so only kernel-mode spinners exit",
+     .off = offsetof(hv_cfg, ple_user)},
 };
 
 const variant vcpu_ple_variant = {
@@ -139,6 +146,20 @@ void vcpu_settle(world *w, vcpu *vc)
 
 static void vcpu_progress(ev_sim *sim, void *ctx, uint64_t arg);
 
+/* 1 when a PAUSE-loop exit can end t's current spin on vCPU vc: PLE is on,
+ * the host is virtual and t spins - for IPI acks (kernel mode) or on a
+ * lock it has not halted for, in kernel mode unless the pause filter also
+ * counts user-mode PAUSEs (hypervisor.ple.user_mode). */
+static int vcpu_ple_armed(const world *w, const vcpu *vc, const task *t)
+{
+    const hv_cfg *hc = &w->sc->hv;
+    if (!hc->ple || !vcpu_virtual(w))
+        return 0;
+    if (t->act == TA_IPI)
+        return 1;
+    return t->act == TA_SPIN && !t->pv_halted && (hc->ple_user || vcpu_in_kernel(vc));
+}
+
 static void vcpu_disarm(world *w, vcpu *vc)
 {
     if (vc->ev) {
@@ -166,12 +187,12 @@ void vcpu_arm(world *w, vcpu *vc)
     case TA_SPIN:
         if (!t->pv_halted) {
             d = t->spin_left;
-            if (w->sc->hv.ple && vcpu_virtual(w) && vc->ple_left < d)
+            if (vcpu_ple_armed(w, vc, t) && vc->ple_left < d)
                 d = vc->ple_left;
         }
         break;
     case TA_IPI: /* waits for acks (events of models/ipi.c); only PLE is due */
-        if (w->sc->hv.ple && vcpu_virtual(w))
+        if (vcpu_ple_armed(w, vc, t))
             d = vc->ple_left;
         break;
     default:
@@ -240,7 +261,7 @@ static void vcpu_ple_exit(world *w, vcpu *vc)
             vcpu *c = &v->vcpus[i];
             if (c == vc || c->hs != VH_RUNNABLE || !c->preempted)
                 continue;
-            if (hc->ple_kernel_only && !c->pre_kernel) /* preempted in user mode */
+            if (hc->ple_kernel_only && vcpu_in_kernel(vc) && !c->pre_kernel) /* preempted in user mode */
                 continue;
             if (hc->ple_dy && c->in_ple) { /* in its own handler's yield */
                 int eligible = c->dy_eligible; /* read, then toggled */
@@ -284,14 +305,11 @@ static void vcpu_progress(ev_sim *sim, void *ctx, uint64_t arg)
     task *t = vc->cur;
     if (!t || vc->hs != VH_RUNNING)
         return;
-    int ple_on = w->sc->hv.ple && vcpu_virtual(w);
     if (t->act == TA_NONE || (t->act == TA_WORK && t->left <= 0)) {
         w->vops->work_done(w, t);
     } else if (t->act == TA_ACQ && t->left <= 0) {
         w->vops->transfer_done(w, t);
-    } else if (t->act == TA_SPIN && !t->pv_halted && ple_on && vc->ple_left <= 0) {
-        vcpu_ple_exit(w, vc);
-    } else if (t->act == TA_IPI && ple_on && vc->ple_left <= 0) {
+    } else if ((t->act == TA_SPIN || t->act == TA_IPI) && vc->ple_left <= 0 && vcpu_ple_armed(w, vc, t)) {
         vcpu_ple_exit(w, vc);
     } else if (t->act == TA_SPIN && !t->pv_halted && t->spin_left <= 0) {
         w->vops->spin_out(w, t);

@@ -1440,6 +1440,36 @@ START_TEST(test_ple_kernel_mode_only)
 }
 END_TEST
 
+/* PAUSE-loop exits at CPL 0 only (hypervisor.ple.user_mode false, Intel
+ * VT-x: the control is ignored at CPL > 0): four threads on four vCPUs of
+ * two pCPUs contend for a user-level ticket lock held 100 us, so waiters
+ * spin in user mode and never exit; the same loop around a kernel lock, or
+ * with AMD's pause filter (user_mode true), exits thousands of times. */
+START_TEST(test_ple_user_mode)
+{
+    const char *cfg[3][2] = {{"false", "false"}, {"false", "true"}, {"true", "false"}}; /* kernel_lock, user_mode */
+    uint64_t exits[3];
+    for (int k = 0; k < 3; k++) {
+        run r;
+        build(&r, "{\"duration_s\": 0.2, \"warmup_s\": 0.05, " HOST(2) ","
+                  " \"hypervisor\": {\"scheduler\": \"cfs\", \"ple\": {\"user_mode\": %s}},"
+                  " \"vms\": {\"count\": 1, \"vcpus\": 4}, \"guest\": {\"lock\": {\"algorithm\": \"ticket\"}},"
+                  " \"workload\": {\"type\": \"lockloop\", \"threads\": 4, \"kernel_lock\": %s,"
+                  " \"think\": {\"dist\": \"exp\", \"mean_ns\": 20000},"
+                  " \"hold\": {\"dist\": \"exp\", \"mean_ns\": 100000}}}",
+              cfg[k][1], cfg[k][0]);
+        run_to_end(&r);
+        exits[k] = vm_count(r.w, 0);
+        fprintf(stderr, "ple user_mode %s, kernel_lock %s: %llu PAUSE-loop exits\n", cfg[k][1], cfg[k][0],
+                (unsigned long long)exits[k]);
+        drop(&r);
+    }
+    ck_assert_msg(exits[0] == 0, "%llu exits of user-mode spinners on VT-x", (unsigned long long)exits[0]);
+    ck_assert_msg(exits[1] > 1000, "only %llu exits with the pause filter", (unsigned long long)exits[1]);
+    ck_assert_msg(exits[2] > 1000, "only %llu exits of kernel-mode spinners", (unsigned long long)exits[2]);
+}
+END_TEST
+
 /* The PLE handler's walk (hypervisor.ple.scan_ns): with as many pCPUs as
  * vCPUs no vCPU is ever preempted, so every PAUSE-loop exit walks the whole
  * VM, yields to no one, and the spinner pays scan_ns per vCPU before it
@@ -1512,6 +1542,7 @@ static Suite *make_suite(void)
     tcase_add_test(ex, test_ple_dy_eligible);
     tcase_add_test(ex, test_ple_scan);
     tcase_add_test(ex, test_ple_kernel_mode_only);
+    tcase_add_test(ex, test_ple_user_mode);
     tcase_add_test(ex, test_switch_refill_bounded);
     suite_add_tcase(s, ex);
     TCase *all = tcase_create("all");
