@@ -9,8 +9,9 @@
  * a task holding or waiting for a kernel spinlock is not preemptible (the
  * switch waits until it drops its last one), a user-level lock is.
  *
- * Workloads drive tasks through task_compute / task_lock / task_unlock /
- * task_block / task_exit from their step function (models/workloads/wl.h).
+ * Workloads drive tasks through task_compute (or task_compute_mode) /
+ * task_lock / task_unlock / task_block / task_exit from their step function
+ * (models/workloads/wl.h).
  *
  * The guest is the one layer that knows both sides of a task: it installs
  * the vcpu_ops table the vCPU layer reports milestones through (work done,
