@@ -96,9 +96,12 @@ sim_time vcpu_kick_delay(const world *w);
 int vcpu_virtual(const world *w);
 /* 1 when vc's guest runs in kernel mode (CPL 0) now: idle, waiting for or
  * taking a kernel spinlock, waiting for IPI acks, between steps, or in a
- * computation outside its user-mode tail (task->work_user); 0 in the user
- * part of a computation or spinning on a user-level lock. Read by the PLE
- * handler's kernel-mode filter (hypervisor.ple.kernel_mode_only). */
+ * computation outside its user-mode tail (task->work_user: the CPU a step
+ * owes first - hypercalls sent, a deferred refill - counts as kernel mode);
+ * 0 in the user part of a computation or spinning on a user-level lock. A
+ * preemption inside a stall (a VM exit, an IPI handler) reads the mode of
+ * the work it delays. Read by the PLE handler's kernel-mode filter
+ * (hypervisor.ple.kernel_mode_only). */
 int vcpu_in_kernel(const vcpu *vc);
 
 /* Charges the time since vc's last state change to its current state
