@@ -394,7 +394,8 @@ static void vcpu_sched_out(world *w, vcpu *vc, vcpu_hstate hs)
     vc->preempted = hs == VH_RUNNABLE;
     if (vc->preempted) {
         vc->vm->pre_bits[vc->id >> 6] |= 1ull << (vc->id & 63);
-        vc->pre_kernel = vcpu_in_kernel(vc); /* kvm_arch_vcpu_put: preempted_in_kernel */
+        if (w->sc->hv.ple_kernel_only) /* read only by that filter */
+            vc->pre_kernel = vcpu_in_kernel(vc); /* kvm_arch_vcpu_put: preempted_in_kernel */
     }
     w->vops->exec_ends(w, vc);
     if (hs == VH_RUNNABLE && world_measuring(w))

@@ -114,7 +114,8 @@ struct vcpu {
     sim_time seg_start;     /* progress of the current segment counts from here */
     sim_time since;         /* when hs last changed (accounting) */
     int preempted;          /* descheduled while runnable (for directed yield) */
-    int pre_kernel;         /* when last preempted: in guest kernel mode (CPL 0, vcpu_in_kernel) */
+    int pre_kernel;         /* when last preempted: in guest kernel mode (CPL 0, vcpu_in_kernel;
+                             * recorded only under hypervisor.ple.kernel_mode_only) */
     int dy_eligible;        /* PLE: toggles while in_ple (spin_loop.dy_eligible) */
     int in_ple;             /* PLE: descheduled inside its own exit's handler, by its
                              * directed yield (spin_loop.in_spin_loop) */
