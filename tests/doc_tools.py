@@ -9,7 +9,8 @@ Usage: python3 tests/doc_tools.py   (`make test` runs it when python3 is there)
 - docs/validation.md's xval-fig1 block is docs/data/xval-fig1.txt, and
   docs/tools/xval_fig1.py judges the shipped summary as that file's last row
   says (six verdicts, the findings that hold);
-- docs/validation.md's xval block is docs/data/xval.txt.
+- docs/validation.md's xval block is docs/data/xval.txt, and its xval-L6
+  block docs/data/xval-L6.txt (make xval-l6).
 Prints one line per check and exits 1 if any failed."""
 import os
 import subprocess
@@ -57,5 +58,10 @@ x = open("docs/data/xval.txt").read()
 got = block("docs/validation.md", "<!-- xval:begin -->", "<!-- xval:end -->")
 check("validation.md xval block = docs/data/xval.txt",
       got is not None and got.strip().strip("`").strip() == x.strip(), "run make xval")
+
+l6 = open("docs/data/xval-L6.txt").read()
+got = block("docs/validation.md", "<!-- xval-L6:begin -->", "<!-- xval-L6:end -->")
+check("validation.md xval-L6 block = docs/data/xval-L6.txt",
+      got is not None and got.strip() == l6.strip(), "run make xval-l6")
 
 sys.exit(1 if fails else 0)

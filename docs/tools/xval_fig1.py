@@ -110,18 +110,26 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text, end="")
     os.makedirs("docs/data", exist_ok=True)
-    with open("docs/data/xval-fig1.txt.tmp", "w") as f:
-        f.write(text)
-    os.replace("docs/data/xval-fig1.txt.tmp", "docs/data/xval-fig1.txt")
+    write_atomic("docs/data/xval-fig1.txt", text)
     if a.doc:
-        doc = open(a.doc).read()
-        if BEGIN not in doc or END not in doc:
-            sys.exit(f"{a.doc}: no {BEGIN} ... {END} block to fill")
-        head, rest = doc.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        with open(a.doc + ".tmp", "w") as f:
-            f.write(head + BEGIN + "\n" + text + END + tail)
-        os.replace(a.doc + ".tmp", a.doc)
+        fill_block(a.doc, BEGIN, END, text)
+
+
+def write_atomic(path, text):
+    """Writes text to path through a temporary file (never half-written)."""
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+
+
+def fill_block(doc, begin, end, text):
+    """Replaces what stands between the markers begin and end of file doc."""
+    s = open(doc).read()
+    if begin not in s or end not in s:
+        sys.exit(f"{doc}: no {begin} ... {end} block to fill")
+    head, rest = s.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    write_atomic(doc, head + begin + "\n" + text + end + tail)
 
 
 if __name__ == "__main__":
