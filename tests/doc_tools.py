@@ -10,7 +10,8 @@ Usage: python3 tests/doc_tools.py   (`make test` runs it when python3 is there)
   docs/tools/xval_fig1.py judges the shipped summary as that file's last row
   says (six verdicts, the findings that hold);
 - docs/validation.md's xval block is docs/data/xval.txt, and its xval-L6
-  block docs/data/xval-L6.txt (make xval-l6).
+  block docs/data/xval-L6.txt (make xval-l6), its xval-switch block
+  docs/data/xval-switch.txt (make xval-switch).
 Prints one line per check and exits 1 if any failed."""
 import os
 import subprocess
@@ -63,5 +64,10 @@ l6 = open("docs/data/xval-L6.txt").read()
 got = block("docs/validation.md", "<!-- xval-L6:begin -->", "<!-- xval-L6:end -->")
 check("validation.md xval-L6 block = docs/data/xval-L6.txt",
       got is not None and got.strip() == l6.strip(), "run make xval-l6")
+
+sw = open("docs/data/xval-switch.txt").read()
+got = block("docs/validation.md", "<!-- xval-switch:begin -->", "<!-- xval-switch:end -->")
+check("validation.md xval-switch block = docs/data/xval-switch.txt",
+      got is not None and got.strip().strip("`").strip() == sw.strip(), "run make xval-switch")
 
 sys.exit(1 if fails else 0)
