@@ -235,7 +235,7 @@ xval: all
 # and the dbench rows (L6) as a fifth dataset. The table goes to
 # docs/data/xval-switch.txt and between the xval-switch markers of
 # docs/validation.md, calibration.json to docs/data/xval-switch.json. About
-# an hour on 2 cores.
+# 40 minutes on 2 cores.
 XVAL_SWITCH_OUT ?= out/xval-ctx
 xval-switch: all
 	@mkdir -p $(XVAL_SWITCH_OUT) docs/data

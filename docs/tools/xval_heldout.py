@@ -17,7 +17,6 @@ row's prediction against its measurement) and writes it to --text and, with
 --doc, between <!-- xval-NAME:begin --> and <!-- xval-NAME:end -->.
 """
 import argparse
-import csv
 import json
 import math
 import os
@@ -60,7 +59,7 @@ def main():
     a = ap.parse_args()
     out = a.out or f"out/xval-{a.name}"
     xval = json.load(open(a.xval))
-    rows, header = [], None
+    rows, header, measured = [], None, []
     for label, tag, vec in xval_fig1.vectors(xval):
         v = validate(a, os.path.join(out, tag), vec)
         pts = [p for p in v["points"] if not p["reference"]]
@@ -71,11 +70,11 @@ def main():
         shown = vec or xval_fig1.scenario_costs(a.scenario)
         if header is None:
             header = [row_label(p) for p in pts]
+            measured = [f"{p['measured']:.3g}" for p in pts]
         cells = [f"{p['predicted_mean']:.3g}" for p in pts]
         rows.append(f"| {label} | {shown['host.costs.wake_ns'] / 1000:.1f} us | "
                     f"{shown['host.costs.coherence_ns']:.1f} ns | {s['mape_pct']:.1f} % / {rms:.3f} | "
                     f"{s['inside_ci']} of {len(pts)} | " + " | ".join(cells) + " |")
-        measured = [f"{p['measured']:.3g}" for p in pts]
     lines = ["| vector | wake_ns | coherence_ns | MAPE / RMS log | in CI | " + " | ".join(header) + " |",
              "|---|---|---|---|---|" + "---|" * len(header),
              "| measured | | | | | " + " | ".join(measured) + " |"] + rows
