@@ -217,16 +217,18 @@ XVAL_DATASETS = --dataset L1=scenarios/paper/lkml-2015.json:scenarios/paper/lkml
 XVAL_PARAMS = --param host.costs.wake_ns:1000:200000:log:10000 \
   --param hypervisor.background_burst_ns:10000:1000000:log:100000 \
   --param host.costs.coherence_ns:0:120:30
+# $(call XVAL_FILL,NAME): docs/data/NAME.txt, fenced, between the NAME markers
+# of docs/validation.md (docs/tools/xval_fig1.py's fill_block, written atomically).
+XVAL_FILL = python3 -c 'import sys; sys.path.insert(0, "docs/tools"); import xval_fig1; \
+  xval_fig1.fill_block("docs/validation.md", "<!-- $(1):begin -->", "<!-- $(1):end -->", \
+  "```\n" + open("docs/data/$(1).txt").read() + "```\n")'
 xval: all
 	@mkdir -p $(XVAL_OUT) docs/data
 	$(XVAL_VMSIM) calibrate $(XVAL_DATASETS) $(XVAL_PARAMS) --cv-datasets --max-iter $(XVAL_ITER) \
 	  --seeds $(XVAL_SEEDS) -j $(JOBS) -o $(XVAL_OUT) > $(XVAL_OUT)/xval.txt
 	cp $(XVAL_OUT)/xval.txt docs/data/xval.txt
 	cp $(XVAL_OUT)/calibration.json docs/data/xval.json
-	awk -v f=docs/data/xval.txt '/<!-- xval:begin -->/ { print; print "```"; \
-	  while ((getline l < f) > 0) print l; print "```"; skip = 1; next } \
-	  /<!-- xval:end -->/ { skip = 0 } !skip' docs/validation.md > docs/validation.md.tmp
-	mv docs/validation.md.tmp docs/validation.md
+	$(call XVAL_FILL,xval)
 	@echo "xval: docs/data/xval.txt, docs/data/xval.json and the table in docs/validation.md"
 
 # An experiment, not the adopted model (docs/validation.md, "A costlier vCPU
@@ -245,9 +247,7 @@ xval-switch: all
 	  --max-iter $(XVAL_ITER) --seeds $(XVAL_SEEDS) -j $(JOBS) -o $(XVAL_SWITCH_OUT) > $(XVAL_SWITCH_OUT)/xval.txt
 	cp $(XVAL_SWITCH_OUT)/xval.txt docs/data/xval-switch.txt
 	cp $(XVAL_SWITCH_OUT)/calibration.json docs/data/xval-switch.json
-	python3 -c 'import sys; sys.path.insert(0, "docs/tools"); import xval_fig1; \
-	  xval_fig1.fill_block("docs/validation.md", "<!-- xval-switch:begin -->", "<!-- xval-switch:end -->", \
-	  "```\n" + open("docs/data/xval-switch.txt").read() + "```\n")'
+	$(call XVAL_FILL,xval-switch)
 
 # The study's findings as the held-out dataset of every fold: the fig1 sweep
 # at each fold's fitted vector of docs/data/xval.json (and at the fit on all),

@@ -45,29 +45,27 @@ check("results.md fig1 tables = fig1_tables.py of docs/data/fig1-summary.csv",
       out.returncode == 0 and want is not None and want.strip() == out.stdout.strip(),
       "run make docs-tables" if want is not None else "no fig1-tables block")
 
-rows = open("docs/data/xval-fig1.txt").read()
-got = block("docs/validation.md", "<!-- xval-fig1:begin -->", "<!-- xval-fig1:end -->")
-check("validation.md xval-fig1 block = docs/data/xval-fig1.txt",
-      got is not None and got.strip() == rows.strip(), "run make xval-fig1")
+def check_block(name, target, fenced=False):
+    """validation.md's block between the name markers is docs/data/name.txt
+    (inside a ``` fence when fenced), as `make target` writes it."""
+    data = open(f"docs/data/{name}.txt").read()
+    got = block("docs/validation.md", f"<!-- {name}:begin -->", f"<!-- {name}:end -->")
+    if got is not None and fenced:
+        got = got.strip().strip("`")
+    check(f"validation.md {name} block = docs/data/{name}.txt",
+          got is not None and got.strip() == data.strip(), f"run make {target}")
+    return data
+
+
+rows = check_block("xval-fig1", "xval-fig1")
 ok, nums = xval_fig1.judge("docs/data/fig1-summary.csv")
 held = ", ".join(str(i + 1) for i, v in enumerate(ok) if v == "yes")
 last = rows.strip().splitlines()[-1]
 check("xval_fig1.judge: six verdicts, as the scenario's row states",
       len(ok) == 6 and len(nums) == 6 and f"of 6: {held} |" in last, f"{ok} against {last}")
 
-x = open("docs/data/xval.txt").read()
-got = block("docs/validation.md", "<!-- xval:begin -->", "<!-- xval:end -->")
-check("validation.md xval block = docs/data/xval.txt",
-      got is not None and got.strip().strip("`").strip() == x.strip(), "run make xval")
-
-l6 = open("docs/data/xval-L6.txt").read()
-got = block("docs/validation.md", "<!-- xval-L6:begin -->", "<!-- xval-L6:end -->")
-check("validation.md xval-L6 block = docs/data/xval-L6.txt",
-      got is not None and got.strip() == l6.strip(), "run make xval-l6")
-
-sw = open("docs/data/xval-switch.txt").read()
-got = block("docs/validation.md", "<!-- xval-switch:begin -->", "<!-- xval-switch:end -->")
-check("validation.md xval-switch block = docs/data/xval-switch.txt",
-      got is not None and got.strip().strip("`").strip() == sw.strip(), "run make xval-switch")
+check_block("xval", "xval", fenced=True)
+check_block("xval-L6", "xval-l6")
+check_block("xval-switch", "xval-switch", fenced=True)
 
 sys.exit(1 if fails else 0)

@@ -30,8 +30,8 @@ import xval_fig1  # noqa: E402  (vectors, scenario_costs, write_atomic, fill_blo
 def validate(a, out, vec):
     cmd = [a.vmsim, "validate", a.scenario, "--measured", a.measured, "--normalize", a.normalize,
            "--seeds", str(a.seeds), "-j", str(a.jobs), "-o", out, "-q", "--no-plot"]
-    for p in xval_fig1.PARAMS:
-        if vec is not None:
+    if vec is not None:
+        for p in xval_fig1.PARAMS:
             cmd += ["--set", f"{p}={vec[p]:.5g}"]
     rc = subprocess.run(cmd, stdout=subprocess.DEVNULL).returncode
     if rc != 0:
